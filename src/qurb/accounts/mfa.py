@@ -1,0 +1,69 @@
+"""Second-factor devices, through django-otp (TOTP, with single-use backup codes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.db import transaction
+from django.http import HttpRequest
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from qurb.accounts.models import User
+from qurb.audit.services import audit_record
+
+
+def confirmed_devices(user: User) -> list[Any]:
+    return [
+        *TOTPDevice.objects.filter(user=user, confirmed=True),
+        *StaticDevice.objects.filter(user=user, confirmed=True),
+    ]
+
+
+def pending_totp_device(user: User) -> TOTPDevice:
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
+    return device
+
+
+def qr_svg(url: str) -> str:
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return str(image.to_string(encoding="unicode"))
+
+
+def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:
+    """Check a code against the user's devices; on success mark the session as verified."""
+    token = "".join(token.split())
+    candidates = confirmed_devices(user) or [pending_totp_device(user)]
+    for device in candidates:
+        if device.verify_token(token):
+            with transaction.atomic():
+                if not device.confirmed:
+                    device.confirmed = True
+                    device.save(update_fields=["confirmed"])
+                otp_login(request, device)
+                audit_record(actor=user, action="accounts.mfa_verify", target=user,
+                             details={"device": type(device).__name__})
+            return True
+    with transaction.atomic():
+        audit_record(actor=user, action="accounts.mfa_failure", target=user)
+    return False
+
+
+def totp_enrol(*, user: User, key_hex: str | None = None, backup_codes: list[str] | None = None) -> TOTPDevice:
+    """A confirmed TOTP device (and optional backup codes), for provisioning and the demo."""
+    with transaction.atomic():
+        TOTPDevice.objects.filter(user=user).delete()
+        kwargs = {"key": key_hex} if key_hex else {}
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, **kwargs)
+        if backup_codes:
+            static, _ = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
+            static.token_set.all().delete()
+            for code in backup_codes:
+                StaticToken.objects.create(device=static, token=code)
+        audit_record(actor=None, action="accounts.mfa_enrol", target=user)
+    return device

@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from qurb.areas.models import Area, AreaType, Generation, Place
+
+
+@admin.register(AreaType)
+class AreaTypeAdmin(admin.ModelAdmin[AreaType]):
+    list_display = ("code", "level", "name_ar", "name_fr", "name_en")
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin[Area]):
+    """Boundaries change only through `qurb load-areas`, so areas are read-only here."""
+
+    list_display = ("code", "name_ar", "name_fr", "type", "parent", "is_demo")
+    list_filter = ("type", "is_demo")
+    search_fields = ("code", "name_ar", "name_fr", "name_en")
+    readonly_fields = ("type", "code", "parent", "is_demo", "source")
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin[Generation]):
+    list_display = ("id", "description", "created_at", "active", "activated_at")
+    readonly_fields = ("description", "created_at", "active", "activated_at")
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin[Place]):
+    list_display = ("code", "kind", "name_ar", "name_fr", "area", "is_demo")
+    list_filter = ("kind", "is_demo")
+    search_fields = ("code", "name_ar", "name_fr")

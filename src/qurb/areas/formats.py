@@ -1,0 +1,127 @@
+"""Reading boundary files: GeoJSON (RFC 7946) and TopoJSON, into plain features."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+
+class BoundaryFileError(ValueError):
+    """The file cannot be read as boundaries at all (not a feature in particular)."""
+
+
+@dataclass
+class Feature:
+    index: int  # 1-based position in the file, for messages
+    properties: dict[str, Any]
+    geometry: dict[str, Any] | None
+
+    @property
+    def label(self) -> str:
+        code = self.properties.get("code")
+        name = self.properties.get("name") or self.properties.get("name_fr") or ""
+        return _("feature %(n)s (code %(code)s, %(name)s)") % {
+            "n": self.index, "code": code or "?", "name": name or "?"
+        }
+
+
+@dataclass
+class BoundaryFile:
+    features: list[Feature]
+    metadata: dict[str, Any]  # licence, attribution, source, as the file states them
+
+
+def read_boundary_file(path: Path) -> BoundaryFile:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise BoundaryFileError(_("No such file: %(path)s") % {"path": path}) from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BoundaryFileError(
+            _("%(path)s is not valid JSON: %(error)s") % {"path": path, "error": exc}
+        ) from exc
+    return parse_boundaries(data)
+
+
+def parse_boundaries(data: Any) -> BoundaryFile:
+    if not isinstance(data, dict):
+        raise BoundaryFileError(_("Expected a GeoJSON or TopoJSON object."))
+    metadata = {k: data[k] for k in ("license", "attribution", "source") if isinstance(data.get(k), str)}
+    kind = data.get("type")
+    if kind == "Topology":
+        return BoundaryFile(_topojson_features(data), metadata)
+    if kind == "FeatureCollection":
+        raw = data.get("features")
+        if not isinstance(raw, list):
+            raise BoundaryFileError(_("A FeatureCollection needs a list of features."))
+    elif kind == "Feature":
+        raw = [data]
+    else:
+        raise BoundaryFileError(
+            _("Unsupported type %(type)r: expected FeatureCollection, Feature or Topology.")
+            % {"type": kind}
+        )
+    features = []
+    for n, item in enumerate(raw, start=1):
+        if not isinstance(item, dict) or item.get("type") != "Feature":
+            raise BoundaryFileError(_("Item %(n)s is not a GeoJSON Feature.") % {"n": n})
+        props = item.get("properties") or {}
+        if not isinstance(props, dict):
+            raise BoundaryFileError(_("Feature %(n)s has properties that are not an object.") % {"n": n})
+        geometry = item.get("geometry")
+        features.append(Feature(n, props, geometry if isinstance(geometry, dict) else None))
+    return BoundaryFile(features, metadata)
+
+
+def _topojson_features(topology: dict[str, Any]) -> list[Feature]:
+    """Decode every object of a Topology into GeoJSON features (quantized arcs included)."""
+    arcs_raw = topology.get("arcs")
+    objects = topology.get("objects")
+    if not isinstance(arcs_raw, list) or not isinstance(objects, dict):
+        raise BoundaryFileError(_("A TopoJSON Topology needs 'arcs' and 'objects'."))
+    transform = topology.get("transform")
+    arcs: list[list[list[float]]] = []
+    for arc in arcs_raw:
+        if transform:
+            (sx, sy), (tx, ty) = transform["scale"], transform["translate"]
+            x = y = 0
+            points = []
+            for position in arc:
+                x += position[0]
+                y += position[1]
+                points.append([round(x * sx + tx, 7), round(y * sy + ty, 7)])
+            arcs.append(points)
+        else:
+            arcs.append([[float(p[0]), float(p[1])] for p in arc])
+
+    def ring(indexes: list[int]) -> list[list[float]]:
+        points: list[list[float]] = []
+        for i in indexes:
+            arc = arcs[i] if i >= 0 else list(reversed(arcs[~i]))
+            points.extend(arc if not points else arc[1:])
+        return points
+
+    def geometry(obj: dict[str, Any]) -> dict[str, Any] | None:
+        kind = obj.get("type")
+        if kind == "Polygon":
+            return {"type": "Polygon", "coordinates": [ring(r) for r in obj["arcs"]]}
+        if kind == "MultiPolygon":
+            return {
+                "type": "MultiPolygon",
+                "coordinates": [[ring(r) for r in polygon] for polygon in obj["arcs"]],
+            }
+        return None
+
+    features: list[Feature] = []
+    for obj in objects.values():
+        members = obj.get("geometries", []) if obj.get("type") == "GeometryCollection" else [obj]
+        for member in members:
+            props = dict(member.get("properties") or {})
+            if "id" in member and "code" not in props:
+                props["code"] = member["id"]
+            features.append(Feature(len(features) + 1, props, geometry(member)))
+    return features

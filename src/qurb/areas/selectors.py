@@ -1,0 +1,154 @@
+"""Reads of the geography: point lookups, boundaries, the neighbourhood picker."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+from shapely.geometry import shape
+
+from qurb.areas.models import Area, Boundary, Generation, Place
+from qurb.areas.spatial import PointIndex
+
+
+@dataclass
+class _IndexState:
+    generation_id: int | None = None
+    checked_at: float = 0.0
+    index: PointIndex | None = None
+
+
+_state = _IndexState()
+_lock = threading.Lock()
+
+
+def active_generation() -> Generation | None:
+    return Generation.objects.filter(active=True).first()
+
+
+def _build_index(generation_id: int | None) -> PointIndex:
+    if generation_id is None:
+        return PointIndex([])
+    rows = (
+        Boundary.objects.filter(generation_id=generation_id)
+        .order_by("area__type__level", "area__code")
+        .values_list("area_id", "geometry")
+    )
+    return PointIndex([(area_id, shape(geometry)) for area_id, geometry in rows])
+
+
+def point_index() -> PointIndex:
+    """The index of the active generation, rebuilt when another generation becomes active.
+
+    The active generation is re-read at most every AREAS_INDEX_RECHECK_SECONDS, so a
+    lookup costs no query on most requests.
+    """
+    recheck = getattr(settings, "AREAS_INDEX_RECHECK_SECONDS", 5.0)
+    now = time.monotonic()
+    state = _state
+    if state.index is not None and now - state.checked_at < recheck:
+        return state.index
+    with _lock:
+        generation_id = Generation.objects.filter(active=True).values_list("pk", flat=True).first()
+        if state.index is None or generation_id != state.generation_id:
+            state.index = _build_index(generation_id)
+            state.generation_id = generation_id
+        state.checked_at = now
+        return state.index
+
+
+def forget_point_index() -> None:
+    with _lock:
+        _state.index = None
+        _state.generation_id = None
+
+
+def area_ids_at(*, lat: float, lon: float) -> list[int]:
+    return [int(k) for k in point_index().lookup(lon, lat)]  # type: ignore[call-overload]
+
+
+def areas_at(*, lat: float, lon: float) -> list[Area]:
+    """Every area containing the point, outermost first (holes respected)."""
+    ids = area_ids_at(lat=lat, lon=lon)
+    if not ids:
+        return []
+    found = Area.objects.select_related("type", "parent").in_bulk(ids)
+    return [found[i] for i in ids if i in found]
+
+
+def areas_in_active_generation() -> QuerySet[Area]:
+    return Area.objects.filter(boundaries__generation__active=True).select_related("type", "parent")
+
+
+def area_public(area_id: int) -> Area | None:
+    """An area residents may see: one with a boundary in the active generation."""
+    return areas_in_active_generation().filter(pk=area_id).first()
+
+
+def area_boundary(area: Area) -> dict[str, Any] | None:
+    boundary = Boundary.objects.filter(area=area, generation__active=True).first()
+    if boundary is None:
+        return None
+    return {
+        "type": "Feature",
+        "id": area.code,
+        "properties": area_properties(area),
+        "geometry": boundary.geometry,
+        "bbox": [boundary.min_lon, boundary.min_lat, boundary.max_lon, boundary.max_lat],
+    }
+
+
+def area_properties(area: Area) -> dict[str, Any]:
+    return {
+        "id": area.pk,
+        "code": area.code,
+        "type": area.type.code,
+        "name": area.name,
+        "names": area.names(),
+        "parent": area.parent.code if area.parent else None,
+        "demo": area.is_demo,
+        "source": area.source,
+    }
+
+
+def area_ancestors(area: Area) -> list[Area]:
+    """The area's parents, outermost first."""
+    chain: list[Area] = []
+    current = area.parent
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = current.parent
+    return list(reversed(chain))
+
+
+def leaf_type_level() -> int | None:
+    levels = areas_in_active_generation().values_list("type__level", flat=True).distinct()
+    return max(levels, default=None)
+
+
+def neighbourhood_choices() -> list[tuple[Area, list[Area]]]:
+    """Areas at the finest level, grouped by their parent, for a pick-from-a-list control."""
+    level = leaf_type_level()
+    if level is None:
+        return []
+    leaves = list(areas_in_active_generation().filter(type__level=level).select_related("parent__type"))
+    groups: dict[int | None, list[Area]] = {}
+    parents: dict[int | None, Area | None] = {}
+    for leaf in leaves:
+        groups.setdefault(leaf.parent_id, []).append(leaf)
+        parents[leaf.parent_id] = leaf.parent
+    out = []
+    for parent_id, items in groups.items():
+        parent = parents[parent_id]
+        out.append((parent if parent is not None else items[0], sorted(items, key=lambda a: a.name)))
+    out.sort(key=lambda pair: pair[0].name)
+    return out
+
+
+def places_in(area: Area, kind: str | None = None) -> QuerySet[Place]:
+    qs = Place.objects.filter(area__in=[area, *area.children.all()])
+    return qs.filter(kind=kind) if kind else qs

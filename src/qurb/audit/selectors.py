@@ -1,0 +1,12 @@
+from typing import Any
+
+from django.db.models import QuerySet
+
+from qurb.audit.models import AuditEvent
+
+
+def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
+    """The audit trail is for inspectors and administrators only."""
+    if not (user.is_authenticated and user.has_perm("audit.read_audit_trail")):
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.select_related("actor")

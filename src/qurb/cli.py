@@ -1,0 +1,33 @@
+"""The `qurb` command: friendly names over Django's management commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {"load-areas": "load_areas"}
+USAGE = """usage: qurb COMMAND [ARGS]
+
+  demo [--no-serve] [--port N]   prepare the demo database (Fès, Meknès) and serve it
+  serve [--port N]               serve the site
+  worker [--batch]               run background tasks
+  locate LAT LON                 areas containing a point, as JSON
+  load-areas FILE [--commit]     load boundaries (GeoJSON/TopoJSON); dry run by default
+  any Django management command (migrate, createsuperuser, check, …)
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        return
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qurb.config.settings")
+    from django.core.management import execute_from_command_line
+
+    command = ALIASES.get(args[0], args[0])
+    execute_from_command_line(["qurb", command, *args[1:]])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import ValidationError
+
+from qurb.neighbourhoods.api import router as neighbourhoods_router
+
+api = NinjaAPI(
+    title="Qurb API",
+    version="1",
+    description="Neighbourhoods, their officers, meetings and priorities.",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api-v1",
+)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    """Say what was wrong, field by field, in the caller's language."""
+    problems: list[dict[str, Any]] = []
+    for error in exc.errors:
+        field = ".".join(str(p) for p in error.get("loc", ())[1:] if p != "query") or "?"
+        problems.append({"field": field, "message": _("%(field)s: %(problem)s") % {
+            "field": field, "problem": _describe(error)}})
+    return api.create_response(
+        request, {"detail": _("The request is not valid."), "errors": problems}, status=422
+    )
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return _("this value is required")
+    if kind in {"float_parsing", "int_parsing", "float_type", "int_type"}:
+        return _("must be a number")
+    if kind in {"greater_than_equal", "greater_than"}:
+        return _("must be at least %(limit)s") % {"limit": ctx.get("ge", ctx.get("gt"))}
+    if kind in {"less_than_equal", "less_than"}:
+        return _("must be at most %(limit)s") % {"limit": ctx.get("le", ctx.get("lt"))}
+    return _("is not valid")
+
+
+api.add_router("/", neighbourhoods_router)

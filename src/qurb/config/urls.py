@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from qurb.config.api import api
+from qurb.neighbourhoods import views as neighbourhood_views
+
+admin.site.site_header = "Qurb"
+
+urlpatterns = [
+    path("", neighbourhood_views.home, name="home"),
+    path("", include("qurb.neighbourhoods.urls")),
+    path("accounts/", include("qurb.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]

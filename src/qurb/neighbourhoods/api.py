@@ -1,0 +1,111 @@
+"""The neighbourhood JSON API, modelled on data.police.uk's neighbourhood endpoints."""
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, JsonResponse
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from qurb.areas.models import Area
+from qurb.areas.selectors import area_ancestors, area_boundary, area_properties, area_public, areas_at
+from qurb.neighbourhoods.selectors import (
+    meeting_public,
+    neighbourhood_summary,
+    officer_public,
+    priority_public,
+)
+
+router = Router(tags=["neighbourhoods"])
+
+
+class AreaOut(Schema):
+    id: int
+    code: str
+    type: str
+    name: str
+    names: dict[str, str]
+    parent: str | None
+    demo: bool = Field(description="True for generated demo areas, which are not real boundaries.")
+    source: str
+
+
+class NeighbourhoodOut(AreaOut):
+    ancestors: list[AreaOut]
+    url: str
+    boundary_url: str
+
+
+class PersonOut(Schema):
+    name: str
+    rank: str
+    contact_details: dict[str, str]
+    bio: str
+
+
+class EventOut(Schema):
+    id: int
+    title: str
+    start_date: str
+    end_date: str
+    address: str
+    type: str
+
+
+class PriorityOut(Schema):
+    id: int
+    issue: str
+    description: str
+    issue_date: str
+    status: str
+
+
+class LocateQuery(Schema):
+    lat: float = Field(ge=-90, le=90, description="Latitude, WGS 84")
+    lon: float = Field(ge=-180, le=180, description="Longitude, WGS 84")
+
+
+def _area(area_id: int) -> Area:
+    area = area_public(area_id)
+    if area is None:
+        raise Http404
+    return area
+
+
+@router.get("/areas/locate", response=list[AreaOut], summary="Areas containing a point, outermost first")
+def locate(request: HttpRequest, query: Query[LocateQuery]) -> list[dict[str, Any]]:
+    return [area_properties(a) for a in areas_at(lat=query.lat, lon=query.lon)]
+
+
+@router.get("/neighbourhoods/{area_id}", response=NeighbourhoodOut, summary="A neighbourhood (or any area)")
+def neighbourhood(request: HttpRequest, area_id: int) -> dict[str, Any]:
+    area = _area(area_id)
+    out = area_properties(area)
+    out["ancestors"] = [area_properties(a) for a in area_ancestors(area)]
+    out["url"] = request.build_absolute_uri(area.get_absolute_url())
+    out["boundary_url"] = request.build_absolute_uri(f"/api/v1/neighbourhoods/{area.pk}/boundary")
+    return out
+
+
+@router.get("/neighbourhoods/{area_id}/boundary", summary="The boundary as a GeoJSON Feature",
+            openapi_extra={"responses": {200: {"description": "GeoJSON Feature",
+                                               "content": {"application/geo+json": {}}}}})
+def boundary(request: HttpRequest, area_id: int) -> JsonResponse:
+    feature = area_boundary(_area(area_id))
+    if feature is None:
+        raise Http404
+    return JsonResponse(feature, content_type="application/geo+json")
+
+
+@router.get("/neighbourhoods/{area_id}/people", response=list[PersonOut], summary="Officers serving the area")
+def people(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
+    return [officer_public(p) for p in neighbourhood_summary(_area(area_id)).officers]
+
+
+@router.get("/neighbourhoods/{area_id}/events", response=list[EventOut], summary="Upcoming public meetings")
+def events(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
+    return [meeting_public(m) for m in neighbourhood_summary(_area(area_id)).meetings]
+
+
+@router.get("/neighbourhoods/{area_id}/priorities", response=list[PriorityOut], summary="Current priorities")
+def priorities(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
+    return [priority_public(p) for p in neighbourhood_summary(_area(area_id)).priorities]

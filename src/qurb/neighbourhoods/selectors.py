@@ -1,0 +1,95 @@
+"""What "my neighbourhood" shows, composed from geography, accounts and engagement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from icalendar import Calendar, Event
+
+from qurb.accounts.models import OfficerProfile
+from qurb.accounts.selectors import officers_serving
+from qurb.areas.models import Area, Place, PlaceKind
+from qurb.areas.selectors import area_ancestors, areas_at, places_in
+from qurb.engagement.models import Meeting, Priority
+from qurb.engagement.selectors import current_priorities, upcoming_meetings
+
+
+@dataclass
+class NeighbourhoodSummary:
+    area: Area
+    ancestors: list[Area]
+    officers: list[OfficerProfile]
+    meetings: list[Meeting]
+    priorities: list[Priority]
+    schools: list[Place]
+
+    @property
+    def district(self) -> Area | None:
+        """The area directly above the neighbourhood (a district in the usual hierarchy)."""
+        return self.ancestors[-1] if self.ancestors else None
+
+
+def neighbourhood_summary(area: Area) -> NeighbourhoodSummary:
+    return NeighbourhoodSummary(
+        area=area,
+        ancestors=area_ancestors(area),
+        officers=officers_serving(area),
+        meetings=list(upcoming_meetings(area)[:10]),
+        priorities=list(current_priorities(area)[:10]),
+        schools=list(places_in(area, PlaceKind.SCHOOL)[:50]),
+    )
+
+
+def innermost_area_at(*, lat: float, lon: float) -> Area | None:
+    found = areas_at(lat=lat, lon=lon)
+    return found[-1] if found else None
+
+
+def officer_public(profile: OfficerProfile) -> dict[str, Any]:
+    """Only what residents may see: no username, no personal contact."""
+    return {
+        "name": str(profile.user),
+        "rank": profile.get_rank_display(),
+        "contact_details": {
+            k: v for k, v in {"telephone": profile.public_phone, "email": profile.public_email}.items() if v
+        },
+        "bio": profile.public_note,
+    }
+
+
+def meeting_public(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "id": meeting.pk,
+        "title": meeting.title,
+        "start_date": meeting.starts_at.isoformat(),
+        "end_date": meeting.ends_at.isoformat(),
+        "address": meeting.location,
+        "type": "meeting",
+    }
+
+
+def priority_public(priority: Priority) -> dict[str, Any]:
+    return {
+        "id": priority.pk,
+        "issue": priority.title,
+        "description": priority.description,
+        "issue_date": priority.set_on.isoformat(),
+        "status": priority.status,
+    }
+
+
+def meetings_icalendar(area: Area, meetings: list[Meeting], host: str) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Qurb//Neighbourhood meetings//AR")
+    cal.add("version", "2.0")
+    cal.add("x-wr-calname", area.name)
+    for meeting in meetings:
+        event = Event()
+        event.add("uid", f"meeting-{meeting.pk}@{host}")
+        event.add("summary", meeting.title)
+        event.add("dtstart", meeting.starts_at)
+        event.add("dtend", meeting.ends_at)
+        event.add("location", meeting.location)
+        cal.add_component(event)
+    return bytes(cal.to_ical())

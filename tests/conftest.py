@@ -1,0 +1,48 @@
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from qurb.accounts.models import User
+from qurb.areas.models import Area
+from qurb.areas.selectors import forget_point_index
+from qurb.demo.services import DEMO_PASSWORD, demo_load
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Every test starts from the Fès–Meknès demo: real boundaries, accounts for each role."""
+    with django_db_blocker.unblock():
+        demo_load()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    forget_point_index()
+    cache.clear()
+    yield
+    forget_point_index()
+
+
+@pytest.fixture
+def area() -> Any:
+    def get(code: str) -> Area:
+        return Area.objects.get(code=code)
+
+    return get
+
+
+def signed_in(username: str, *, verified: bool = True) -> Client:
+    """A client signed in as a demo account, past the second factor when ``verified``."""
+    client = Client()
+    assert client.login(username=username, password=DEMO_PASSWORD)
+    if verified:
+        user = User.objects.get(username=username)
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        session = client.session
+        session["otp_device_id"] = device.persistent_id
+        session.save()
+    return client
