@@ -35,21 +35,21 @@ def test_index_answers_exactly_like_testing_every_polygon() -> None:
 
 def test_hole_is_respected() -> None:
     index = PointIndex(_entries(("003231010", "032310103")))
-    assert index.lookup(-4.9946, 34.0551) == ["032310103"]  # Méchouar, in the Fès commune's hole
-    assert index.lookup(-4.9751, 34.0618) == ["003231010"]
+    assert index.lookup(-4.9946, 34.0551) == ("032310103",)  # Méchouar, in the Fès commune's hole
+    assert index.lookup(-4.9751, 34.0618) == ("003231010",)
 
 
 def test_points_outside_every_area_find_nothing() -> None:
     index = PointIndex(_entries(("0323",)))
-    assert index.lookup(-8.0, 35.5) == []
-    assert index.lookup(200.0, 95.0) == []
-    assert PointIndex([]).lookup(-5.0, 34.0) == []
+    assert index.lookup(-8.0, 35.5) == ()
+    assert index.lookup(200.0, 95.0) == ()
+    assert PointIndex([]).lookup(-5.0, 34.0) == ()
 
 
 def test_results_keep_the_given_order_of_nested_areas() -> None:
     commune = _entries(("003231010",))[0][1]
     medina = dict(_entries(("032310107",)))["032310107"]
     index = PointIndex([("outer", commune), ("inner", medina)])
-    assert index.lookup(-4.9751, 34.0618) == ["outer", "inner"]
+    assert index.lookup(-4.9751, 34.0618) == ("outer", "inner")
     reversed_index = PointIndex([("inner", medina), ("outer", commune)])
-    assert reversed_index.lookup(-4.9751, 34.0618) == ["inner", "outer"]
+    assert reversed_index.lookup(-4.9751, 34.0618) == ("inner", "outer")

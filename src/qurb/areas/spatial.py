@@ -38,7 +38,8 @@ class PointIndex:
     """Built once from (key, geometry) pairs; keys come back in the order they were given."""
 
     entries: Sequence[tuple[Key, BaseGeometry]]
-    max_cells_per_side: int = 256
+    # None: chosen from the number of areas (more, smaller areas want finer cells).
+    max_cells_per_side: int | None = None
     min_x: float = field(init=False, default=0.0)
     min_y: float = field(init=False, default=0.0)
     cell: float = field(init=False, default=1.0)
@@ -55,7 +56,8 @@ class PointIndex:
         self.min_x, self.min_y = float(bounds[:, 0].min()), float(bounds[:, 1].min())
         max_x, max_y = float(bounds[:, 2].max()), float(bounds[:, 3].max())
         span = max(max_x - self.min_x, max_y - self.min_y) or 1e-9
-        self.cell = span / self.max_cells_per_side
+        side = self.max_cells_per_side or min(768, max(256, int(16 * math.sqrt(len(entries)))))
+        self.cell = span / side
         self.nx = max(1, math.ceil((max_x - self.min_x) / self.cell) + 1)
         self.ny = max(1, math.ceil((max_y - self.min_y) / self.cell) + 1)
         full: dict[int, list[Key]] = {}
@@ -94,30 +96,30 @@ class PointIndex:
     def _iy(self, y: float) -> int:
         return min(self.ny - 1, max(0, int((y - self.min_y) / self.cell))) if self.ny else 0
 
-    def lookup(self, x: float, y: float) -> list[Key]:
+    def lookup(self, x: float, y: float) -> Sequence[Key]:
         """Keys of every area containing the point (x = longitude, y = latitude)."""
         if not self.cells:
-            return []
+            return ()
         fx = (x - self.min_x) / self.cell
         fy = (y - self.min_y) / self.cell
         if not (0 <= fx < self.nx and 0 <= fy < self.ny):
-            return []
+            return ()
         cell = self.cells[int(fy) * self.nx + int(fx)]
         if not cell.partial:
-            return list(cell.full)
+            return cell.full
         found = list(cell.full)
         for key, geom in cell.partial:
             if shapely.intersects_xy(geom, x, y):
                 found.append(key)
         if cell.full:
             found.sort(key=self._order.__getitem__)
-        return found
+        return tuple(found)
 
     def __len__(self) -> int:
         return len(self._order) if self.cells else 0
 
 
-def naive_lookup(entries: Sequence[tuple[Key, BaseGeometry]], x: float, y: float) -> list[Key]:
+def naive_lookup(entries: Sequence[tuple[Key, BaseGeometry]], x: float, y: float) -> Sequence[Key]:
     """The reference: test the point against every polygon, in order, with no index."""
     point = shapely.Point(x, y)
-    return [key for key, geom in entries if geom.intersects(point)]
+    return tuple(key for key, geom in entries if geom.intersects(point))

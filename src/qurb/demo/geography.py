@@ -54,7 +54,7 @@ def _geometries() -> dict[str, BaseGeometry]:
     return geoms
 
 
-def _sectors(geom: BaseGeometry) -> list[BaseGeometry]:
+def sectors(geom: BaseGeometry) -> list[BaseGeometry]:
     """Cut a district into a few sectors along a grid; slivers join their longest neighbour."""
     area_km2 = geom.area * 12_300
     k = 2 if area_km2 < 15 else 3
@@ -120,7 +120,7 @@ def demo_neighbourhoods() -> BoundaryFile:
     features: list[Feature] = []
     for code in DISTRICTS:
         district = names[code]
-        for n, sector in enumerate(_sectors(geoms[code]), start=1):
+        for n, sector in enumerate(sectors(geoms[code]), start=1):
             features.append(_feature(len(features) + 1, {
                 "code": f"{code}-S{n}", "type": "neighbourhood", "parent": code,
                 "name_ar": f"{district['ar']} – القطاع {n} (تجريبي)",
