@@ -30,8 +30,8 @@ from shapely.geometry.base import BaseGeometry
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qurb.config.settings")
 
-from qurb.areas.spatial import PointIndex, naive_lookup  # noqa: E402
-from qurb.demo.geography import demo_boundaries, demo_neighbourhoods, sectors  # noqa: E402
+from qurb.areas.spatial import PointIndex, naive_lookup
+from qurb.demo.geography import demo_boundaries, demo_neighbourhoods, sectors
 
 DATA = Path(__file__).resolve().parents[1] / "src" / "qurb" / "areas" / "data" / "morocco"
 
@@ -54,19 +54,23 @@ def region_areas(*, with_neighbourhoods: bool = False) -> Entries:
         for f in arrondissements
         if f["properties"]["code"].startswith("0323101")
     ]
-    provinces = [(f"P{code}", shapely.union_all(geoms)) for code, geoms in sorted(by_province.items())]
+    provinces = [
+        (f"P{code}", shapely.union_all(geoms)) for code, geoms in sorted(by_province.items())
+    ]
     neighbourhoods: Entries = []
     if with_neighbourhoods:
         # The third level of the hierarchy, cut the way the demo cuts its districts.
         for code, geom in leaves:
-            neighbourhoods += [(f"{code}-S{n}", part) for n, part in enumerate(sectors(geom), start=1)]
+            neighbourhoods += [
+                (f"{code}-S{n}", part) for n, part in enumerate(sectors(geom), start=1)
+            ]
     return provinces + sorted(leaves) + neighbourhoods
 
 
 def demo_areas() -> Entries:
     out: Entries = []
     for boundary_file in (demo_boundaries(), demo_neighbourhoods()):
-        out += [(f.properties["code"], shape(f.geometry)) for f in boundary_file.features]
+        out += [(f.properties["code"], shape(f.geojson)) for f in boundary_file.features]
     return out
 
 
@@ -108,7 +112,9 @@ def run(name: str, entries: Entries, points: list[tuple[float, float]]) -> dict[
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2026)
     args = parser.parse_args()
@@ -117,15 +123,26 @@ def main() -> int:
     x0, y0, x1, y1 = shapely.bounds(shapely.union_all([g for k, g in region if k.startswith("P")]))
     rng = random.Random(args.seed)
     points = [(rng.uniform(x0, x1), rng.uniform(y0, y1)) for _ in range(args.points)]
-    print(f"{args.points} random points over the Fès–Meknès region bbox "
-          f"({x0:.3f},{y0:.3f})–({x1:.3f},{y1:.3f}), one core, seed {args.seed}")
+    print(
+        f"{args.points} random points over the Fès–Meknès region bbox "
+        f"({x0:.3f},{y0:.3f})–({x1:.3f},{y1:.3f}), one core, seed {args.seed}"
+    )
 
     results = [
-        run("Fès–Meknès region, three levels: provinces, communes/arrondissements as districts, "
-            "generated neighbourhoods", region_areas(with_neighbourhoods=True), points),
-        run("Fès–Meknès region, real boundaries only: provinces, communes, Fès arrondissements",
-            region, points),
-        run("Qurb demo geography: prefectures, districts, demo neighbourhoods", demo_areas(), points),
+        run(
+            "Fès–Meknès region, three levels: provinces, communes/arrondissements as districts, "
+            "generated neighbourhoods",
+            region_areas(with_neighbourhoods=True),
+            points,
+        ),
+        run(
+            "Fès–Meknès region, real boundaries only: provinces, communes, Fès arrondissements",
+            region,
+            points,
+        ),
+        run(
+            "Qurb demo geography: prefectures, districts, demo neighbourhoods", demo_areas(), points
+        ),
     ]
     region_result = results[0]  # the full three-level region
     ok = (
@@ -133,8 +150,11 @@ def main() -> int:
         and region_result["speedup"] >= 50
         and region_result["indexed_lookups_per_s"] >= 20_000
     )
-    print("\ntargets (region): identical answers, >= 50x the naive loop, >= 20,000 lookups/s per core:",
-          "met" if ok else "NOT met")
+    print(
+        "\ntargets (region): identical answers, >= 50x the naive loop,"
+        " >= 20,000 lookups/s per core:",
+        "met" if ok else "NOT met",
+    )
     return 0 if ok else 1
 
 

@@ -74,7 +74,9 @@ def test_access_area_scope_follows_the_hierarchy() -> None:
     assert access_area(chief, Area.objects.get(code=MEDINA).pk).code == MEDINA
 
 
-@pytest.mark.parametrize("username", ["chief.medina", "officer.agdal", "cell.fes", "analyst", "inspector", "admin"])
+@pytest.mark.parametrize(
+    "username", ["chief.medina", "officer.agdal", "cell.fes", "analyst", "inspector", "admin"]
+)
 def test_every_staff_role_must_pass_the_second_factor(username: str) -> None:
     client = signed_in(username, verified=False)
     response = client.get("/")
@@ -120,7 +122,9 @@ def test_new_staff_member_enrols_a_totp_device() -> None:
     user = user_create(username="new.chief", password="a-long-pass-phrase-2026")
     role_grant(user=user, role=Role.DISTRICT_CHIEF, area=Area.objects.get(code=AGDAL))
     client = Client()
-    response = client.post(reverse("accounts:login"), {"username": "new.chief", "password": "a-long-pass-phrase-2026"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "new.chief", "password": "a-long-pass-phrase-2026"}
+    )
     assert response.status_code == 302
     page = client.get(reverse("accounts:mfa"))
     assert page.status_code == 200

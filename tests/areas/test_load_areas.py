@@ -62,10 +62,10 @@ def test_topojson_and_geojson_decode_to_the_same_shapes() -> None:
     import shapely
     from shapely.geometry import shape
 
-    by_code = {f.properties["code"]: shape(f.geometry) for f in geo.features}
+    by_code = {f.properties["code"]: shape(f.geojson) for f in geo.features}
     for f in topo.features:
         other = by_code[f.properties["code"]]
-        assert shapely.normalize(shape(f.geometry)).equals_exact(shapely.normalize(other), 1e-6)
+        assert shapely.normalize(shape(f.geojson)).equals_exact(shapely.normalize(other), 1e-6)
 
 
 def test_dry_run_is_the_default_and_writes_nothing(tmp_path: Path) -> None:
@@ -95,13 +95,18 @@ def test_commit_creates_a_pending_generation_and_activate_makes_it_live(
     assert Generation.objects.get(active=True) == pending
     assert [a.code for a in areas_at(lat=33.505, lon=-4.995)] == ["XNEW"]
     assert AuditEvent.objects.filter(action="areas.load").exists()
-    assert AuditEvent.objects.filter(action="areas.generation_activate", object_id=str(pending.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="areas.generation_activate", object_id=str(pending.pk)
+    ).exists()
 
 
 def test_reloading_identical_boundaries_changes_nothing() -> None:
     before = counts()
-    report = areas_load(boundary_file=read_boundary_file(DATA / "arrondissements.geojson"),
-                        area_type="district", commit=True)
+    report = areas_load(
+        boundary_file=read_boundary_file(DATA / "arrondissements.geojson"),
+        area_type="district",
+        commit=True,
+    )
     assert report.errors == []
     fes = {"032310101", "032310105", "032310107", "032310109", "032310111", "032310113"}
     # Only the demo cut the Méchouar enclave out of these; the raw file differs, so "changed".
@@ -123,44 +128,79 @@ def test_self_intersecting_polygon_is_rejected_naming_the_feature() -> None:
     bow_tie = [[[-5.0, 34.0], [-4.9, 34.1], [-4.9, 34.0], [-5.0, 34.1], [-5.0, 34.0]]]
     _expect_rejection(
         collection(feature("OK1", square(-5.2, 34.0)), feature("BAD7", bow_tie)),
-        "BAD7", "self-intersecting", area_type="district", parent_code="03.231",
+        "BAD7",
+        "self-intersecting",
+        area_type="district",
+        parent_code="03.231",
     )
 
 
 def test_unknown_parent_is_rejected() -> None:
-    _expect_rejection(collection(feature("C1", square(-5.0, 34.0), parent="NOPE")),
-                      "C1", "unknown parent NOPE", area_type="district")
+    _expect_rejection(
+        collection(feature("C1", square(-5.0, 34.0), parent="NOPE")),
+        "C1",
+        "unknown parent NOPE",
+        area_type="district",
+    )
 
 
 def test_overlapping_siblings_are_rejected() -> None:
     _expect_rejection(
-        collection(feature("A1", square(-5.0, 34.0, 0.02)), feature("A2", square(-4.99, 34.0, 0.02))),
-        "A1", "A2", "overlaps", area_type="district", parent_code="03.231",
+        collection(
+            feature("A1", square(-5.0, 34.0, 0.02)), feature("A2", square(-4.99, 34.0, 0.02))
+        ),
+        "A1",
+        "A2",
+        "overlaps",
+        area_type="district",
+        parent_code="03.231",
     )
 
 
 def test_overlap_with_an_existing_sibling_is_rejected() -> None:
     # A new district on top of Fès-Médina (already loaded) under the same prefecture.
-    _expect_rejection(collection(feature("D9", square(-4.98, 34.06, 0.01))),
-                      "D9", "032310107", "overlaps", area_type="district", parent_code="03.231")
+    _expect_rejection(
+        collection(feature("D9", square(-4.98, 34.06, 0.01))),
+        "D9",
+        "032310107",
+        "overlaps",
+        area_type="district",
+        parent_code="03.231",
+    )
 
 
 def test_latitude_longitude_swapped_is_rejected() -> None:
     swapped = [[[34.0, -5.0], [34.0, -4.99], [34.01, -4.99], [34.01, -5.0], [34.0, -5.0]]]
-    _expect_rejection(collection(feature("S1", swapped)), "S1", "wrong order",
-                      area_type="district", parent_code="03.231")
+    _expect_rejection(
+        collection(feature("S1", swapped)),
+        "S1",
+        "wrong order",
+        area_type="district",
+        parent_code="03.231",
+    )
 
 
 def test_one_bad_feature_blocks_the_whole_file() -> None:
-    bad = {"type": "Feature", "properties": {"code": "G2"}, "geometry": {"type": "Point", "coordinates": [0, 0]}}
-    _expect_rejection(collection(feature("G1", square(-5.3, 33.7)), bad), "G2", "Point",
-                      area_type="prefecture")
+    bad = {
+        "type": "Feature",
+        "properties": {"code": "G2"},
+        "geometry": {"type": "Point", "coordinates": [0, 0]},
+    }
+    _expect_rejection(
+        collection(feature("G1", square(-5.3, 33.7)), bad), "G2", "Point", area_type="prefecture"
+    )
 
 
 def test_missing_code_and_unknown_type_are_reported() -> None:
-    nameless = {"type": "Feature", "properties": {}, "geometry": {"type": "Polygon", "coordinates": square(-5, 34)}}
+    nameless = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Polygon", "coordinates": square(-5, 34)},
+    }
     _expect_rejection(collection(nameless), "'code'", area_type="district")
-    _expect_rejection(collection(feature("T1", square(-5.3, 33.7))), "unknown area type 'ward'", area_type="ward")
+    _expect_rejection(
+        collection(feature("T1", square(-5.3, 33.7))), "unknown area type 'ward'", area_type="ward"
+    )
 
 
 def test_unreadable_file_gives_a_clear_error(tmp_path: Path) -> None:
@@ -172,7 +212,9 @@ def test_unreadable_file_gives_a_clear_error(tmp_path: Path) -> None:
         call_command("load_areas", str(tmp_path / "missing.geojson"))
 
 
-def test_command_reports_problems_and_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_command_reports_problems_and_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(collection(feature("C1", square(-5.0, 34.0), parent="NOPE"))))
     with pytest.raises(CommandError, match="nothing was written"):
@@ -180,7 +222,9 @@ def test_command_reports_problems_and_fails(tmp_path: Path, capsys: pytest.Captu
     assert "unknown parent NOPE" in capsys.readouterr().err
 
 
-def test_progress_is_reported_on_large_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_is_reported_on_large_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     call_command("load_areas", str(DATA / "region-03-communes.geojson"), "--type", "district")
     err = capsys.readouterr().err
     assert "194/194 features checked (100%)" in err

@@ -1,17 +1,19 @@
 import json
 import random
+from collections.abc import Hashable
 from pathlib import Path
 
 import shapely
-from shapely.geometry import shape
+from shapely.geometry import Polygon, shape
+from shapely.geometry.base import BaseGeometry
 
 from qurb.areas.spatial import PointIndex, naive_lookup
 
 DATA = Path(__file__).resolve().parents[2] / "src" / "qurb" / "areas" / "data" / "morocco"
 
 
-def _entries(prefixes: tuple[str, ...]) -> list[tuple[str, shapely.Geometry]]:
-    out = []
+def _entries(prefixes: tuple[str, ...]) -> list[tuple[Hashable, BaseGeometry]]:
+    out: list[tuple[Hashable, BaseGeometry]] = []
     for name in ("region-03-communes.geojson", "arrondissements.geojson"):
         for f in json.loads((DATA / name).read_text())["features"]:
             if f["properties"]["code"].startswith(prefixes):
@@ -28,7 +30,8 @@ def test_index_answers_exactly_like_testing_every_polygon() -> None:
     points = [(rng.uniform(x0, x1), rng.uniform(y0, y1)) for _ in range(5000)]
     # Vertices are the hardest points: exactly on boundaries.
     fes = dict(entries)["003231010"]
-    points += [tuple(c) for c in list(fes.exterior.coords)[::25]]
+    assert isinstance(fes, Polygon)
+    points += [(x, y) for x, y in list(fes.exterior.coords)[::25]]
     mismatches = [(x, y) for x, y in points if index.lookup(x, y) != naive_lookup(reference, x, y)]
     assert mismatches == []
 

@@ -6,5 +6,7 @@ class MfaForm(forms.Form):
     token = forms.CharField(
         label=_("Six-digit code from your authenticator app"),
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
     )

@@ -46,22 +46,32 @@ def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:
                     device.confirmed = True
                     device.save(update_fields=["confirmed"])
                 otp_login(request, device)
-                audit_record(actor=user, action="accounts.mfa_verify", target=user,
-                             details={"device": type(device).__name__})
+                audit_record(
+                    actor=user,
+                    action="accounts.mfa_verify",
+                    target=user,
+                    details={"device": type(device).__name__},
+                )
             return True
     with transaction.atomic():
         audit_record(actor=user, action="accounts.mfa_failure", target=user)
     return False
 
 
-def totp_enrol(*, user: User, key_hex: str | None = None, backup_codes: list[str] | None = None) -> TOTPDevice:
+def totp_enrol(
+    *, user: User, key_hex: str | None = None, backup_codes: list[str] | None = None
+) -> TOTPDevice:
     """A confirmed TOTP device (and optional backup codes), for provisioning and the demo."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
         kwargs = {"key": key_hex} if key_hex else {}
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True, **kwargs)
+        device = TOTPDevice.objects.create(
+            user=user, name="authenticator", confirmed=True, **kwargs
+        )
         if backup_codes:
-            static, _ = StaticDevice.objects.get_or_create(user=user, name="backup", defaults={"confirmed": True})
+            static, _ = StaticDevice.objects.get_or_create(
+                user=user, name="backup", defaults={"confirmed": True}
+            )
             static.token_set.all().delete()
             for code in backup_codes:
                 StaticToken.objects.create(device=static, token=code)

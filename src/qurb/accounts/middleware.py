@@ -22,7 +22,8 @@ class StaffMfaMiddleware:
         if (
             user.is_authenticated
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not user.is_verified()  # type: ignore[union-attr]
+            # django-otp's middleware adds is_verified() to the user at run time.
+            and not user.is_verified()  # type: ignore[attr-defined]
             and is_staff_member(user)
         ):
             target = reverse("accounts:mfa") + "?" + urlencode({"next": request.get_full_path()})

@@ -35,8 +35,13 @@ AREA_SCOPED_ROLES = frozenset(
 )
 # Roles that do police work in districts (an inspector reads the audit trail only).
 OPERATIONAL_ROLES = frozenset(
-    {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF, Role.COMMUNICATION_CELL, Role.HQ_ANALYST,
-     Role.ADMINISTRATOR}
+    {
+        Role.NEIGHBOURHOOD_OFFICER,
+        Role.DISTRICT_CHIEF,
+        Role.COMMUNICATION_CELL,
+        Role.HQ_ANALYST,
+        Role.ADMINISTRATOR,
+    }
 )
 
 
@@ -86,11 +91,13 @@ class RoleAssignment(models.Model):
         verbose_name_plural = _("role assignments")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "role", "area"], name="unique_role_per_area",
+                fields=["user", "role", "area"],
+                name="unique_role_per_area",
                 condition=models.Q(area__isnull=False),
             ),
             models.UniqueConstraint(
-                fields=["user", "role"], name="unique_force_wide_role",
+                fields=["user", "role"],
+                name="unique_force_wide_role",
                 condition=models.Q(area__isnull=True),
             ),
             models.CheckConstraint(
@@ -153,12 +160,17 @@ class Association(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     registration_number = models.CharField(_("registration number"), max_length=60, unique=True)
     area = models.ForeignKey(
-        Area, verbose_name=_("area of activity"), on_delete=models.PROTECT,
+        Area,
+        verbose_name=_("area of activity"),
+        on_delete=models.PROTECT,
         related_name="associations",
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     status = models.CharField(
-        _("status"), max_length=16, choices=AssociationStatus.choices, default=AssociationStatus.PENDING
+        _("status"),
+        max_length=16,
+        choices=AssociationStatus.choices,
+        default=AssociationStatus.PENDING,
     )
     verified_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

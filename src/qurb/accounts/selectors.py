@@ -39,9 +39,9 @@ def descendants_of(area_ids: set[int]) -> set[int]:
     found = set(area_ids)
     frontier = set(area_ids)
     while frontier:
-        frontier = set(
-            Area.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-        ) - found
+        frontier = (
+            set(Area.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        )
         found |= frontier
     return found
 
@@ -83,15 +83,12 @@ def officers_serving(area: Area) -> list[OfficerProfile]:
         chain.append(current)
         current = current.parent
     depth = {a.pk: n for n, a in enumerate(chain)}
-    assignments = (
-        RoleAssignment.objects.filter(
-            area_id__in=depth,
-            role__in=[Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF],
-            user__is_active=True,
-            user__officer_profile__isnull=False,
-        )
-        .select_related("user__officer_profile")
-    )
+    assignments = RoleAssignment.objects.filter(
+        area_id__in=depth,
+        role__in=[Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF],
+        user__is_active=True,
+        user__officer_profile__isnull=False,
+    ).select_related("user__officer_profile")
     best: dict[int, tuple[int, OfficerProfile]] = {}
     for a in assignments:
         profile = a.user.officer_profile

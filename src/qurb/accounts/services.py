@@ -32,7 +32,9 @@ def user_create(
 ) -> User:
     with transaction.atomic():
         user = User(
-            username=username, email=email, display_name=display_name,
+            username=username,
+            email=email,
+            display_name=display_name,
             preferred_language=preferred_language,
         )
         if password:
@@ -45,10 +47,15 @@ def user_create(
     return user
 
 
-def role_grant(*, user: User, role: Role, area: Area | None = None, actor: Any = None) -> RoleAssignment:
+def role_grant(
+    *, user: User, role: Role, area: Area | None = None, actor: Any = None
+) -> RoleAssignment:
     with transaction.atomic():
         assignment, _created = RoleAssignment.objects.get_or_create(
-            user=user, role=role, area=area, defaults={"granted_by": actor if getattr(actor, "pk", None) else None}
+            user=user,
+            role=role,
+            area=area,
+            defaults={"granted_by": actor if getattr(actor, "pk", None) else None},
         )
         # The Django admin is for administrators (everything) and inspectors (audit, read-only).
         if role in (Role.ADMINISTRATOR, Role.INSPECTOR) and not user.is_staff:
@@ -56,8 +63,11 @@ def role_grant(*, user: User, role: Role, area: Area | None = None, actor: Any =
             user.is_superuser = user.is_superuser or role == Role.ADMINISTRATOR
             user.save(update_fields=["is_staff", "is_superuser"])
         audit_record(
-            actor=actor, action="accounts.role_grant", target=user,
-            area_id=area.pk if area else None, details={"role": str(role)},
+            actor=actor,
+            action="accounts.role_grant",
+            target=user,
+            area_id=area.pk if area else None,
+            details={"role": str(role)},
         )
     user.__dict__.pop("_qurb_roles", None)
     return assignment
@@ -66,15 +76,24 @@ def role_grant(*, user: User, role: Role, area: Area | None = None, actor: Any =
 def role_revoke(*, assignment: RoleAssignment, actor: Any = None) -> None:
     with transaction.atomic():
         audit_record(
-            actor=actor, action="accounts.role_revoke", target=assignment.user,
-            area_id=assignment.area_id, details={"role": assignment.role},
+            actor=actor,
+            action="accounts.role_revoke",
+            target=assignment.user,
+            area_id=assignment.area_id,
+            details={"role": assignment.role},
         )
         assignment.delete()
 
 
 def officer_profile_set(
-    *, user: User, rank: Rank, public_phone: str = "", public_email: str = "",
-    notes: dict[str, str] | None = None, is_demo: bool = False, actor: Any = None,
+    *,
+    user: User,
+    rank: Rank,
+    public_phone: str = "",
+    public_email: str = "",
+    notes: dict[str, str] | None = None,
+    is_demo: bool = False,
+    actor: Any = None,
 ) -> OfficerProfile:
     notes = notes or {}
     with transaction.atomic():
@@ -91,18 +110,29 @@ def officer_profile_set(
 
 
 def association_register(
-    *, names: dict[str, str], registration_number: str, area: Area, contact_email: str = "",
-    is_demo: bool = False, actor: Any = None,
+    *,
+    names: dict[str, str],
+    registration_number: str,
+    area: Area,
+    contact_email: str = "",
+    is_demo: bool = False,
+    actor: Any = None,
 ) -> Association:
     with transaction.atomic():
         association = Association(
-            name_ar=names.get("ar", ""), name_fr=names.get("fr", ""), name_en=names.get("en", ""),
-            registration_number=registration_number, area=area, contact_email=contact_email,
+            name_ar=names.get("ar", ""),
+            name_fr=names.get("fr", ""),
+            name_en=names.get("en", ""),
+            registration_number=registration_number,
+            area=area,
+            contact_email=contact_email,
             is_demo=is_demo,
         )
         association.full_clean()
         association.save()
-        audit_record(actor=actor, action="accounts.association_register", target=association, area_id=area.pk)
+        audit_record(
+            actor=actor, action="accounts.association_register", target=association, area_id=area.pk
+        )
     return association
 
 
@@ -114,8 +144,12 @@ def association_verify(*, association: Association, actor: User) -> Association:
         association.verified_at = timezone.now()
         association.full_clean()
         association.save(update_fields=["status", "verified_by", "verified_at"])
-        audit_record(actor=actor, action="accounts.association_verify", target=association,
-                     area_id=association.area_id)
+        audit_record(
+            actor=actor,
+            action="accounts.association_verify",
+            target=association,
+            area_id=association.area_id,
+        )
     return association
 
 
@@ -124,8 +158,13 @@ def association_member_add(*, user: User, association: Association, actor: Any =
         user.association = association
         user.save(update_fields=["association"])
         RoleAssignment.objects.get_or_create(user=user, role=Role.ASSOCIATION_MEMBER, area=None)
-        audit_record(actor=actor, action="accounts.association_member_add", target=user,
-                     area_id=association.area_id, details={"association": association.pk})
+        audit_record(
+            actor=actor,
+            action="accounts.association_member_add",
+            target=user,
+            area_id=association.area_id,
+            details={"association": association.pk},
+        )
     return user
 
 

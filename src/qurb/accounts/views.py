@@ -38,7 +38,9 @@ def mfa(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if mfa_verify(request=request, user=user, token=form.cleaned_data["token"]):
             return HttpResponseRedirect(_safe_next(request))
-        form.add_error("token", _("That code is not valid. Check the time on your phone and try again."))
+        form.add_error(
+            "token", _("That code is not valid. Check the time on your phone and try again.")
+        )
     enrolling = not confirmed_devices(user)
     context = {"form": form, "enrolling": enrolling, "next": _safe_next(request)}
     if enrolling:

@@ -21,11 +21,20 @@ class Feature:
     geometry: dict[str, Any] | None
 
     @property
+    def geojson(self) -> dict[str, Any]:
+        """The geometry, for features already known to have one."""
+        if self.geometry is None:
+            raise BoundaryFileError(_("%(feature)s has no geometry.") % {"feature": self.label})
+        return self.geometry
+
+    @property
     def label(self) -> str:
         code = self.properties.get("code")
         name = self.properties.get("name") or self.properties.get("name_fr") or ""
         return _("feature %(n)s (code %(code)s, %(name)s)") % {
-            "n": self.index, "code": code or "?", "name": name or "?"
+            "n": self.index,
+            "code": code or "?",
+            "name": name or "?",
         }
 
 
@@ -50,7 +59,9 @@ def read_boundary_file(path: Path) -> BoundaryFile:
 def parse_boundaries(data: Any) -> BoundaryFile:
     if not isinstance(data, dict):
         raise BoundaryFileError(_("Expected a GeoJSON or TopoJSON object."))
-    metadata = {k: data[k] for k in ("license", "attribution", "source") if isinstance(data.get(k), str)}
+    metadata = {
+        k: data[k] for k in ("license", "attribution", "source") if isinstance(data.get(k), str)
+    }
     kind = data.get("type")
     if kind == "Topology":
         return BoundaryFile(_topojson_features(data), metadata)
@@ -71,7 +82,9 @@ def parse_boundaries(data: Any) -> BoundaryFile:
             raise BoundaryFileError(_("Item %(n)s is not a GeoJSON Feature.") % {"n": n})
         props = item.get("properties") or {}
         if not isinstance(props, dict):
-            raise BoundaryFileError(_("Feature %(n)s has properties that are not an object.") % {"n": n})
+            raise BoundaryFileError(
+                _("Feature %(n)s has properties that are not an object.") % {"n": n}
+            )
         geometry = item.get("geometry")
         features.append(Feature(n, props, geometry if isinstance(geometry, dict) else None))
     return BoundaryFile(features, metadata)

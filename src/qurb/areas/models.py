@@ -78,7 +78,9 @@ class Area(models.Model):
     # Generated areas (demo neighbourhoods) must say so wherever they are shown.
     is_demo = models.BooleanField(_("demo data"), default=False)
     source = models.CharField(
-        _("source and licence"), max_length=300, blank=True,
+        _("source and licence"),
+        max_length=300,
+        blank=True,
         help_text=_("Where the boundary comes from, with its attribution."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -128,7 +130,9 @@ class Boundary(models.Model):
         verbose_name = _("boundary")
         verbose_name_plural = _("boundaries")
         constraints = [
-            models.UniqueConstraint(fields=["area", "generation"], name="one_boundary_per_generation"),
+            models.UniqueConstraint(
+                fields=["area", "generation"], name="one_boundary_per_generation"
+            ),
             models.CheckConstraint(
                 condition=models.Q(min_lon__lte=models.F("max_lon"))
                 & models.Q(min_lat__lte=models.F("max_lat")),
@@ -158,8 +162,13 @@ class Place(models.Model):
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     area = models.ForeignKey(
-        Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="places", help_text=_("The innermost area containing the place."),
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="places",
+        help_text=_("The innermost area containing the place."),
     )
     is_demo = models.BooleanField(_("demo data"), default=False)
 
@@ -182,4 +191,10 @@ class Place(models.Model):
         return pick_translation({"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en})
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "kind": self.kind, "name": self.name, "lat": self.lat, "lon": self.lon}
+        return {
+            "code": self.code,
+            "kind": self.kind,
+            "name": self.name,
+            "lat": self.lat,
+            "lon": self.lon,
+        }

@@ -135,7 +135,9 @@ def neighbourhood_choices() -> list[tuple[Area, list[Area]]]:
     level = leaf_type_level()
     if level is None:
         return []
-    leaves = list(areas_in_active_generation().filter(type__level=level).select_related("parent__type"))
+    leaves = list(
+        areas_in_active_generation().filter(type__level=level).select_related("parent__type")
+    )
     groups: dict[int | None, list[Area]] = {}
     parents: dict[int | None, Area | None] = {}
     for leaf in leaves:
@@ -144,7 +146,9 @@ def neighbourhood_choices() -> list[tuple[Area, list[Area]]]:
     out = []
     for parent_id, items in groups.items():
         parent = parents[parent_id]
-        out.append((parent if parent is not None else items[0], sorted(items, key=lambda a: a.name)))
+        out.append(
+            (parent if parent is not None else items[0], sorted(items, key=lambda a: a.name))
+        )
     out.sort(key=lambda pair: pair[0].name)
     return out
 

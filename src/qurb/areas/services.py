@@ -59,14 +59,21 @@ class _Planned:
 def area_type_ensure(*, code: str, level: int, names: dict[str, str]) -> AreaType:
     area_type, _created = AreaType.objects.update_or_create(
         code=code,
-        defaults={"level": level, "name_ar": names["ar"], "name_fr": names["fr"], "name_en": names["en"]},
+        defaults={
+            "level": level,
+            "name_ar": names["ar"],
+            "name_fr": names["fr"],
+            "name_en": names["en"],
+        },
     )
     return area_type
 
 
 def working_generation() -> Generation | None:
     """The generation loads go into: the pending one if any, else the active one."""
-    pending = Generation.objects.filter(active=False, activated_at__isnull=True).order_by("-id").first()
+    pending = (
+        Generation.objects.filter(active=False, activated_at__isnull=True).order_by("-id").first()
+    )
     return pending or Generation.objects.filter(active=True).first()
 
 
@@ -106,17 +113,24 @@ def areas_load(
         code = str(raw_code).strip() if raw_code not in (None, "") else ""
         if not code:
             report.errors.append(
-                _("%(feature)s has no '%(prop)s' property.") % {"feature": feature.label, "prop": code_property}
+                _("%(feature)s has no '%(prop)s' property.")
+                % {"feature": feature.label, "prop": code_property}
             )
             continue
         if code in planned:
-            report.errors.append(_("%(feature)s repeats code %(code)s.") % {"feature": feature.label, "code": code})
+            report.errors.append(
+                _("%(feature)s repeats code %(code)s.") % {"feature": feature.label, "code": code}
+            )
             continue
         type_code = str(feature.properties.get("type") or area_type or "")
         if type_code not in types:
             report.errors.append(
                 _("%(feature)s: unknown area type '%(type)s' (known: %(known)s).")
-                % {"feature": feature.label, "type": type_code, "known": ", ".join(sorted(types)) or "-"}
+                % {
+                    "feature": feature.label,
+                    "type": type_code,
+                    "known": ", ".join(sorted(types)) or "-",
+                }
             )
             continue
         geom, error = feature_geometry(feature, settings.AREAS_EXTENT)
@@ -124,19 +138,22 @@ def areas_load(
             report.errors.append(error)
             continue
         assert geom is not None  # noqa: S101 - feature_geometry returns one or the other
-        parent = feature.properties.get("parent") or parent_code
+        parent_of = feature.properties.get("parent") or parent_code
         planned[code] = _Planned(
             code=code,
             type=types[type_code],
-            parent_code=str(parent) if parent else None,
+            parent_code=str(parent_of) if parent_of else None,
             names=names_from(feature.properties),
             geometry=geom,
             label=feature.label,
         )
 
-    existing = {a.code: a for a in Area.objects.select_related("type", "parent").filter(
-        code__in=set(planned) | {p.parent_code for p in planned.values() if p.parent_code}
-    )}
+    existing = {
+        a.code: a
+        for a in Area.objects.select_related("type", "parent").filter(
+            code__in=set(planned) | {p.parent_code for p in planned.values() if p.parent_code}
+        )
+    }
     base_geoms: dict[int, BaseGeometry] = {}
     if base is not None:
         base_geoms = {
@@ -153,12 +170,15 @@ def areas_load(
     for item in planned.values():
         if not item.parent_code:
             continue
-        parent_type = planned[item.parent_code].type if item.parent_code in planned else (
-            existing[item.parent_code].type if item.parent_code in existing else None
+        parent_type = (
+            planned[item.parent_code].type
+            if item.parent_code in planned
+            else (existing[item.parent_code].type if item.parent_code in existing else None)
         )
         if parent_type is None:
             report.errors.append(
-                _("%(feature)s: unknown parent %(parent)s.") % {"feature": item.label, "parent": item.parent_code}
+                _("%(feature)s: unknown parent %(parent)s.")
+                % {"feature": item.label, "parent": item.parent_code}
             )
             continue
         if parent_type.level >= item.type.level:
@@ -173,7 +193,11 @@ def areas_load(
             if share > OUTSIDE_PARENT_TOLERANCE:
                 report.errors.append(
                     _("%(feature)s: %(share)s%% of it lies outside its parent %(parent)s.")
-                    % {"feature": item.label, "share": round(share * 100, 1), "parent": item.parent_code}
+                    % {
+                        "feature": item.label,
+                        "share": round(share * 100, 1),
+                        "parent": item.parent_code,
+                    }
                 )
 
     # Siblings: same parent and type, from the file and from the generation being changed.
@@ -181,9 +205,11 @@ def areas_load(
     for item in planned.values():
         groups.setdefault((item.parent_code, item.type.code), []).append((item.code, item.geometry))
     if base is not None:
-        keys = {k for k in groups}
-        others = Area.objects.filter(boundaries__generation=base).exclude(code__in=planned).select_related(
-            "parent", "type"
+        keys = set(groups)
+        others = (
+            Area.objects.filter(boundaries__generation=base)
+            .exclude(code__in=planned)
+            .select_related("parent", "type")
         )
         for area in others:
             key = (area.parent.code if area.parent else None, area.type.code)
@@ -205,18 +231,18 @@ def areas_load(
         return report
 
     for item in planned.values():
-        area = existing.get(item.code)
-        if area is None:
+        current = existing.get(item.code)
+        if current is None:
             report.created.append(item.code)
             continue
-        old = base_geoms.get(area.pk)
+        old = base_geoms.get(current.pk)
         same_geom = old is not None and shapely.equals_exact(
             shapely.normalize(old), shapely.normalize(item.geometry), tolerance=1e-9
         )
         same_attrs = (
-            area.names() == item.names
-            and area.type_id == item.type.pk
-            and (area.parent.code if area.parent else None) == item.parent_code
+            current.names() == item.names
+            and current.type_id == item.type.pk
+            and (current.parent.code if current.parent else None) == item.parent_code
         )
         (report.unchanged if same_geom and same_attrs else report.changed).append(item.code)
 
@@ -234,13 +260,11 @@ def areas_load(
     with transaction.atomic():
         generation = _pending_generation(description or _("Boundary load"))
         saved: dict[str, Area] = {}
-        for code in [*report.created, *report.changed, *report.unchanged]:
-            item = planned[code]
-            parent = None
+        # Outermost levels first, so that every parent exists before its children.
+        for item in sorted(planned.values(), key=lambda p: p.type.level):
+            parent: Area | None = None
             if item.parent_code:
-                parent = saved.get(item.parent_code) or existing.get(item.parent_code)
-                if parent is None:  # parent planned later in the file
-                    parent = _save_area(planned[item.parent_code], None, is_demo, source, saved)
+                parent = saved.get(item.parent_code) or existing[item.parent_code]
             _save_area(item, parent, is_demo, source, saved)
         for code in [*report.created, *report.changed, *report.unchanged]:
             area = saved[code]
@@ -251,7 +275,10 @@ def areas_load(
                 generation=generation,
                 defaults={
                     "geometry": _geometry_json(geom),
-                    "min_lon": x0, "min_lat": y0, "max_lon": x1, "max_lat": y1,
+                    "min_lon": x0,
+                    "min_lat": y0,
+                    "max_lon": x1,
+                    "max_lat": y1,
                 },
             )
         audit_record(
@@ -275,8 +302,6 @@ def areas_load(
 def _save_area(
     item: _Planned, parent: Area | None, is_demo: bool, source: str, saved: dict[str, Area]
 ) -> Area:
-    if item.code in saved:
-        return saved[item.code]
     area = Area.objects.filter(code=item.code).first() or Area(code=item.code)
     area.type = item.type
     area.parent = parent
@@ -292,7 +317,9 @@ def _save_area(
 
 def _pending_generation(description: str) -> Generation:
     """The generation being prepared; a new one starts as a copy of the active one."""
-    pending = Generation.objects.filter(active=False, activated_at__isnull=True).order_by("-id").first()
+    pending = (
+        Generation.objects.filter(active=False, activated_at__isnull=True).order_by("-id").first()
+    )
     if pending is not None:
         return pending
     pending = Generation.objects.create(description=description)
@@ -300,8 +327,13 @@ def _pending_generation(description: str) -> Generation:
     if active is not None:
         Boundary.objects.bulk_create(
             Boundary(
-                area_id=b.area_id, generation=pending, geometry=b.geometry,
-                min_lon=b.min_lon, min_lat=b.min_lat, max_lon=b.max_lon, max_lat=b.max_lat,
+                area_id=b.area_id,
+                generation=pending,
+                geometry=b.geometry,
+                min_lon=b.min_lon,
+                min_lat=b.min_lat,
+                max_lon=b.max_lon,
+                max_lat=b.max_lat,
             )
             for b in Boundary.objects.filter(generation=active)
         )
@@ -335,8 +367,17 @@ def place_upsert(
     with transaction.atomic():
         place = Place.objects.filter(code=code).first() or Place(code=code)
         place.kind, place.lat, place.lon, place.area, place.is_demo = kind, lat, lon, area, is_demo
-        place.name_ar, place.name_fr, place.name_en = names.get("ar", ""), names.get("fr", ""), names.get("en", "")
+        place.name_ar, place.name_fr, place.name_en = (
+            names.get("ar", ""),
+            names.get("fr", ""),
+            names.get("en", ""),
+        )
         place.full_clean()
         place.save()
-        audit_record(actor=actor, action="areas.place_upsert", target=place, area_id=area.pk if area else None)
+        audit_record(
+            actor=actor,
+            action="areas.place_upsert",
+            target=place,
+            area_id=area.pk if area else None,
+        )
     return place

@@ -66,8 +66,8 @@ class PointIndex:
             shapely.prepare(geom)
             ix0, iy0 = self._ix(bx0), self._iy(by0)
             ix1, iy1 = self._ix(bx1), self._iy(by1)
-            ixs, iys = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
-            ixs, iys = ixs.ravel(), iys.ravel()
+            grid_x, grid_y = np.meshgrid(np.arange(ix0, ix1 + 1), np.arange(iy0, iy1 + 1))
+            ixs, iys = grid_x.ravel(), grid_y.ravel()
             x0 = self.min_x + ixs * self.cell
             y0 = self.min_y + iys * self.cell
             boxes = shapely.box(x0, y0, x0 + self.cell, y0 + self.cell)

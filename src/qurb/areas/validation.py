@@ -38,13 +38,15 @@ def feature_geometry(
         return None, _("%(feature)s has no geometry.") % {"feature": feature.label}
     if raw.get("type") not in {"Polygon", "MultiPolygon"}:
         return None, _("%(feature)s: geometry type %(type)s is not a Polygon or MultiPolygon.") % {
-            "feature": feature.label, "type": raw.get("type")
+            "feature": feature.label,
+            "type": raw.get("type"),
         }
     try:
         geom = shape(raw)
     except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
         return None, _("%(feature)s: unreadable coordinates (%(error)s).") % {
-            "feature": feature.label, "error": exc
+            "feature": feature.label,
+            "error": exc,
         }
     if geom.is_empty:
         return None, _("%(feature)s has an empty geometry.") % {"feature": feature.label}
@@ -68,9 +70,13 @@ def feature_geometry(
         match = _LOCATION.match(reason)
         if match and "self-intersection" in match["reason"].lower():
             return None, _("%(feature)s: self-intersecting polygon near %(lon)s, %(lat)s.") % {
-                "feature": feature.label, "lon": match["x"], "lat": match["y"]
+                "feature": feature.label,
+                "lon": match["x"],
+                "lat": match["y"],
             }
-        where = _(" near %(lon)s, %(lat)s") % {"lon": match["x"], "lat": match["y"]} if match else ""
+        where = (
+            _(" near %(lon)s, %(lat)s") % {"lon": match["x"], "lat": match["y"]} if match else ""
+        )
         return None, _("%(feature)s: invalid polygon (%(reason)s)%(where)s.") % {
             "feature": feature.label,
             "reason": match["reason"] if match else reason,

@@ -10,7 +10,14 @@ from qurb.audit.models import AuditEvent
 class AuditEventAdmin(admin.ModelAdmin[AuditEvent]):
     """Read-only: nobody adds, edits or deletes audit events through the application."""
 
-    list_display = ("occurred_at", "actor_label", "action", "object_type", "object_label", "area_id")
+    list_display = (
+        "occurred_at",
+        "actor_label",
+        "action",
+        "object_type",
+        "object_label",
+        "area_id",
+    )
     list_filter = ("action", "object_type")
     search_fields = ("actor_label", "action", "object_label", "object_id")
     date_hierarchy = "occurred_at"

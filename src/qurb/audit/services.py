@@ -16,9 +16,10 @@ def audit_record(
     """Append one event. Must be called inside the transaction of the action it records."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must run inside the action's transaction")
+    person = actor if getattr(actor, "pk", None) else None
     event = AuditEvent(
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=(actor.get_username() if getattr(actor, "pk", None) else "system"),
+        actor=person,
+        actor_label=person.get_username() if person is not None else "system",
         action=action,
         object_type=target._meta.label_lower if target is not None else "",
         object_id=str(target.pk) if target is not None else "",

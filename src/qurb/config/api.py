@@ -23,8 +23,13 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     problems: list[dict[str, Any]] = []
     for error in exc.errors:
         field = ".".join(str(p) for p in error.get("loc", ())[1:] if p != "query") or "?"
-        problems.append({"field": field, "message": _("%(field)s: %(problem)s") % {
-            "field": field, "problem": _describe(error)}})
+        problems.append(
+            {
+                "field": field,
+                "message": _("%(field)s: %(problem)s")
+                % {"field": field, "problem": _describe(error)},
+            }
+        )
     return api.create_response(
         request, {"detail": _("The request is not valid."), "errors": problems}, status=422
     )

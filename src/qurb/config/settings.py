@@ -164,8 +164,10 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
-     "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -214,7 +216,8 @@ STORAGES = {
 
 EMAIL_BACKEND = os.environ.get(
     "QURB_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("QURB_EMAIL_HOST")
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("QURB_EMAIL_HOST")
     else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("QURB_EMAIL_HOST", "localhost")
@@ -227,9 +230,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Map: tiles are an external URL, never needed for tests; boundaries draw without them.
 MAP_TILE_URL = os.environ.get("QURB_MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-MAP_TILE_ATTRIBUTION = os.environ.get(
-    "QURB_MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
-)
+MAP_TILE_ATTRIBUTION = os.environ.get("QURB_MAP_TILE_ATTRIBUTION", "© OpenStreetMap contributors")
 EMERGENCY_NUMBER = os.environ.get("QURB_EMERGENCY_NUMBER", "19")
 # A longitude/latitude box around the force's territory: a feature outside it whose swapped
 # coordinates fall inside is reported as "latitude and longitude in the wrong order".

@@ -12,7 +12,9 @@ from qurb.core.text import pick_translation
 
 
 class Meeting(models.Model):
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="meetings")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="meetings"
+    )
     title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
     title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
@@ -27,7 +29,10 @@ class Meeting(models.Model):
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start")
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="meeting_ends_after_start",
+            )
         ]
 
     def __str__(self) -> str:
@@ -44,14 +49,18 @@ class PriorityStatus(models.TextChoices):
 
 
 class Priority(models.Model):
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="priorities")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="priorities"
+    )
     title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
     title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
     title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     description_ar = models.TextField(_("description (Arabic)"), blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
-    status = models.CharField(_("status"), max_length=16, choices=PriorityStatus.choices, default=PriorityStatus.CURRENT)
+    status = models.CharField(
+        _("status"), max_length=16, choices=PriorityStatus.choices, default=PriorityStatus.CURRENT
+    )
     set_on = models.DateField(_("set on"))
 
     class Meta:
@@ -68,4 +77,6 @@ class Priority(models.Model):
 
     @property
     def description(self) -> str:
-        return pick_translation({"ar": self.description_ar, "fr": self.description_fr, "en": self.description_en})
+        return pick_translation(
+            {"ar": self.description_ar, "fr": self.description_fr, "en": self.description_en}
+        )

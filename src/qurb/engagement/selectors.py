@@ -17,7 +17,9 @@ def _area_and_ancestors(area: Area) -> list[int]:
 def upcoming_meetings(area: Area) -> QuerySet[Meeting]:
     """Public meetings for the area or the district above it, soonest first."""
     return Meeting.objects.filter(
-        area_id__in=_area_and_ancestors(area), is_public=True, cancelled=False,
+        area_id__in=_area_and_ancestors(area),
+        is_public=True,
+        cancelled=False,
         ends_at__gte=timezone.now(),
     ).order_by("starts_at")
 

@@ -7,7 +7,13 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from qurb.areas.models import Area
-from qurb.areas.selectors import area_ancestors, area_boundary, area_properties, area_public, areas_at
+from qurb.areas.selectors import (
+    area_ancestors,
+    area_boundary,
+    area_properties,
+    area_public,
+    areas_at,
+)
 from qurb.neighbourhoods.selectors import (
     meeting_public,
     neighbourhood_summary,
@@ -71,12 +77,16 @@ def _area(area_id: int) -> Area:
     return area
 
 
-@router.get("/areas/locate", response=list[AreaOut], summary="Areas containing a point, outermost first")
+@router.get(
+    "/areas/locate", response=list[AreaOut], summary="Areas containing a point, outermost first"
+)
 def locate(request: HttpRequest, query: Query[LocateQuery]) -> list[dict[str, Any]]:
     return [area_properties(a) for a in areas_at(lat=query.lat, lon=query.lon)]
 
 
-@router.get("/neighbourhoods/{area_id}", response=NeighbourhoodOut, summary="A neighbourhood (or any area)")
+@router.get(
+    "/neighbourhoods/{area_id}", response=NeighbourhoodOut, summary="A neighbourhood (or any area)"
+)
 def neighbourhood(request: HttpRequest, area_id: int) -> dict[str, Any]:
     area = _area(area_id)
     out = area_properties(area)
@@ -86,9 +96,15 @@ def neighbourhood(request: HttpRequest, area_id: int) -> dict[str, Any]:
     return out
 
 
-@router.get("/neighbourhoods/{area_id}/boundary", summary="The boundary as a GeoJSON Feature",
-            openapi_extra={"responses": {200: {"description": "GeoJSON Feature",
-                                               "content": {"application/geo+json": {}}}}})
+@router.get(
+    "/neighbourhoods/{area_id}/boundary",
+    summary="The boundary as a GeoJSON Feature",
+    openapi_extra={
+        "responses": {
+            200: {"description": "GeoJSON Feature", "content": {"application/geo+json": {}}}
+        }
+    },
+)
 def boundary(request: HttpRequest, area_id: int) -> JsonResponse:
     feature = area_boundary(_area(area_id))
     if feature is None:
@@ -96,16 +112,24 @@ def boundary(request: HttpRequest, area_id: int) -> JsonResponse:
     return JsonResponse(feature, content_type="application/geo+json")
 
 
-@router.get("/neighbourhoods/{area_id}/people", response=list[PersonOut], summary="Officers serving the area")
+@router.get(
+    "/neighbourhoods/{area_id}/people",
+    response=list[PersonOut],
+    summary="Officers serving the area",
+)
 def people(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
     return [officer_public(p) for p in neighbourhood_summary(_area(area_id)).officers]
 
 
-@router.get("/neighbourhoods/{area_id}/events", response=list[EventOut], summary="Upcoming public meetings")
+@router.get(
+    "/neighbourhoods/{area_id}/events", response=list[EventOut], summary="Upcoming public meetings"
+)
 def events(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
     return [meeting_public(m) for m in neighbourhood_summary(_area(area_id)).meetings]
 
 
-@router.get("/neighbourhoods/{area_id}/priorities", response=list[PriorityOut], summary="Current priorities")
+@router.get(
+    "/neighbourhoods/{area_id}/priorities", response=list[PriorityOut], summary="Current priorities"
+)
 def priorities(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
     return [priority_public(p) for p in neighbourhood_summary(_area(area_id)).priorities]

@@ -52,7 +52,9 @@ def officer_public(profile: OfficerProfile) -> dict[str, Any]:
         "name": str(profile.user),
         "rank": profile.get_rank_display(),
         "contact_details": {
-            k: v for k, v in {"telephone": profile.public_phone, "email": profile.public_email}.items() if v
+            k: v
+            for k, v in {"telephone": profile.public_phone, "email": profile.public_email}.items()
+            if v
         },
         "bio": profile.public_note,
     }

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from qurb.accounts.selectors import access_area, associations_in, descendants_of, officers_serving
+from qurb.areas.models import Boundary
 from qurb.areas.selectors import (
     active_generation,
     area_boundary,
@@ -17,7 +18,6 @@ from qurb.areas.selectors import (
     leaf_type_level,
     neighbourhood_choices,
 )
-from qurb.areas.models import Boundary
 from qurb.neighbourhoods.forms import LocateForm, PickForm
 from qurb.neighbourhoods.selectors import (
     innermost_area_at,
@@ -51,7 +51,12 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "neighbourhoods/home.html",
-        {"locate": locate, "pick": pick, "not_covered": not_covered, "choices": neighbourhood_choices()},
+        {
+            "locate": locate,
+            "pick": pick,
+            "not_covered": not_covered,
+            "choices": neighbourhood_choices(),
+        },
         status=status,
     )
 
@@ -92,17 +97,24 @@ def map_areas(request: HttpRequest) -> HttpResponse:
     if body is None:
         level = leaf_type_level()
         rows = (
-            Boundary.objects.filter(generation=generation, area__type__level=level)
-            .select_related("area__type", "area__parent")
-            if generation
+            Boundary.objects.filter(generation=generation, area__type__level=level).select_related(
+                "area__type", "area__parent"
+            )
+            if generation and level is not None
             else Boundary.objects.none()
         )
         features = []
         for row in rows:
             props = area_properties(row.area)
             props["url"] = row.area.get_absolute_url()
-            features.append({"type": "Feature", "id": row.area.code, "properties": props,
-                             "geometry": row.geometry})
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": row.area.code,
+                    "properties": props,
+                    "geometry": row.geometry,
+                }
+            )
         body = json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False)
         cache.set(key, body, 300)
     return HttpResponse(body, content_type="application/geo+json")

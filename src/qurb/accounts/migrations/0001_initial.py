@@ -9,116 +9,373 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("areas", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('display_name', models.CharField(blank=True, max_length=150, verbose_name='display name')),
-                ('preferred_language', models.CharField(choices=[('ar', 'Arabic'), ('fr', 'French'), ('en', 'English')], default='ar', max_length=8, verbose_name='preferred language')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email address"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "display_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="display name"),
+                ),
+                (
+                    "preferred_language",
+                    models.CharField(
+                        choices=[("ar", "Arabic"), ("fr", "French"), ("en", "English")],
+                        default="ar",
+                        max_length=8,
+                        verbose_name="preferred language",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'user',
-                'verbose_name_plural': 'users',
+                "verbose_name": "user",
+                "verbose_name_plural": "users",
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Association',
+            name="Association",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name_ar', models.CharField(blank=True, max_length=200, verbose_name='name (Arabic)')),
-                ('name_fr', models.CharField(blank=True, max_length=200, verbose_name='name (French)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('registration_number', models.CharField(max_length=60, unique=True, verbose_name='registration number')),
-                ('contact_email', models.EmailField(blank=True, max_length=254, verbose_name='contact e-mail')),
-                ('status', models.CharField(choices=[('pending', 'Awaiting verification'), ('verified', 'Verified'), ('rejected', 'Rejected')], default='pending', max_length=16, verbose_name='status')),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='associations', to='areas.area', verbose_name='area of activity')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name_ar",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (Arabic)"),
+                ),
+                (
+                    "name_fr",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (French)"),
+                ),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                (
+                    "registration_number",
+                    models.CharField(
+                        max_length=60, unique=True, verbose_name="registration number"
+                    ),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="contact e-mail"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Awaiting verification"),
+                            ("verified", "Verified"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("is_demo", models.BooleanField(default=False, verbose_name="demo data")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="associations",
+                        to="areas.area",
+                        verbose_name="area of activity",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'association',
-                'verbose_name_plural': 'associations',
-                'ordering': ['name_fr'],
+                "verbose_name": "association",
+                "verbose_name_plural": "associations",
+                "ordering": ["name_fr"],
             },
         ),
         migrations.AddField(
-            model_name='user',
-            name='association',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='members', to='accounts.association', verbose_name='association'),
+            model_name="user",
+            name="association",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="members",
+                to="accounts.association",
+                verbose_name="association",
+            ),
         ),
         migrations.CreateModel(
-            name='OfficerProfile',
+            name="OfficerProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rank', models.CharField(choices=[('gardien_de_la_paix', 'Police constable'), ('brigadier', 'Sergeant'), ('inspecteur', 'Inspector of police'), ('officier', 'Police officer (lieutenant)'), ('commissaire', 'Superintendent')], max_length=32, verbose_name='rank')),
-                ('public_phone', models.CharField(blank=True, max_length=32, verbose_name='public phone')),
-                ('public_email', models.EmailField(blank=True, max_length=254, verbose_name='public e-mail')),
-                ('public_note_ar', models.CharField(blank=True, max_length=300, verbose_name='note (Arabic)')),
-                ('public_note_fr', models.CharField(blank=True, max_length=300, verbose_name='note (French)')),
-                ('public_note_en', models.CharField(blank=True, max_length=300, verbose_name='note (English)')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='officer_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "rank",
+                    models.CharField(
+                        choices=[
+                            ("gardien_de_la_paix", "Police constable"),
+                            ("brigadier", "Sergeant"),
+                            ("inspecteur", "Inspector of police"),
+                            ("officier", "Police officer (lieutenant)"),
+                            ("commissaire", "Superintendent"),
+                        ],
+                        max_length=32,
+                        verbose_name="rank",
+                    ),
+                ),
+                (
+                    "public_phone",
+                    models.CharField(blank=True, max_length=32, verbose_name="public phone"),
+                ),
+                (
+                    "public_email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="public e-mail"),
+                ),
+                (
+                    "public_note_ar",
+                    models.CharField(blank=True, max_length=300, verbose_name="note (Arabic)"),
+                ),
+                (
+                    "public_note_fr",
+                    models.CharField(blank=True, max_length=300, verbose_name="note (French)"),
+                ),
+                (
+                    "public_note_en",
+                    models.CharField(blank=True, max_length=300, verbose_name="note (English)"),
+                ),
+                ("is_demo", models.BooleanField(default=False, verbose_name="demo data")),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="officer_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'officer profile',
-                'verbose_name_plural': 'officer profiles',
+                "verbose_name": "officer profile",
+                "verbose_name_plural": "officer profiles",
             },
         ),
         migrations.CreateModel(
-            name='RoleAssignment',
+            name="RoleAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('resident', 'Resident'), ('association_member', 'Association member'), ('neighbourhood_officer', 'Neighbourhood officer'), ('district_chief', 'District chief'), ('communication_cell', 'Communication cell'), ('hq_analyst', 'HQ analyst'), ('inspector', 'Inspector'), ('administrator', 'Administrator')], max_length=32, verbose_name='role')),
-                ('granted_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(blank=True, help_text='Where the role applies; empty means the whole force.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='role_assignments', to='areas.area', verbose_name='area')),
-                ('granted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roles', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("resident", "Resident"),
+                            ("association_member", "Association member"),
+                            ("neighbourhood_officer", "Neighbourhood officer"),
+                            ("district_chief", "District chief"),
+                            ("communication_cell", "Communication cell"),
+                            ("hq_analyst", "HQ analyst"),
+                            ("inspector", "Inspector"),
+                            ("administrator", "Administrator"),
+                        ],
+                        max_length=32,
+                        verbose_name="role",
+                    ),
+                ),
+                ("granted_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Where the role applies; empty means the whole force.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="role_assignments",
+                        to="areas.area",
+                        verbose_name="area",
+                    ),
+                ),
+                (
+                    "granted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roles",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'role assignment',
-                'verbose_name_plural': 'role assignments',
+                "verbose_name": "role assignment",
+                "verbose_name_plural": "role assignments",
             },
         ),
         migrations.AddConstraint(
-            model_name='association',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'verified'), _negated=True), models.Q(('verified_at__isnull', False), ('verified_by__isnull', False)), _connector='OR'), name='verified_association_has_verifier'),
+            model_name="association",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "verified"), _negated=True),
+                    models.Q(("verified_at__isnull", False), ("verified_by__isnull", False)),
+                    _connector="OR",
+                ),
+                name="verified_association_has_verifier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('area__isnull', False)), fields=('user', 'role', 'area'), name='unique_role_per_area'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("area__isnull", False)),
+                fields=("user", "role", "area"),
+                name="unique_role_per_area",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.UniqueConstraint(condition=models.Q(('area__isnull', True)), fields=('user', 'role'), name='unique_force_wide_role'),
+            model_name="roleassignment",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("area__isnull", True)),
+                fields=("user", "role"),
+                name="unique_force_wide_role",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='roleassignment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('role__in', ['district_chief', 'communication_cell', 'neighbourhood_officer']), _negated=True), ('area__isnull', False), _connector='OR'), name='scoped_role_has_area'),
+            model_name="roleassignment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        (
+                            "role__in",
+                            ["district_chief", "communication_cell", "neighbourhood_officer"],
+                        ),
+                        _negated=True,
+                    ),
+                    ("area__isnull", False),
+                    _connector="OR",
+                ),
+                name="scoped_role_has_area",
+            ),
         ),
     ]

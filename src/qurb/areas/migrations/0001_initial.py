@@ -5,121 +5,253 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AreaType',
+            name="AreaType",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, unique=True, verbose_name='code')),
-                ('level', models.PositiveSmallIntegerField(verbose_name='level')),
-                ('name_ar', models.CharField(max_length=100, verbose_name='name (Arabic)')),
-                ('name_fr', models.CharField(max_length=100, verbose_name='name (French)')),
-                ('name_en', models.CharField(max_length=100, verbose_name='name (English)')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, unique=True, verbose_name="code")),
+                ("level", models.PositiveSmallIntegerField(verbose_name="level")),
+                ("name_ar", models.CharField(max_length=100, verbose_name="name (Arabic)")),
+                ("name_fr", models.CharField(max_length=100, verbose_name="name (French)")),
+                ("name_en", models.CharField(max_length=100, verbose_name="name (English)")),
             ],
             options={
-                'verbose_name': 'area type',
-                'verbose_name_plural': 'area types',
-                'ordering': ['level', 'code'],
+                "verbose_name": "area type",
+                "verbose_name_plural": "area types",
+                "ordering": ["level", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('name_ar', models.CharField(blank=True, max_length=200, verbose_name='name (Arabic)')),
-                ('name_fr', models.CharField(blank=True, max_length=200, verbose_name='name (French)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
-                ('source', models.CharField(blank=True, help_text='Where the boundary comes from, with its attribution.', max_length=300, verbose_name='source and licence')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='areas.area', verbose_name='parent')),
-                ('type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='areas.areatype', verbose_name='type')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                (
+                    "name_ar",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (Arabic)"),
+                ),
+                (
+                    "name_fr",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (French)"),
+                ),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                ("is_demo", models.BooleanField(default=False, verbose_name="demo data")),
+                (
+                    "source",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the boundary comes from, with its attribution.",
+                        max_length=300,
+                        verbose_name="source and licence",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="areas.area",
+                        verbose_name="parent",
+                    ),
+                ),
+                (
+                    "type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="areas.areatype",
+                        verbose_name="type",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'area',
-                'verbose_name_plural': 'areas',
-                'ordering': ['type__level', 'code'],
+                "verbose_name": "area",
+                "verbose_name_plural": "areas",
+                "ordering": ["type__level", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Generation',
+            name="Generation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(blank=True, max_length=200, verbose_name='description')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
-                ('active', models.BooleanField(default=False, verbose_name='active')),
-                ('activated_at', models.DateTimeField(blank=True, null=True, verbose_name='activated')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "description",
+                    models.CharField(blank=True, max_length=200, verbose_name="description"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
+                ("active", models.BooleanField(default=False, verbose_name="active")),
+                (
+                    "activated_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="activated"),
+                ),
             ],
             options={
-                'verbose_name': 'boundary generation',
-                'verbose_name_plural': 'boundary generations',
-                'ordering': ['-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('active', True)), fields=('active',), name='one_active_generation')],
+                "verbose_name": "boundary generation",
+                "verbose_name_plural": "boundary generations",
+                "ordering": ["-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("active", True)),
+                        fields=("active",),
+                        name="one_active_generation",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Boundary',
+            name="Boundary",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('geometry', models.JSONField()),
-                ('min_lon', models.FloatField()),
-                ('min_lat', models.FloatField()),
-                ('max_lon', models.FloatField()),
-                ('max_lat', models.FloatField()),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='boundaries', to='areas.area')),
-                ('generation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='boundaries', to='areas.generation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("geometry", models.JSONField()),
+                ("min_lon", models.FloatField()),
+                ("min_lat", models.FloatField()),
+                ("max_lon", models.FloatField()),
+                ("max_lat", models.FloatField()),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="boundaries",
+                        to="areas.area",
+                    ),
+                ),
+                (
+                    "generation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="boundaries",
+                        to="areas.generation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'boundary',
-                'verbose_name_plural': 'boundaries',
+                "verbose_name": "boundary",
+                "verbose_name_plural": "boundaries",
             },
         ),
         migrations.CreateModel(
-            name='Place',
+            name="Place",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('school', 'School'), ('police_station', 'Police station'), ('other', 'Other place')], max_length=20, verbose_name='kind')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='code')),
-                ('name_ar', models.CharField(blank=True, max_length=200, verbose_name='name (Arabic)')),
-                ('name_fr', models.CharField(blank=True, max_length=200, verbose_name='name (French)')),
-                ('name_en', models.CharField(blank=True, max_length=200, verbose_name='name (English)')),
-                ('lon', models.FloatField(verbose_name='longitude')),
-                ('lat', models.FloatField(verbose_name='latitude')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='demo data')),
-                ('area', models.ForeignKey(blank=True, help_text='The innermost area containing the place.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='places', to='areas.area', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("school", "School"),
+                            ("police_station", "Police station"),
+                            ("other", "Other place"),
+                        ],
+                        max_length=20,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="code")),
+                (
+                    "name_ar",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (Arabic)"),
+                ),
+                (
+                    "name_fr",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (French)"),
+                ),
+                (
+                    "name_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="name (English)"),
+                ),
+                ("lon", models.FloatField(verbose_name="longitude")),
+                ("lat", models.FloatField(verbose_name="latitude")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="demo data")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The innermost area containing the place.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="places",
+                        to="areas.area",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'place',
-                'verbose_name_plural': 'places',
-                'ordering': ['kind', 'code'],
+                "verbose_name": "place",
+                "verbose_name_plural": "places",
+                "ordering": ["kind", "code"],
             },
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.CheckConstraint(condition=models.Q(('parent', models.F('id')), _negated=True), name='area_not_own_parent'),
+            model_name="area",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent", models.F("id")), _negated=True),
+                name="area_not_own_parent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='boundary',
-            index=models.Index(fields=['generation', 'min_lon', 'max_lon', 'min_lat', 'max_lat'], name='areas_bound_generat_fa70a9_idx'),
+            model_name="boundary",
+            index=models.Index(
+                fields=["generation", "min_lon", "max_lon", "min_lat", "max_lat"],
+                name="areas_bound_generat_fa70a9_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='boundary',
-            constraint=models.UniqueConstraint(fields=('area', 'generation'), name='one_boundary_per_generation'),
+            model_name="boundary",
+            constraint=models.UniqueConstraint(
+                fields=("area", "generation"), name="one_boundary_per_generation"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='boundary',
-            constraint=models.CheckConstraint(condition=models.Q(('min_lon__lte', models.F('max_lon')), ('min_lat__lte', models.F('max_lat'))), name='boundary_bbox_ordered'),
+            model_name="boundary",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_lon__lte", models.F("max_lon")), ("min_lat__lte", models.F("max_lat"))
+                ),
+                name="boundary_bbox_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='place',
-            constraint=models.CheckConstraint(condition=models.Q(('lat__gte', -90), ('lat__lte', 90), ('lon__gte', -180), ('lon__lte', 180)), name='place_coordinates_in_range'),
+            model_name="place",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("lat__gte", -90), ("lat__lte", 90), ("lon__gte", -180), ("lon__lte", 180)
+                ),
+                name="place_coordinates_in_range",
+            ),
         ),
     ]

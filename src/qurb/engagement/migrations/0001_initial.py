@@ -5,53 +5,118 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('areas', '0001_initial'),
+        ("areas", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Priority',
+            name="Priority",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title_ar', models.CharField(blank=True, max_length=200, verbose_name='title (Arabic)')),
-                ('title_fr', models.CharField(blank=True, max_length=200, verbose_name='title (French)')),
-                ('title_en', models.CharField(blank=True, max_length=200, verbose_name='title (English)')),
-                ('description_ar', models.TextField(blank=True, verbose_name='description (Arabic)')),
-                ('description_fr', models.TextField(blank=True, verbose_name='description (French)')),
-                ('description_en', models.TextField(blank=True, verbose_name='description (English)')),
-                ('status', models.CharField(choices=[('current', 'Current'), ('closed', 'Closed')], default='current', max_length=16, verbose_name='status')),
-                ('set_on', models.DateField(verbose_name='set on')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='priorities', to='areas.area', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title_ar",
+                    models.CharField(blank=True, max_length=200, verbose_name="title (Arabic)"),
+                ),
+                (
+                    "title_fr",
+                    models.CharField(blank=True, max_length=200, verbose_name="title (French)"),
+                ),
+                (
+                    "title_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="title (English)"),
+                ),
+                (
+                    "description_ar",
+                    models.TextField(blank=True, verbose_name="description (Arabic)"),
+                ),
+                (
+                    "description_fr",
+                    models.TextField(blank=True, verbose_name="description (French)"),
+                ),
+                (
+                    "description_en",
+                    models.TextField(blank=True, verbose_name="description (English)"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("current", "Current"), ("closed", "Closed")],
+                        default="current",
+                        max_length=16,
+                        verbose_name="status",
+                    ),
+                ),
+                ("set_on", models.DateField(verbose_name="set on")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="priorities",
+                        to="areas.area",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'priority',
-                'verbose_name_plural': 'priorities',
-                'ordering': ['-set_on'],
+                "verbose_name": "priority",
+                "verbose_name_plural": "priorities",
+                "ordering": ["-set_on"],
             },
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title_ar', models.CharField(blank=True, max_length=200, verbose_name='title (Arabic)')),
-                ('title_fr', models.CharField(blank=True, max_length=200, verbose_name='title (French)')),
-                ('title_en', models.CharField(blank=True, max_length=200, verbose_name='title (English)')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('location', models.CharField(max_length=300, verbose_name='place')),
-                ('is_public', models.BooleanField(default=True, verbose_name='open to residents')),
-                ('cancelled', models.BooleanField(default=False, verbose_name='cancelled')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='meetings', to='areas.area', verbose_name='area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title_ar",
+                    models.CharField(blank=True, max_length=200, verbose_name="title (Arabic)"),
+                ),
+                (
+                    "title_fr",
+                    models.CharField(blank=True, max_length=200, verbose_name="title (French)"),
+                ),
+                (
+                    "title_en",
+                    models.CharField(blank=True, max_length=200, verbose_name="title (English)"),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                ("location", models.CharField(max_length=300, verbose_name="place")),
+                ("is_public", models.BooleanField(default=True, verbose_name="open to residents")),
+                ("cancelled", models.BooleanField(default=False, verbose_name="cancelled")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="meetings",
+                        to="areas.area",
+                        verbose_name="area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'meeting',
-                'verbose_name_plural': 'meetings',
-                'ordering': ['starts_at'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='meeting_ends_after_start')],
+                "verbose_name": "meeting",
+                "verbose_name_plural": "meetings",
+                "ordering": ["starts_at"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                        name="meeting_ends_after_start",
+                    )
+                ],
             },
         ),
     ]

@@ -16,13 +16,26 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--commit", action="store_true", help="Write the changes (default: dry run).")
-        parser.add_argument("--activate", action="store_true",
-                            help="Make the generation live after loading (with --commit).")
-        parser.add_argument("--type", dest="area_type", help="Area type for features without a 'type' property.")
-        parser.add_argument("--parent", help="Parent area code for features without a 'parent' property.")
-        parser.add_argument("--code-property", default="code", help="Feature property holding the code.")
-        parser.add_argument("--source", default="", help="Source and licence to record on the areas.")
+        parser.add_argument(
+            "--commit", action="store_true", help="Write the changes (default: dry run)."
+        )
+        parser.add_argument(
+            "--activate",
+            action="store_true",
+            help="Make the generation live after loading (with --commit).",
+        )
+        parser.add_argument(
+            "--type", dest="area_type", help="Area type for features without a 'type' property."
+        )
+        parser.add_argument(
+            "--parent", help="Parent area code for features without a 'parent' property."
+        )
+        parser.add_argument(
+            "--code-property", default="code", help="Feature property holding the code."
+        )
+        parser.add_argument(
+            "--source", default="", help="Source and licence to record on the areas."
+        )
         parser.add_argument("--description", default="", help="Description of the generation.")
         parser.add_argument("--demo", action="store_true", help="Mark the areas as demo data.")
 

@@ -19,7 +19,11 @@ class Command(BaseCommand):
             raise CommandError("Latitude must be within -90..90 and longitude within -180..180.")
         found = areas_at(lat=lat, lon=lon)
         payload = [
-            {k: v for k, v in area_properties(a).items() if k in {"code", "type", "names", "name", "id", "demo"}}
+            {
+                k: v
+                for k, v in area_properties(a).items()
+                if k in {"code", "type", "names", "name", "id", "demo"}
+            }
             for a in found
         ]
         self.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2))

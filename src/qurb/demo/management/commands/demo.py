@@ -12,12 +12,16 @@ class Command(BaseCommand):
     help = "Prepare the database with the Fès–Meknès demo data and serve the site."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--no-serve", action="store_true", help="Prepare the database and exit.")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Prepare the database and exit."
+        )
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.HTTPS:
-            raise CommandError("Refusing to load demo accounts into a production (QURB_HTTPS) deployment.")
+            raise CommandError(
+                "Refusing to load demo accounts into a production (QURB_HTTPS) deployment."
+            )
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo geography (Fès and Meknès)…")
 
@@ -27,12 +31,22 @@ class Command(BaseCommand):
 
         reports, accounts = demo_load(progress=progress)
         for r in reports:
-            self.stdout.write(f"  areas: {len(r.created)} new, {len(r.changed)} changed, {len(r.unchanged)} unchanged")
+            self.stdout.write(
+                f"  areas: {len(r.created)} new, {len(r.changed)} changed, "
+                f"{len(r.unchanged)} unchanged"
+            )
         call_command("collectstatic", interactive=False, verbosity=0)
-        self.stdout.write("\nDemo accounts (password for all: %s)" % DEMO_PASSWORD)
-        self.stdout.write("Staff accounts need a second factor: add the key to an authenticator app, or use the backup code once.")
+        self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
+        self.stdout.write(
+            "Staff accounts need a second factor: add the key to an authenticator app,"
+            " or use the backup code once."
+        )
         for a in accounts:
-            extra = f"  TOTP key {a.totp_key_base32}  backup code {a.backup_code}" if a.totp_key_base32 else ""
+            extra = (
+                f"  TOTP key {a.totp_key_base32}  backup code {a.backup_code}"
+                if a.totp_key_base32
+                else ""
+            )
             self.stdout.write(f"  {a.username:<16} {a.role} — {a.area}{extra}")
         if not options["no_serve"]:
             call_command("serve", port=options["port"])
