@@ -1,9 +1,11 @@
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from qurb.areas.formats import parse_boundaries, read_boundary_file
 from qurb.areas.models import Area, Boundary, Generation
@@ -14,6 +16,13 @@ from qurb.audit.models import AuditEvent
 DATA = Path(__file__).resolve().parents[2] / "src" / "qurb" / "areas" / "data" / "morocco"
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages follow the user's language (Arabic by default); these tests read English."""
+    with translation.override("en"):
+        yield
 
 
 def square(x: float, y: float, size: float = 0.01) -> list[list[list[float]]]:

@@ -13,6 +13,7 @@ def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:
         "QURB_DEBUG": "false",
         "QURB_SECRET_KEY": "x" * 20 + "-production-secret-key-with-enough-entropy-0123456789",
         "QURB_ALLOWED_HOSTS": "qurb.example.org",
+        "QURB_EMAIL_HOST": "smtp.example.org",
         "QURB_DATA_DIR": str(tmp_path),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
     }

@@ -73,7 +73,7 @@ def parse_boundaries(data: Any) -> BoundaryFile:
         raw = [data]
     else:
         raise BoundaryFileError(
-            _("Unsupported type %(type)r: expected FeatureCollection, Feature or Topology.")
+            _("Unsupported type “%(type)s”: expected FeatureCollection, Feature or Topology.")
             % {"type": kind}
         )
     features = []

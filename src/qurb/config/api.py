@@ -42,10 +42,14 @@ def _describe(error: dict[str, Any]) -> str:
         return _("this value is required")
     if kind in {"float_parsing", "int_parsing", "float_type", "int_type"}:
         return _("must be a number")
-    if kind in {"greater_than_equal", "greater_than"}:
-        return _("must be at least %(limit)s") % {"limit": ctx.get("ge", ctx.get("gt"))}
-    if kind in {"less_than_equal", "less_than"}:
-        return _("must be at most %(limit)s") % {"limit": ctx.get("le", ctx.get("lt"))}
+    if kind == "greater_than_equal":
+        return _("must be at least %(limit)s") % {"limit": ctx.get("ge")}
+    if kind == "greater_than":
+        return _("must be greater than %(limit)s") % {"limit": ctx.get("gt")}
+    if kind == "less_than_equal":
+        return _("must be at most %(limit)s") % {"limit": ctx.get("le")}
+    if kind == "less_than":
+        return _("must be less than %(limit)s") % {"limit": ctx.get("lt")}
     return _("is not valid")
 
 

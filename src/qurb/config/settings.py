@@ -214,17 +214,23 @@ STORAGES = {
     },
 }
 
-EMAIL_BACKEND = os.environ.get(
-    "QURB_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend"
-    if os.environ.get("QURB_EMAIL_HOST")
-    else "django.core.mail.backends.console.EmailBackend",
-)
-EMAIL_HOST = os.environ.get("QURB_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("QURB_EMAIL_PORT", "587"))
-EMAIL_HOST_USER = os.environ.get("QURB_EMAIL_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("QURB_EMAIL_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("QURB_EMAIL_TLS", True)
+# Django 6.1 mailers: SMTP when QURB_EMAIL_HOST is set, otherwise mail goes to the console.
+MAILERS: dict[str, dict[str, Any]] = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ["QURB_EMAIL_HOST"],
+                "port": int(os.environ.get("QURB_EMAIL_PORT", "587")),
+                "username": os.environ.get("QURB_EMAIL_USER", ""),
+                "password": os.environ.get("QURB_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("QURB_EMAIL_TLS", True),
+            },
+        }
+        if os.environ.get("QURB_EMAIL_HOST")
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
 DEFAULT_FROM_EMAIL = os.environ.get("QURB_FROM_EMAIL", "qurb@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
