@@ -4,6 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area
+from qurb.core.models import MultilingualName
 from qurb.core.text import pick_translation
 
 
@@ -152,12 +153,9 @@ class AssociationStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-class Association(models.Model):
+class Association(MultilingualName):
     """A registered civil-society organisation, verified by a communication cell."""
 
-    name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     registration_number = models.CharField(_("registration number"), max_length=60, unique=True)
     area = models.ForeignKey(
         Area,
@@ -193,7 +191,3 @@ class Association(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return pick_translation({"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en})

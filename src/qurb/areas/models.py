@@ -12,18 +12,15 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from qurb.core.text import pick_translation
+from qurb.core.models import MultilingualName
 
 
-class AreaType(models.Model):
+class AreaType(MultilingualName):
     """A kind of area (prefecture, district, neighbourhood…): data, not code."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     # 1 is the outermost level; lookups list areas outermost first by this number.
     level = models.PositiveSmallIntegerField(_("level"))
-    name_ar = models.CharField(_("name (Arabic)"), max_length=100)
-    name_fr = models.CharField(_("name (French)"), max_length=100)
-    name_en = models.CharField(_("name (English)"), max_length=100)
 
     class Meta:
         ordering = ["level", "code"]
@@ -32,10 +29,6 @@ class AreaType(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def name(self) -> str:
-        return pick_translation({"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en})
 
 
 class Generation(models.Model):
@@ -60,7 +53,7 @@ class Generation(models.Model):
         return f"#{self.pk} {self.description}"
 
 
-class Area(models.Model):
+class Area(MultilingualName):
     type = models.ForeignKey(AreaType, verbose_name=_("type"), on_delete=models.PROTECT)
     # External code (e.g. the HCP code of an arrondissement); unique across the whole force.
     code = models.CharField(_("code"), max_length=40, unique=True)
@@ -72,9 +65,6 @@ class Area(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     # Generated areas (demo neighbourhoods) must say so wherever they are shown.
     is_demo = models.BooleanField(_("demo data"), default=False)
     source = models.CharField(
@@ -101,13 +91,6 @@ class Area(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("neighbourhoods:detail", args=[self.pk])
-
-    @property
-    def name(self) -> str:
-        return pick_translation({"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en})
-
-    def names(self) -> dict[str, str]:
-        return {"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en}
 
 
 class Boundary(models.Model):
@@ -151,14 +134,11 @@ class PlaceKind(models.TextChoices):
     OTHER = "other", _("Other place")
 
 
-class Place(models.Model):
+class Place(MultilingualName):
     """A point of interest (schools first), kept apart from the area polygons."""
 
     kind = models.CharField(_("kind"), max_length=20, choices=PlaceKind.choices)
     code = models.CharField(_("code"), max_length=40, unique=True)
-    name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
-    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
-    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     area = models.ForeignKey(
@@ -185,10 +165,6 @@ class Place(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.code
-
-    @property
-    def name(self) -> str:
-        return pick_translation({"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en})
 
     def as_dict(self) -> dict[str, Any]:
         return {
