@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
 from qurb.accounts.models import Association, OfficerProfile, RoleAssignment, User
+from qurb.core.admin import ReadOnlyAdminMixin
 
 
-class RoleInline(admin.TabularInline[RoleAssignment, User]):
+class RoleInline(ReadOnlyAdminMixin, admin.TabularInline[RoleAssignment, User]):
+    """Roles are granted through qurb.accounts.services (audited), not edited here."""
+
     model = RoleAssignment
     fk_name = "user"
     extra = 0
@@ -23,12 +26,12 @@ class QurbUserAdmin(UserAdmin[User]):
 
 
 @admin.register(OfficerProfile)
-class OfficerProfileAdmin(admin.ModelAdmin[OfficerProfile]):
+class OfficerProfileAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[OfficerProfile]):
     list_display = ("user", "rank", "public_phone", "is_demo")
 
 
 @admin.register(Association)
-class AssociationAdmin(admin.ModelAdmin[Association]):
+class AssociationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Association]):
     list_display = ("name_fr", "name_ar", "registration_number", "area", "status", "is_demo")
     list_filter = ("status",)
     readonly_fields = ("verified_by", "verified_at")

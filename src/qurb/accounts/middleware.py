@@ -24,7 +24,7 @@ class StaffMfaMiddleware:
             and not request.path.startswith(_OPEN_PREFIXES)
             # django-otp's middleware adds is_verified() to the user at run time.
             and not user.is_verified()  # type: ignore[attr-defined]
-            and is_staff_member(user)
+            and (is_staff_member(user) or user.is_staff or user.is_superuser)
         ):
             target = reverse("accounts:mfa") + "?" + urlencode({"next": request.get_full_path()})
             return HttpResponseRedirect(target)

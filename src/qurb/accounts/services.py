@@ -57,11 +57,7 @@ def role_grant(
             area=area,
             defaults={"granted_by": actor if getattr(actor, "pk", None) else None},
         )
-        # The Django admin is for administrators (everything) and inspectors (audit, read-only).
-        if role in (Role.ADMINISTRATOR, Role.INSPECTOR) and not user.is_staff:
-            user.is_staff = True
-            user.is_superuser = user.is_superuser or role == Role.ADMINISTRATOR
-            user.save(update_fields=["is_staff", "is_superuser"])
+        _admin_flags_sync(user)
         audit_record(
             actor=actor,
             action="accounts.role_grant",
@@ -83,6 +79,18 @@ def role_revoke(*, assignment: RoleAssignment, actor: Any = None) -> None:
             details={"role": assignment.role},
         )
         assignment.delete()
+        _admin_flags_sync(assignment.user)
+    assignment.user.__dict__.pop("_qurb_roles", None)
+
+
+def _admin_flags_sync(user: User) -> None:
+    """The Django admin is for administrators (everything) and inspectors (audit, read-only)."""
+    roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
+    is_staff = bool(roles & {Role.ADMINISTRATOR, Role.INSPECTOR})
+    is_superuser = Role.ADMINISTRATOR in roles
+    if (user.is_staff, user.is_superuser) != (is_staff, is_superuser):
+        user.is_staff, user.is_superuser = is_staff, is_superuser
+        user.save(update_fields=["is_staff", "is_superuser"])
 
 
 def officer_profile_set(

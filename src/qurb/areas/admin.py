@@ -1,16 +1,17 @@
 from django.contrib import admin
 
 from qurb.areas.models import Area, AreaType, Generation, Place
+from qurb.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(AreaType)
-class AreaTypeAdmin(admin.ModelAdmin[AreaType]):
+class AreaTypeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[AreaType]):
     list_display = ("code", "level", "name_ar", "name_fr", "name_en")
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin[Area]):
-    """Boundaries change only through `qurb load-areas`, so areas are read-only here."""
+class AreaAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Area]):
+    """Areas change only through `qurb load-areas` (validated and audited)."""
 
     list_display = ("code", "name_ar", "name_fr", "type", "parent", "is_demo")
     list_filter = ("type", "is_demo")
@@ -19,13 +20,13 @@ class AreaAdmin(admin.ModelAdmin[Area]):
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin[Generation]):
+class GenerationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Generation]):
     list_display = ("id", "description", "created_at", "active", "activated_at")
     readonly_fields = ("description", "created_at", "active", "activated_at")
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin[Place]):
+class PlaceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[Place]):
     list_display = ("code", "kind", "name_ar", "name_fr", "area", "is_demo")
     list_filter = ("kind", "is_demo")
     search_fields = ("code", "name_ar", "name_fr")

@@ -2,8 +2,9 @@
 
 An ``Area`` is a stable identity (reports and officers point at it); its boundary lives apart,
 in ``Boundary`` rows that belong to a ``Generation``. A generation is a complete snapshot of
-every boundary; loads go into a pending generation and become live when it is activated, so a
-half-finished import is never what residents see.
+every boundary; loads go into a pending generation and become live when it is activated, so
+point lookups never see half-loaded boundaries. Names, type and parent live on the ``Area``
+row itself and take effect when a load is committed.
 """
 
 from typing import Any

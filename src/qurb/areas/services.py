@@ -23,6 +23,7 @@ from qurb.areas.validation import (
     names_from,
     outside_share,
     overlaps,
+    square_degrees_to_km2,
 )
 from qurb.audit.services import audit_record
 
@@ -223,7 +224,7 @@ def areas_load(
                 % {
                     "feature": labels.get(a, a),
                     "other": labels.get(b, b),
-                    "km2": round(overlap * 12_300, 3),  # deg² → km² near 34° N
+                    "km2": round(square_degrees_to_km2(overlap, dict(siblings)[a].centroid.y), 3),
                 }
             )
 

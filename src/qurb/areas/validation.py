@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -103,6 +104,11 @@ def overlaps(
         if area > max(OVERLAP_TOLERANCE, OVERLAP_SHARE_TOLERANCE * smaller):
             found.append((siblings[i][0], siblings[j][0], area))
     return found
+
+
+def square_degrees_to_km2(area: float, latitude: float) -> float:
+    """Planar area in degrees² near ``latitude`` to km² (equirectangular approximation)."""
+    return area * 111.32 * 111.32 * math.cos(math.radians(latitude))
 
 
 def outside_share(child: BaseGeometry, parent: BaseGeometry) -> float:

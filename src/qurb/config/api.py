@@ -12,7 +12,9 @@ api = NinjaAPI(
     version="1",
     description="Neighbourhoods, their officers, meetings and priorities.",
     openapi_url="/openapi.json",
-    docs_url="/docs",
+    # The interactive docs page loads Swagger UI from a CDN, which the CSP (rightly) blocks;
+    # clients read the OpenAPI document itself.
+    docs_url=None,
     urls_namespace="api-v1",
 )
 

@@ -244,14 +244,20 @@ AREAS_EXTENT = tuple(
     float(v) for v in os.environ.get("QURB_AREAS_EXTENT", "-17.5,20.5,-0.9,36.1").split(",")
 )
 
-_tile_origin = urlsplit(MAP_TILE_URL.replace("{s}", "a"))
-_tile_host = f"{_tile_origin.scheme}://{_tile_origin.netloc}" if _tile_origin.netloc else ""
+# Leaflet spreads tiles over the a, b and c subdomains when the URL has "{s}".
+_tile_hosts = sorted(
+    {
+        f"{origin.scheme}://{origin.netloc}"
+        for origin in (urlsplit(MAP_TILE_URL.replace("{s}", sub)) for sub in "abc")
+        if origin.netloc
+    }
+)
 
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF, CSP.NONCE],
-    "img-src": [CSP.SELF, "data:", *([_tile_host] if _tile_host else [])],
+    "img-src": [CSP.SELF, "data:", *_tile_hosts],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -275,6 +281,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
 if env_bool("QURB_BEHIND_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Throttle by the client's address as the (single, trusted) proxy reports it.
+    AXES_IPWARE_PROXY_COUNT = 1
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 LOGGING = {
     "version": 1,

@@ -16,6 +16,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from qurb.areas.formats import BoundaryFile, Feature
+from qurb.areas.validation import square_degrees_to_km2
 
 DATA_DIR = Path(__file__).resolve().parents[1] / "areas" / "data" / "morocco"
 OSM_SOURCE = "© OpenStreetMap contributors, ODbL 1.0 (boundaries); HCP RGPH 2024 (names)"
@@ -74,7 +75,7 @@ def _geometries() -> dict[str, BaseGeometry]:
 
 def sectors(geom: BaseGeometry) -> list[BaseGeometry]:
     """Cut a district into a few sectors along a grid; slivers join their longest neighbour."""
-    area_km2 = geom.area * 12_300
+    area_km2 = square_degrees_to_km2(geom.area, geom.centroid.y)
     k = 2 if area_km2 < 15 else 3
     x0, y0, x1, y1 = geom.bounds
     dx, dy = (x1 - x0) / k, (y1 - y0) / k
