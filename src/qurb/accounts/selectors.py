@@ -18,6 +18,7 @@ from qurb.accounts.models import (
     User,
 )
 from qurb.areas.models import Area
+from qurb.areas.selectors import area_and_ancestors
 
 
 def user_roles(user: Any) -> set[str]:
@@ -77,12 +78,7 @@ def access_area(user: Any, area_id: int) -> Area:
 
 def officers_serving(area: Area) -> list[OfficerProfile]:
     """Officers assigned to the area or to any area above it, nearest first."""
-    chain: list[Area] = []
-    current: Area | None = area
-    while current is not None and len(chain) < 10:
-        chain.append(current)
-        current = current.parent
-    depth = {a.pk: n for n, a in enumerate(chain)}
+    depth = {a.pk: n for n, a in enumerate(area_and_ancestors(area))}
     assignments = RoleAssignment.objects.filter(
         area_id__in=depth,
         role__in=[Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF],

@@ -30,6 +30,13 @@ def active_generation() -> Generation | None:
     return Generation.objects.filter(active=True).first()
 
 
+def pending_generation() -> Generation | None:
+    """The newest generation being prepared (never activated), if any."""
+    return (
+        Generation.objects.filter(active=False, activated_at__isnull=True).order_by("-id").first()
+    )
+
+
 def _build_index(generation_id: int | None) -> PointIndex:
     if generation_id is None:
         return PointIndex([])
@@ -115,19 +122,34 @@ def area_properties(area: Area) -> dict[str, Any]:
     }
 
 
-def area_ancestors(area: Area) -> list[Area]:
-    """The area's parents, outermost first."""
+def area_and_ancestors(area: Area) -> list[Area]:
+    """The area, then its parent, and so on up (the hierarchy is a few levels deep)."""
     chain: list[Area] = []
-    current = area.parent
+    current: Area | None = area
     while current is not None and len(chain) < 10:
         chain.append(current)
         current = current.parent
-    return list(reversed(chain))
+    return chain
+
+
+def area_ancestors(area: Area) -> list[Area]:
+    """The area's parents, outermost first."""
+    return list(reversed(area_and_ancestors(area)[1:]))
 
 
 def leaf_type_level() -> int | None:
     levels = areas_in_active_generation().values_list("type__level", flat=True).distinct()
     return max(levels, default=None)
+
+
+def leaf_boundaries() -> QuerySet[Boundary]:
+    """Boundaries of the finest level of areas in the active generation, with their areas."""
+    level = leaf_type_level()
+    if level is None:
+        return Boundary.objects.none()
+    return Boundary.objects.filter(generation__active=True, area__type__level=level).select_related(
+        "area__type", "area__parent"
+    )
 
 
 def neighbourhood_choices() -> list[tuple[Area, list[Area]]]:

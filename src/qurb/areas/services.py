@@ -16,7 +16,7 @@ from shapely.geometry.base import BaseGeometry
 
 from qurb.areas.formats import BoundaryFile
 from qurb.areas.models import Area, AreaType, Boundary, Generation, Place, PlaceKind
-from qurb.areas.selectors import forget_point_index
+from qurb.areas.selectors import active_generation, forget_point_index, pending_generation
 from qurb.areas.validation import (
     OUTSIDE_PARENT_TOLERANCE,
     feature_geometry,
@@ -72,10 +72,7 @@ def area_type_ensure(*, code: str, level: int, names: dict[str, str]) -> AreaTyp
 
 def working_generation() -> Generation | None:
     """The generation loads go into: the pending one if any, else the active one."""
-    pending = (
-        Generation.objects.filter(active=False, activated_at__isnull=True).order_by("-id").first()
-    )
-    return pending or Generation.objects.filter(active=True).first()
+    return pending_generation() or active_generation()
 
 
 def _geometry_json(geom: BaseGeometry) -> dict[str, Any]:
@@ -318,13 +315,11 @@ def _save_area(
 
 def _pending_generation(description: str) -> Generation:
     """The generation being prepared; a new one starts as a copy of the active one."""
-    pending = (
-        Generation.objects.filter(active=False, activated_at__isnull=True).order_by("-id").first()
-    )
+    pending = pending_generation()
     if pending is not None:
         return pending
     pending = Generation.objects.create(description=description)
-    active = Generation.objects.filter(active=True).first()
+    active = active_generation()
     if active is not None:
         Boundary.objects.bulk_create(
             Boundary(

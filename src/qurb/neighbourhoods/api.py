@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from qurb.accounts.selectors import officers_serving
 from qurb.areas.models import Area
 from qurb.areas.selectors import (
     area_ancestors,
@@ -16,7 +17,8 @@ from qurb.areas.selectors import (
 )
 from qurb.neighbourhoods.selectors import (
     meeting_public,
-    neighbourhood_summary,
+    neighbourhood_meetings,
+    neighbourhood_priorities,
     officer_public,
     priority_public,
 )
@@ -118,18 +120,18 @@ def boundary(request: HttpRequest, area_id: int) -> JsonResponse:
     summary="Officers serving the area",
 )
 def people(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
-    return [officer_public(p) for p in neighbourhood_summary(_area(area_id)).officers]
+    return [officer_public(p) for p in officers_serving(_area(area_id))]
 
 
 @router.get(
     "/neighbourhoods/{area_id}/events", response=list[EventOut], summary="Upcoming public meetings"
 )
 def events(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
-    return [meeting_public(m) for m in neighbourhood_summary(_area(area_id)).meetings]
+    return [meeting_public(m) for m in neighbourhood_meetings(_area(area_id))]
 
 
 @router.get(
     "/neighbourhoods/{area_id}/priorities", response=list[PriorityOut], summary="Current priorities"
 )
 def priorities(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
-    return [priority_public(p) for p in neighbourhood_summary(_area(area_id)).priorities]
+    return [priority_public(p) for p in neighbourhood_priorities(_area(area_id))]

@@ -30,13 +30,21 @@ class NeighbourhoodSummary:
         return self.ancestors[-1] if self.ancestors else None
 
 
+def neighbourhood_meetings(area: Area) -> list[Meeting]:
+    return list(upcoming_meetings(area)[:10])
+
+
+def neighbourhood_priorities(area: Area) -> list[Priority]:
+    return list(current_priorities(area)[:10])
+
+
 def neighbourhood_summary(area: Area) -> NeighbourhoodSummary:
     return NeighbourhoodSummary(
         area=area,
         ancestors=area_ancestors(area),
         officers=officers_serving(area),
-        meetings=list(upcoming_meetings(area)[:10]),
-        priorities=list(current_priorities(area)[:10]),
+        meetings=neighbourhood_meetings(area),
+        priorities=neighbourhood_priorities(area),
         schools=list(places_in(area, PlaceKind.SCHOOL)[:50]),
     )
 

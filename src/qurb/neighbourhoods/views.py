@@ -8,20 +8,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from qurb.accounts.selectors import access_area, associations_in, descendants_of, officers_serving
-from qurb.areas.models import Boundary
 from qurb.areas.selectors import (
     active_generation,
     area_boundary,
     area_properties,
     area_public,
     areas_in_active_generation,
-    leaf_type_level,
+    leaf_boundaries,
     neighbourhood_choices,
 )
 from qurb.neighbourhoods.forms import LocateForm, PickForm
 from qurb.neighbourhoods.selectors import (
     innermost_area_at,
     meetings_icalendar,
+    neighbourhood_meetings,
     neighbourhood_summary,
 )
 
@@ -83,8 +83,7 @@ def meetings_ics(request: HttpRequest, area_id: int) -> HttpResponse:
     area = area_public(area_id)
     if area is None:
         raise Http404
-    summary = neighbourhood_summary(area)
-    body = meetings_icalendar(area, summary.meetings, request.get_host())
+    body = meetings_icalendar(area, neighbourhood_meetings(area), request.get_host())
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
@@ -95,16 +94,8 @@ def map_areas(request: HttpRequest) -> HttpResponse:
     key = f"qurb:map-areas:{generation.pk if generation else 0}:{request.LANGUAGE_CODE}"
     body = cache.get(key)
     if body is None:
-        level = leaf_type_level()
-        rows = (
-            Boundary.objects.filter(generation=generation, area__type__level=level).select_related(
-                "area__type", "area__parent"
-            )
-            if generation and level is not None
-            else Boundary.objects.none()
-        )
         features = []
-        for row in rows:
+        for row in leaf_boundaries():
             props = area_properties(row.area)
             props["url"] = row.area.get_absolute_url()
             features.append(
