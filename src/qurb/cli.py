@@ -13,6 +13,8 @@ USAGE = """usage: qurb COMMAND [ARGS]
   worker [--batch]               run background tasks
   locate LAT LON                 areas containing a point, as JSON
   load-areas FILE [--commit]     load boundaries (GeoJSON/TopoJSON); dry run by default
+  apikey create NAME | list | revoke PREFIX
+                                 partner keys for the JSON API and Open311
   any Django management command (migrate, createsuperuser, check, …)
 """
 

@@ -6,11 +6,12 @@ from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
 from qurb.neighbourhoods.api import router as neighbourhoods_router
+from qurb.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="Qurb API",
     version="1",
-    description="Neighbourhoods, their officers, meetings and priorities.",
+    description="Neighbourhoods, their officers, meetings and priorities; concern reports.",
     openapi_url="/openapi.json",
     # The interactive docs page loads Swagger UI from a CDN, which the CSP (rightly) blocks;
     # clients read the OpenAPI document itself.
@@ -56,3 +57,4 @@ def _describe(error: dict[str, Any]) -> str:
 
 
 api.add_router("/", neighbourhoods_router)
+api.add_router("/", reports_router)

@@ -78,8 +78,10 @@ INSTALLED_APPS = [
     "qurb.audit",
     "qurb.areas",
     "qurb.accounts",
+    "qurb.reports",
     "qurb.engagement",
     "qurb.neighbourhoods",
+    "qurb.open311",
     "qurb.demo",
 ]
 
@@ -89,6 +91,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "qurb.reports.middleware.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -279,7 +282,8 @@ SECURE_SSL_REDIRECT = HTTPS
 SECURE_HSTS_SECONDS = 31_536_000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-if env_bool("QURB_BEHIND_PROXY", False):
+QURB_BEHIND_PROXY = env_bool("QURB_BEHIND_PROXY", False)
+if QURB_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     # Throttle by the client's address as the (single, trusted) proxy reports it.
     AXES_IPWARE_PROXY_COUNT = 1
@@ -292,3 +296,38 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("QURB_LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+# Concern reports: intake limits (see docs/operations.md).
+from qurb.reports.limits import Limit  # noqa: E402
+
+REPORT_TEXT_MAX = 4000
+REPORT_PHOTOS_MAX = 3
+REPORT_PHOTO_MAX_BYTES = int(os.environ.get("QURB_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+REPORT_PHOTO_MAX_PIXELS = int(os.environ.get("QURB_PHOTO_MAX_PIXELS", "24000000"))
+# The whole request: three photos at their limit plus the form.
+REQUEST_MAX_BYTES = int(
+    os.environ.get("QURB_REQUEST_MAX_BYTES", str(3 * REPORT_PHOTO_MAX_BYTES + 256 * 1024))
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+REPORT_POW_MAX_NUMBER = int(os.environ.get("QURB_POW_MAX_NUMBER", "100000"))
+REPORT_POW_TTL_SECONDS = int(os.environ.get("QURB_POW_TTL", "1200"))
+
+
+def _limit(name: str, default: str) -> Limit:
+    """``COUNT/SECONDS`` from the environment, e.g. ``QURB_LIMIT_PER_ADDRESS=20/3600``."""
+    count, seconds = os.environ.get(name, default).split("/")
+    return Limit(int(count), int(seconds))
+
+
+REPORT_LIMIT_PER_ADDRESS = _limit("QURB_LIMIT_PER_ADDRESS", "20/3600")
+REPORT_LIMIT_PER_DEVICE = _limit("QURB_LIMIT_PER_DEVICE", "10/3600")
+REPORT_LIMIT_PER_KEY = _limit("QURB_LIMIT_PER_KEY", "6000/60")
+# The type of area every report must fall in; a point outside all of them is refused.
+REPORT_AREA_TYPE = os.environ.get("QURB_REPORT_AREA_TYPE", "district")
+# Duplicate suggestions: same district and category, this close in metres and days.
+REPORT_DUPLICATE_METRES = int(os.environ.get("QURB_DUPLICATE_METRES", "400"))
+REPORT_DUPLICATE_DAYS = int(os.environ.get("QURB_DUPLICATE_DAYS", "14"))
+OPEN311_JURISDICTION = os.environ.get("QURB_OPEN311_JURISDICTION", "qurb.ma")
+SITE_URL = os.environ.get("QURB_SITE_URL", "http://127.0.0.1:8000")

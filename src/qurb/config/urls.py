@@ -9,6 +9,8 @@ admin.site.site_header = "Qurb"
 urlpatterns = [
     path("", neighbourhood_views.home, name="home"),
     path("", include("qurb.neighbourhoods.urls")),
+    path("", include("qurb.reports.urls")),
+    path("open311/v2/", include("qurb.open311.urls")),
     path("accounts/", include("qurb.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),

@@ -1,0 +1,135 @@
+"""Guards in front of report intake: proof of work, rate limits, partner keys.
+
+* Proof of work follows the ALTCHA protocol (the ``altcha`` package signs and checks
+  challenges; the browser solves them with Web Crypto, no third-party service). A solved
+  challenge is accepted once: its signature is remembered until it expires.
+* Rate limits are fixed windows counted with the cache's atomic ``add`` + ``incr``. With Redis
+  (production) the count is exact across every worker process and machine.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import secrets
+from typing import Any
+
+import altcha
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+
+from qurb.reports.limits import Limit
+from qurb.reports.models import ApiKey
+
+DEVICE_COOKIE = "qurb_device"
+
+
+def pow_challenge() -> dict[str, Any]:
+    """A fresh signed challenge, as the ALTCHA JSON the browser solves."""
+    expires = timezone.now() + dt.timedelta(seconds=settings.REPORT_POW_TTL_SECONDS)
+    challenge = altcha.create_challenge_v1(
+        altcha.ChallengeOptionsV1(
+            hmac_key=settings.SECRET_KEY,
+            max_number=settings.REPORT_POW_MAX_NUMBER,
+            expires=expires,
+        )
+    )
+    return {
+        "algorithm": challenge.algorithm,
+        "challenge": challenge.challenge,
+        "maxnumber": challenge.max_number,
+        "salt": challenge.salt,
+        "signature": challenge.signature,
+    }
+
+
+def pow_solve(challenge: dict[str, Any]) -> str:
+    """Solve a challenge as a client would (used by tests, the demo key-less client and bench)."""
+    solution = altcha.solve_challenge_v1(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
+    )
+    if solution is None:
+        raise ValueError("challenge has no solution")
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def pow_accept(payload: str) -> bool:
+    """True once for a valid, unexpired solution; a replayed solution is refused."""
+    if not payload or len(payload) > 2000:
+        return False
+    try:
+        ok, _error = altcha.verify_solution_v1(payload, settings.SECRET_KEY, True)
+        signature = json.loads(base64.b64decode(payload, validate=True))["signature"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    if not ok:
+        return False
+    return bool(
+        cache.add(f"pow-used:{signature}", 1, timeout=settings.REPORT_POW_TTL_SECONDS + 60)
+    )
+
+
+def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
+    """Count one attempt; True when this attempt goes over the limit of the current window."""
+    window = int(timezone.now().timestamp()) // limit.window_seconds
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+    key = f"rl:{scope}:{window}:{digest}"
+    cache.add(key, 0, timeout=limit.window_seconds + 5)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: start the window again
+        cache.add(key, 1, timeout=limit.window_seconds + 5)
+        count = 1
+    return count > limit.count
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address; behind a proxy, the first hop the proxy reports (if trusted)."""
+    if settings.QURB_BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return forwarded.split(",")[0].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def device_id(request: HttpRequest) -> str:
+    """The device identifier: the form's cookie or an API client's X-Device-Id header."""
+    value = request.COOKIES.get(DEVICE_COOKIE) or request.headers.get("X-Device-Id", "")
+    return value[:80]
+
+
+def new_device_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def intake_limited(request: HttpRequest, *, api_key: ApiKey | None = None) -> bool:
+    """Apply the per-address, per-device and per-key limits to one submission attempt."""
+    if api_key is not None:
+        return limit_hit("key", str(api_key.pk), settings.REPORT_LIMIT_PER_KEY)
+    hit = limit_hit("addr", client_address(request), settings.REPORT_LIMIT_PER_ADDRESS)
+    device = device_id(request)
+    if device:
+        hit = limit_hit("device", device, settings.REPORT_LIMIT_PER_DEVICE) or hit
+    return hit
+
+
+def api_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_key_authenticate(key: str | None) -> ApiKey | None:
+    if not key or len(key) > 200:
+        return None
+    found = ApiKey.objects.filter(key_hash=api_key_hash(key), is_active=True).first()
+    return found

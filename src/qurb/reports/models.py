@@ -1,0 +1,329 @@
+"""Concern reports: what a resident or an association tells the police, and what became of it.
+
+A report is never public. Residents follow theirs by an unguessable tracking code; staff see
+the reports of their own areas; the public sees aggregated counts only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qurb.areas.models import Area
+from qurb.core.text import pick_translation
+
+
+class Category(models.TextChoices):
+    DRUGS = "drugs", _("Drugs (dealing or use in public)")
+    ROBBERY = "robbery", _("Street robbery or mugging")
+    THEFT = "theft", _("Theft, pickpocketing, burglary")
+    WEAPONS = "weapons", _("Carrying or using weapons")
+    HARASSMENT = "harassment", _("Harassment or stalking")
+    DISORDER = "disorder", _("Fights, drunkenness, noise, loitering")
+    ROAD = "road", _("Dangerous driving, traffic danger")
+    VANDALISM = "vandalism", _("Vandalism, arson, graffiti")
+    HOOLIGANISM = "hooliganism", _("Stadium and supporter violence")
+    OTHER = "other", _("Something else")
+
+
+class Flag(models.TextChoices):
+    WEAPON = "weapon", _("A weapon is involved")
+    MINOR_INVOLVED = "minor_involved", _("A child or teenager is involved")
+    NEAR_SCHOOL = "near_school", _("Near a school")
+    IN_PROGRESS = "in_progress", _("It is happening now")
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Website")
+    API = "api", _("API")
+    OPEN311 = "open311", _("Open311")
+    ASSOCIATION = "association", _("Association")
+    MEETING = "meeting", _("Meeting")
+
+
+class Status(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    INVESTIGATING = "investigating", _("Investigating")
+    ACTION_PLANNED = "action_planned", _("Action planned")
+    RESOLVED = "resolved", _("Resolved")
+    NOT_POLICE = "not_police", _("Not a police matter")
+    DUPLICATE = "duplicate", _("Duplicate")
+    CLOSED = "closed", _("Closed")
+
+
+OPEN_STATUSES = frozenset(
+    {Status.RECEIVED, Status.ACKNOWLEDGED, Status.INVESTIGATING, Status.ACTION_PLANNED}
+)
+FINAL_STATUSES = frozenset({Status.RESOLVED, Status.NOT_POLICE, Status.DUPLICATE, Status.CLOSED})
+# The lifecycle: forward through the open steps, or to an end; a closed report may be reopened.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.RECEIVED: frozenset(
+        {
+            Status.ACKNOWLEDGED,
+            Status.INVESTIGATING,
+            Status.ACTION_PLANNED,
+            Status.RESOLVED,
+            Status.NOT_POLICE,
+            Status.DUPLICATE,
+            Status.CLOSED,
+        }
+    ),
+    Status.ACKNOWLEDGED: frozenset(
+        {
+            Status.INVESTIGATING,
+            Status.ACTION_PLANNED,
+            Status.RESOLVED,
+            Status.NOT_POLICE,
+            Status.DUPLICATE,
+            Status.CLOSED,
+        }
+    ),
+    Status.INVESTIGATING: frozenset(
+        {Status.ACTION_PLANNED, Status.RESOLVED, Status.NOT_POLICE, Status.DUPLICATE, Status.CLOSED}
+    ),
+    Status.ACTION_PLANNED: frozenset(
+        {Status.INVESTIGATING, Status.RESOLVED, Status.DUPLICATE, Status.CLOSED}
+    ),
+    Status.RESOLVED: frozenset({Status.INVESTIGATING, Status.CLOSED}),
+    Status.NOT_POLICE: frozenset({Status.ACKNOWLEDGED}),
+    Status.DUPLICATE: frozenset({Status.ACKNOWLEDGED}),
+    Status.CLOSED: frozenset({Status.INVESTIGATING}),
+}
+
+
+class When(models.TextChoices):
+    NOW = "now", _("It is happening now")
+    MOMENT = "moment", _("At a given moment")
+    RECURRING = "recurring", _("It keeps happening")
+    UNKNOWN = "unknown", _("I do not know")
+
+
+class RecurrenceDays(models.TextChoices):
+    DAILY = "daily", _("Every day")
+    SCHOOL_DAYS = "school_days", _("School days")
+    WEEKDAYS = "weekdays", _("Monday to Friday")
+    WEEKENDS = "weekends", _("Weekends")
+    FRIDAYS = "fridays", _("Fridays")
+    MATCH_DAYS = "match_days", _("Match days")
+
+
+class Outcome(models.TextChoices):
+    BETTER = "better", _("Better")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
+
+
+class ApiKey(models.Model):
+    """A partner's key for the JSON API and Open311. Only a hash of the key is kept."""
+
+    name = models.CharField(_("name"), max_length=120)
+    prefix = models.CharField(_("prefix"), max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class Report(models.Model):
+    tracking_code = models.CharField(_("tracking code"), max_length=32, unique=True)
+    # Open311 clients may receive a token before the id; here both exist at once.
+    token = models.CharField(max_length=32, unique=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    flag_weapon = models.BooleanField(_("weapon"), default=False)
+    flag_minor = models.BooleanField(_("minor involved"), default=False)
+    flag_near_school = models.BooleanField(_("near a school"), default=False)
+    flag_in_progress = models.BooleanField(_("in progress"), default=False)
+    description = models.TextField(_("description"), max_length=4000)
+    lat = models.FloatField(_("latitude"))
+    lon = models.FloatField(_("longitude"))
+    address = models.CharField(_("address or landmark"), max_length=300, blank=True)
+    district = models.ForeignKey(
+        Area, verbose_name=_("district"), on_delete=models.PROTECT, related_name="district_reports"
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="reports"
+    )
+    when = models.CharField(_("when"), max_length=12, choices=When.choices, default=When.UNKNOWN)
+    occurred_at = models.DateTimeField(_("happened at"), null=True, blank=True)
+    recurrence_days = models.CharField(
+        _("which days"), max_length=16, choices=RecurrenceDays.choices, blank=True
+    )
+    recurrence_from = models.TimeField(_("from"), null=True, blank=True)
+    recurrence_to = models.TimeField(_("until"), null=True, blank=True)
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices)
+    api_key = models.ForeignKey(
+        ApiKey, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_reports",
+    )
+    anonymous = models.BooleanField(_("anonymous"), default=True)
+    language = models.CharField(_("language"), max_length=8, default="ar")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECEIVED
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_reports",
+    )
+    duplicate_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    outcome = models.CharField(
+        _("did things get better?"), max_length=8, choices=Outcome.choices, blank=True
+    )
+    outcome_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            models.Index(fields=["district", "status", "created_at"]),
+            models.Index(fields=["area", "created_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(lat__gte=-90, lat__lte=90, lon__gte=-180, lon__lte=180),
+                name="report_point_on_earth",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_category_display()}"
+
+    @property
+    def flags(self) -> list[str]:
+        pairs = [
+            (self.flag_weapon, Flag.WEAPON),
+            (self.flag_minor, Flag.MINOR_INVOLVED),
+            (self.flag_near_school, Flag.NEAR_SCHOOL),
+            (self.flag_in_progress, Flag.IN_PROGRESS),
+        ]
+        return [str(flag) for on, flag in pairs if on]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ReporterContact(models.Model):
+    """How to reach the reporter, kept apart from the report so every read can be audited.
+
+    ``updates_email`` only receives status updates and is never shown to staff; the name,
+    phone and e-mail exist only when the reporter chose to be identified.
+    """
+
+    report = models.OneToOneField(Report, on_delete=models.CASCADE, related_name="contact")
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    updates_email = models.EmailField(_("e-mail for updates"), blank=True)
+
+    class Meta:
+        verbose_name = _("reporter contact")
+        verbose_name_plural = _("reporter contacts")
+
+    def __str__(self) -> str:
+        return f"contact of report #{self.report_id}"
+
+
+class Photo(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
+    # A random name under MEDIA_ROOT; never the uploaded file name.
+    file = models.CharField(max_length=200, unique=True)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.file
+
+
+class StatusChange(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="changes")
+    from_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=16, choices=Status.choices)
+    public_note = models.TextField(_("public note"), max_length=2000, blank=True)
+    staff_note = models.TextField(_("private staff note"), max_length=2000, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Set once the reporter was told by e-mail; a retried task never sends twice.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.report_id}: {self.from_status or '∅'} → {self.to_status}"
+
+
+class StaffNote(models.Model):
+    """A private note on a report, for staff only."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("note"), max_length=2000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"note on #{self.report_id}"
+
+
+class ResponseTemplate(models.Model):
+    """A reusable public answer for a status change, per category (empty: any category)."""
+
+    category = models.CharField(
+        _("category"), max_length=16, choices=Category.choices, blank=True
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    title = models.CharField(_("title"), max_length=120)
+    text_ar = models.TextField(_("text (Arabic)"), blank=True)
+    text_fr = models.TextField(_("text (French)"), blank=True)
+    text_en = models.TextField(_("text (English)"), blank=True)
+
+    class Meta:
+        ordering = ["status", "category", "title"]
+        verbose_name = _("response template")
+        verbose_name_plural = _("response templates")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def text(self, language: str | None = None) -> str:
+        return pick_translation({"ar": self.text_ar, "fr": self.text_fr, "en": self.text_en}, language)

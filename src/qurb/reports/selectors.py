@@ -1,0 +1,196 @@
+"""Reads about reports, with the scope check built into the fetch (404 outside it)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from qurb.accounts.models import Role, RoleAssignment
+from qurb.accounts.selectors import staff_area_ids, user_roles
+from qurb.areas.selectors import area_and_ancestors
+from qurb.reports.models import (
+    OPEN_STATUSES,
+    TRANSITIONS,
+    ApiKey,
+    Photo,
+    Report,
+    ResponseTemplate,
+    Status,
+    StatusChange,
+)
+
+# Who works the triage queue: officers and chiefs of an area; analysts and administrators
+# read across the force. Communication cells and inspectors do not see reports.
+TRIAGE_READ_ROLES = frozenset(
+    {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF, Role.HQ_ANALYST, Role.ADMINISTRATOR}
+)
+
+
+def reports_visible_to(user: Any) -> QuerySet[Report]:
+    if not user_roles(user) & TRIAGE_READ_ROLES:
+        return Report.objects.none()
+    scope = staff_area_ids(user)
+    qs = Report.objects.select_related("district", "area", "assigned_to")
+    if scope is None:
+        return qs
+    return qs.filter(Q(area_id__in=scope) | Q(district_id__in=scope))
+
+
+def can_see_triage(user: Any) -> bool:
+    return bool(user_roles(user) & TRIAGE_READ_ROLES)
+
+
+def report_for_staff(user: Any, report_id: int) -> Report:
+    report = reports_visible_to(user).filter(pk=report_id).first()
+    if report is None:
+        raise Http404
+    return report
+
+
+def photo_for_staff(user: Any, report_id: int, photo_id: int) -> Photo:
+    report = report_for_staff(user, report_id)
+    photo = Photo.objects.filter(report=report, pk=photo_id).first()
+    if photo is None:
+        raise Http404
+    return photo
+
+
+@dataclass(frozen=True)
+class QueueFilters:
+    category: str = ""
+    status: str = "open"
+    flag: str = ""
+    area_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+    assigned: str = ""  # "me", "none" or ""
+
+
+_FLAG_FIELDS = {
+    "weapon": "flag_weapon",
+    "minor_involved": "flag_minor",
+    "near_school": "flag_near_school",
+    "in_progress": "flag_in_progress",
+}
+
+
+def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
+    """The staff queue: urgent first (weapon, minor, in progress), then oldest waiting first."""
+    qs = reports_visible_to(user)
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif filters.status and filters.status != "all":
+        qs = qs.filter(status=filters.status)
+    if filters.flag in _FLAG_FIELDS:
+        qs = qs.filter(**{_FLAG_FIELDS[filters.flag]: True})
+    if filters.area_id:
+        qs = qs.filter(Q(area_id=filters.area_id) | Q(area__parent_id=filters.area_id))
+    tz = timezone.get_current_timezone()
+    if filters.since:
+        qs = qs.filter(created_at__gte=datetime.combine(filters.since, time.min, tzinfo=tz))
+    if filters.until:
+        end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=tz)
+        qs = qs.filter(created_at__lt=end)
+    if filters.assigned == "me":
+        qs = qs.filter(assigned_to=user)
+    elif filters.assigned == "none":
+        qs = qs.filter(assigned_to__isnull=True)
+    urgency = (
+        Case(When(flag_weapon=True, then=Value(4)), default=Value(0), output_field=IntegerField())
+        + Case(When(flag_minor=True, then=Value(2)), default=Value(0), output_field=IntegerField())
+        + Case(
+            When(flag_in_progress=True, then=Value(4)), default=Value(0), output_field=IntegerField()
+        )
+    )
+    return qs.annotate(urgency=urgency).order_by("-urgency", "created_at", "pk")
+
+
+def status_history(report: Report) -> list[StatusChange]:
+    """Every change with its staff note and who made it (staff only)."""
+    return list(StatusChange.objects.filter(report=report).select_related("actor"))
+
+
+def next_statuses(report: Report) -> list[tuple[str, str]]:
+    allowed = TRANSITIONS.get(report.status, frozenset())
+    return [(value, label) for value, label in Status.choices if value in allowed]
+
+
+def response_templates(report: Report) -> list[ResponseTemplate]:
+    qs = ResponseTemplate.objects.filter(Q(category=report.category) | Q(category=""))
+    return list(qs.order_by("status", "-category", "title"))
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6_371_000.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def duplicate_candidates(report: Report, *, limit: int = 5) -> list[tuple[Report, int]]:
+    """Reports of the same district and category, close in place and time, nearest first."""
+    metres = settings.REPORT_DUPLICATE_METRES
+    days = settings.REPORT_DUPLICATE_DAYS
+    dlat = metres / 111_320
+    dlon = metres / (111_320 * max(0.1, math.cos(math.radians(report.lat))))
+    qs = (
+        Report.objects.filter(
+            district_id=report.district_id,
+            category=report.category,
+            duplicate_of__isnull=True,
+            lat__range=(report.lat - dlat, report.lat + dlat),
+            lon__range=(report.lon - dlon, report.lon + dlon),
+            created_at__range=(
+                report.created_at - timedelta(days=days),
+                report.created_at + timedelta(days=days),
+            ),
+        )
+        .exclude(pk=report.pk)
+        .exclude(status=Status.DUPLICATE)
+    )
+    found = [(other, round(_metres(report.lat, report.lon, other.lat, other.lon))) for other in qs]
+    found = [(o, d) for o, d in found if d <= metres]
+    found.sort(key=lambda pair: (pair[1], pair[0].pk))
+    return found[:limit]
+
+
+def report_by_tracking_code(code: str) -> Report | None:
+    if not code:
+        return None
+    return Report.objects.select_related("district", "area").filter(tracking_code=code).first()
+
+
+def public_history(report: Report) -> list[StatusChange]:
+    """What the reporter sees: each status and its public note, never the staff notes."""
+    return list(
+        StatusChange.objects.filter(report=report).only(
+            "from_status", "to_status", "public_note", "created_at", "report_id"
+        )
+    )
+
+
+def reports_of_key(api_key: ApiKey) -> QuerySet[Report]:
+    return Report.objects.filter(api_key=api_key).select_related("district", "area")
+
+
+def officers_for_assignment(report: Report) -> list[Any]:
+    ids = {a.pk for a in area_and_ancestors(report.area)}
+    rows = RoleAssignment.objects.filter(
+        area_id__in=ids,
+        role__in=[Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF],
+        user__is_active=True,
+    ).select_related("user")
+    seen: dict[int, Any] = {}
+    for row in rows:
+        seen.setdefault(row.user_id, row.user)
+    return sorted(seen.values(), key=str)

@@ -1,0 +1,453 @@
+"""Writes about reports: intake, triage, answers. Each runs in one transaction and is audited."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qurb.accounts.models import Role
+from qurb.accounts.selectors import staff_area_ids, user_roles
+from qurb.areas.selectors import areas_at
+from qurb.audit.services import audit_record
+from qurb.reports.intake import api_key_hash
+from qurb.reports.models import (
+    FINAL_STATUSES,
+    TRANSITIONS,
+    ApiKey,
+    Category,
+    Channel,
+    Flag,
+    Outcome,
+    Photo,
+    RecurrenceDays,
+    Report,
+    ReporterContact,
+    StaffNote,
+    Status,
+    StatusChange,
+    When,
+)
+from qurb.reports.photos import CleanPhoto, photo_clean, photo_store
+
+# Crockford's base32 without look-alikes: read aloud or typed from a phone without confusion.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Words that say "now" in the languages residents write in (the reporter is told to call 19).
+NOW_WORDS = [
+    "maintenant",
+    "en ce moment",
+    "à l'instant",
+    "right now",
+    "happening now",
+    "daba",
+    "drouk",
+    "dorok",
+    "الآن",
+    "الان",
+    "دابا",
+    "دروك",
+    "حاليا",
+    "في هذه اللحظة",
+]
+_NOW_PATTERN = re.compile(
+    r"(?<!\w)(?:" + "|".join(re.escape(w) for w in NOW_WORDS) + r")(?!\w)", re.IGNORECASE
+)
+
+
+def tracking_code_new() -> str:
+    """16 symbols of a 30-letter alphabet (78 bits), grouped by four: Q-XXXX-XXXX-XXXX-XXXX."""
+    symbols = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(16))
+    return "Q-" + "-".join(symbols[i : i + 4] for i in range(0, 16, 4))
+
+
+def tracking_code_normalise(code: str) -> str:
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", code or "").upper()
+    if cleaned.startswith("Q") and len(cleaned) == 17:
+        cleaned = cleaned[1:]
+    cleaned = cleaned.replace("O", "0").replace("I", "1").replace("L", "1")
+    if len(cleaned) != 16:
+        return ""
+    return "Q-" + "-".join(cleaned[i : i + 4] for i in range(0, 16, 4))
+
+
+def text_says_now(text: str) -> bool:
+    return bool(_NOW_PATTERN.search(text or ""))
+
+
+@dataclass
+class ReportInput:
+    category: str
+    description: str
+    lat: float
+    lon: float
+    channel: str
+    flags: Sequence[str] = ()
+    address: str = ""
+    when: str = When.UNKNOWN
+    occurred_at: datetime | None = None
+    recurrence_days: str = ""
+    recurrence_from: time | None = None
+    recurrence_to: time | None = None
+    anonymous: bool = True
+    contact_name: str = ""
+    contact_phone: str = ""
+    contact_email: str = ""
+    updates_email: str = ""
+    language: str = "ar"
+    idempotency_key: str = ""
+    photos: Sequence[IO[bytes]] = field(default_factory=list)
+
+
+def report_validate(data: ReportInput) -> dict[str, list[Any]]:
+    """Every problem with the input, field by field (messages in the active language)."""
+    errors: dict[str, list[Any]] = {}
+
+    def add(name: str, message: Any) -> None:
+        errors.setdefault(name, []).append(message)
+
+    if data.category not in Category.values:
+        add("category", _("Choose what the report is about."))
+    unknown = [f for f in data.flags if f not in Flag.values]
+    if unknown:
+        add("flags", _("Unknown flag: %(flags)s.") % {"flags": ", ".join(unknown)})
+    text = (data.description or "").strip()
+    if len(text) < 10:
+        add("description", _("Describe what happens in a few words (at least 10 characters)."))
+    if len(text) > settings.REPORT_TEXT_MAX:
+        add(
+            "description",
+            _("The description may be at most %(n)s characters (it has %(m)s).")
+            % {"n": settings.REPORT_TEXT_MAX, "m": len(text)},
+        )
+    if data.channel not in Channel.values:
+        add("channel", _("Unknown channel."))
+    if data.when not in When.values:
+        add("when", _("Say when it happens."))
+    if data.when == When.MOMENT and data.occurred_at is None:
+        add("occurred_at", _("Give the date and time, or choose “I do not know”."))
+    if data.occurred_at is not None and data.occurred_at > timezone.now() + timedelta(minutes=10):
+        add("occurred_at", _("This moment is in the future."))
+    if data.when == When.RECURRING and data.recurrence_days not in RecurrenceDays.values:
+        add("recurrence_days", _("Say on which days it happens."))
+    if not data.anonymous and not (data.contact_phone or data.contact_email):
+        add("contact_phone", _("To be contacted, give a phone number or an e-mail address."))
+    if len(data.photos) > settings.REPORT_PHOTOS_MAX:
+        add("photos", _("At most %(n)s photos.") % {"n": settings.REPORT_PHOTOS_MAX})
+    if not (-90 <= data.lat <= 90 and -180 <= data.lon <= 180):
+        add("location", _("This point is not on the map."))
+    return errors
+
+
+def _place(lat: float, lon: float) -> tuple[Any, Any]:
+    found = areas_at(lat=lat, lon=lon)
+    districts = [a for a in found if a.type.code == settings.REPORT_AREA_TYPE]
+    if not districts:
+        raise ValidationError(
+            {
+                "location": [
+                    _(
+                        "This place is outside every police district served by Qurb. "
+                        "Move the marker into a district, or call %(number)s."
+                    )
+                    % {"number": settings.EMERGENCY_NUMBER}
+                ]
+            }
+        )
+    return districts[0], found[-1]
+
+
+def report_submit(
+    *, data: ReportInput, user: Any = None, api_key: ApiKey | None = None
+) -> tuple[Report, bool]:
+    """Store a report, or return the one already stored under the same idempotency key.
+
+    Returns ``(report, created)``. Raises ``ValidationError`` (a message dict) and stores
+    nothing when anything is wrong, photos included.
+    """
+    if data.idempotency_key:
+        existing = Report.objects.filter(idempotency_key=data.idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    errors = report_validate(data)
+    if errors:
+        raise ValidationError(errors)
+    district, area = _place(data.lat, data.lon)
+    cleaned: list[CleanPhoto] = []
+    for upload in data.photos:
+        try:
+            cleaned.append(photo_clean(upload))
+        except ValidationError as exc:
+            raise ValidationError({"photos": exc.messages}) from None
+    flags = set(data.flags)
+    if data.when == When.NOW or text_says_now(data.description):
+        flags.add(Flag.IN_PROGRESS)
+    stored = [photo_store(p) for p in cleaned]
+    try:
+        with transaction.atomic():
+            report = Report.objects.create(
+                tracking_code=tracking_code_new(),
+                token=secrets.token_hex(12),
+                idempotency_key=data.idempotency_key or None,
+                category=data.category,
+                flag_weapon=Flag.WEAPON in flags,
+                flag_minor=Flag.MINOR_INVOLVED in flags,
+                flag_near_school=Flag.NEAR_SCHOOL in flags,
+                flag_in_progress=Flag.IN_PROGRESS in flags,
+                description=data.description.strip(),
+                lat=data.lat,
+                lon=data.lon,
+                address=data.address.strip()[:300],
+                district=district,
+                area=area,
+                when=data.when,
+                occurred_at=data.occurred_at,
+                recurrence_days=data.recurrence_days if data.when == When.RECURRING else "",
+                recurrence_from=data.recurrence_from if data.when == When.RECURRING else None,
+                recurrence_to=data.recurrence_to if data.when == When.RECURRING else None,
+                channel=data.channel,
+                api_key=api_key,
+                submitted_by=user if getattr(user, "pk", None) else None,
+                anonymous=data.anonymous,
+                language=data.language[:8] or "ar",
+            )
+            contact = ReporterContact(
+                report=report,
+                updates_email=data.updates_email.strip(),
+                name="" if data.anonymous else data.contact_name.strip()[:150],
+                phone="" if data.anonymous else data.contact_phone.strip()[:32],
+                email="" if data.anonymous else data.contact_email.strip(),
+            )
+            if contact.updates_email or contact.name or contact.phone or contact.email:
+                contact.save()
+            Photo.objects.bulk_create(
+                Photo(report=report, file=name, width=p.width, height=p.height, size=len(p.data))
+                for name, p in zip(stored, cleaned, strict=True)
+            )
+            StatusChange.objects.create(report=report, to_status=Status.RECEIVED)
+            audit_record(
+                actor=user,
+                action="report.submit",
+                target=report,
+                area_id=district.pk,
+                details={"channel": data.channel, "photos": len(stored)},
+            )
+    except BaseException as exc:
+        for name in stored:  # nothing of a refused report stays on disk
+            default_storage.delete(name)
+        if not isinstance(exc, IntegrityError) or not data.idempotency_key:
+            raise
+        # The same idempotency key raced in from another request: that one was stored.
+        if data.idempotency_key:
+            existing = Report.objects.filter(idempotency_key=data.idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        raise
+    return report, True
+
+
+# --- triage -----------------------------------------------------------------------------------
+
+TRIAGE_WRITE_ROLES = frozenset({Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF})
+ASSIGN_ROLES = frozenset({Role.DISTRICT_CHIEF})
+
+
+def _require(user: Any, report: Report, roles: frozenset[str]) -> None:
+    """Staff may act only on reports of their areas, and only with a role that allows it."""
+    scope = staff_area_ids(user)
+    in_scope = scope is None or report.area_id in scope or report.district_id in scope
+    if not (user_roles(user) & roles) or not in_scope:
+        raise PermissionError("not allowed")
+
+
+def _notify_after_commit(report: Report, change: StatusChange) -> None:
+    from qurb.reports.tasks import notify_reporter
+
+    if ReporterContact.objects.filter(report=report).exclude(updates_email="").exists():
+        transaction.on_commit(lambda: notify_reporter.enqueue(change.pk))
+
+
+def report_status_change(
+    *,
+    report: Report,
+    to_status: str,
+    actor: Any,
+    public_note: str = "",
+    staff_note: str = "",
+) -> StatusChange:
+    _require(actor, report, TRIAGE_WRITE_ROLES)
+    allowed = TRANSITIONS.get(report.status, frozenset())
+    if to_status not in allowed:
+        raise ValidationError(
+            {
+                "to_status": [
+                    _("A report that is “%(from)s” cannot become “%(to)s”.")
+                    % {
+                        "from": Status(report.status).label,
+                        "to": Status(to_status).label if to_status in Status.values else to_status,
+                    }
+                ]
+            }
+        )
+    if to_status in FINAL_STATUSES and not public_note.strip():
+        raise ValidationError(
+            {"public_note": [_("Tell the reporter what was done (a public note is required).")]}
+        )
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        if locked.status != report.status:
+            raise ValidationError({"to_status": [_("Someone else changed this report; reload.")]})
+        change = StatusChange.objects.create(
+            report=locked,
+            from_status=locked.status,
+            to_status=to_status,
+            public_note=public_note.strip()[:2000],
+            staff_note=staff_note.strip()[:2000],
+            actor=actor,
+        )
+        locked.status = to_status
+        locked.save(update_fields=["status", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="report.status",
+            target=locked,
+            area_id=locked.district_id,
+            details={"from": change.from_status, "to": to_status},
+        )
+        if change.public_note:
+            _notify_after_commit(locked, change)
+    report.status = to_status
+    return change
+
+
+def report_assign(*, report: Report, officer: Any, actor: Any) -> Report:
+    _require(actor, report, ASSIGN_ROLES)
+    if officer is not None:
+        scope = staff_area_ids(officer)
+        in_scope = scope is None or report.area_id in scope or report.district_id in scope
+        if not (user_roles(officer) & TRIAGE_WRITE_ROLES) or not in_scope:
+            raise ValidationError({"officer": [_("This officer does not serve this area.")]})
+    with transaction.atomic():
+        report.assigned_to = officer
+        report.save(update_fields=["assigned_to", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="report.assign",
+            target=report,
+            area_id=report.district_id,
+            details={"officer": officer.get_username() if officer else None},
+        )
+    return report
+
+
+def report_note_add(*, report: Report, text: str, actor: Any) -> StaffNote:
+    _require(actor, report, TRIAGE_WRITE_ROLES)
+    if not text.strip():
+        raise ValidationError({"text": [_("The note is empty.")]})
+    with transaction.atomic():
+        note = StaffNote.objects.create(report=report, text=text.strip()[:2000], author=actor)
+        audit_record(actor=actor, action="report.note", target=report, area_id=report.district_id)
+    return note
+
+
+def report_merge(*, duplicate: Report, into: Report, actor: Any) -> Report:
+    """Mark ``duplicate`` as a duplicate of ``into``; its reporter is told where it went."""
+    _require(actor, duplicate, TRIAGE_WRITE_ROLES)
+    _require(actor, into, TRIAGE_WRITE_ROLES)
+    if duplicate.pk == into.pk or into.duplicate_of_id is not None:
+        raise ValidationError({"into": [_("Choose another report to merge into.")]})
+    if Status.DUPLICATE not in TRANSITIONS.get(duplicate.status, frozenset()):
+        raise ValidationError({"into": [_("This report can no longer be merged.")]})
+    with transaction.atomic():
+        report_status_change(
+            report=duplicate,
+            to_status=Status.DUPLICATE,
+            actor=actor,
+            public_note=str(
+                _("Other residents reported the same problem; it is followed in a single case.")
+            ),
+            staff_note=f"→ #{into.pk}",
+        )
+        duplicate.duplicate_of = into
+        duplicate.save(update_fields=["duplicate_of", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="report.merge",
+            target=duplicate,
+            area_id=duplicate.district_id,
+            details={"into": into.pk},
+        )
+    return duplicate
+
+
+def report_outcome_record(*, report: Report, outcome: str) -> Report:
+    """The reporter's answer, after resolution, to "did things get better?"."""
+    if report.status != Status.RESOLVED:
+        raise ValidationError({"outcome": [_("You can answer once the report is resolved.")]})
+    if outcome not in Outcome.values:
+        raise ValidationError({"outcome": [_("Choose one of the answers.")]})
+    with transaction.atomic():
+        report.outcome = outcome
+        report.outcome_at = timezone.now()
+        report.save(update_fields=["outcome", "outcome_at", "updated_at"])
+        audit_record(
+            actor=None, action="report.outcome", target=report, area_id=report.district_id
+        )
+    return report
+
+
+CONTACT_ROLES = frozenset({Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF})
+
+
+def contact_read(*, report: Report, actor: Any) -> ReporterContact | None:
+    """The reporter's contact details for follow-up. Each read is audited.
+
+    Only officers and district chiefs of the report's area may read them, and only when the
+    reporter chose to be contacted; the updates e-mail is never shown.
+    """
+    _require(actor, report, CONTACT_ROLES)
+    if report.anonymous:
+        return None
+    contact = ReporterContact.objects.filter(report=report).first()
+    with transaction.atomic():
+        audit_record(
+            actor=actor, action="report.contact_read", target=report, area_id=report.district_id
+        )
+    return contact
+
+
+# --- partner keys -------------------------------------------------------------------------------
+
+
+def api_key_create(*, name: str, actor: Any = None, is_demo: bool = False) -> tuple[ApiKey, str]:
+    """A new partner key; the clear key is returned once and never stored."""
+    prefix = secrets.token_hex(4)
+    key = f"qurb_{prefix}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        record = ApiKey.objects.create(
+            name=name.strip()[:120] or "partner",
+            prefix=prefix,
+            key_hash=api_key_hash(key),
+            created_by=actor if getattr(actor, "pk", None) else None,
+            is_demo=is_demo,
+        )
+        audit_record(actor=actor, action="apikey.create", target=record)
+    return record, key
+
+
+def api_key_revoke(*, api_key: ApiKey, actor: Any = None) -> ApiKey:
+    with transaction.atomic():
+        api_key.is_active = False
+        api_key.revoked_at = timezone.now()
+        api_key.save(update_fields=["is_active", "revoked_at"])
+        audit_record(actor=actor, action="apikey.revoke", target=api_key)
+    return api_key
