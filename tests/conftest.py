@@ -46,3 +46,9 @@ def signed_in(username: str, *, verified: bool = True) -> Client:
         session["otp_device_id"] = device.persistent_id
         session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Uploaded photos go to a temporary directory, never into the working tree."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

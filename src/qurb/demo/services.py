@@ -28,6 +28,7 @@ from qurb.demo.geography import (
     demo_neighbourhoods,
     demo_school_points,
 )
+from qurb.demo.reports import demo_reports_load
 
 DEMO_PASSWORD = "qurb-demo-2026"  # noqa: S105 - printed to whoever runs the demo; demo only
 
@@ -186,7 +187,9 @@ def demo_load(
                 "en": f"Demo school {n}",
             },
         )
-    return reports, _demo_accounts(areas)
+    accounts = _demo_accounts(areas)
+    demo_reports_load()
+    return reports, accounts
 
 
 def _demo_accounts(areas: dict[str, Area]) -> list[DemoAccount]:

@@ -45,7 +45,8 @@ class ReportIn(Schema):
     altcha: str = Field(
         "",
         max_length=2000,
-        description="A solved ALTCHA challenge (GET /reports/challenge), required without X-Api-Key.",
+        description="A solved ALTCHA challenge (GET /reports/challenge); "
+        "required without X-Api-Key.",
     )
 
 
@@ -131,21 +132,28 @@ def challenge(request: HttpRequest) -> dict[str, Any]:
 def submit(
     request: HttpRequest,
     payload: ReportIn,
-    x_api_key: str | None = Header(None, alias="X-Api-Key"),  # noqa: B008
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),  # noqa: B008
+    x_api_key: str | None = Header(None, alias="X-Api-Key"),  # type: ignore[type-arg]
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),  # type: ignore[type-arg]
 ) -> tuple[int, dict[str, Any]]:
     key = api_key_authenticate(x_api_key) if x_api_key else None
     if x_api_key and key is None:
         return 401, {"detail": _("This API key is not valid.")}
     if intake_limited(request, api_key=key):
-        return 429, {"detail": _("Too many reports from this connection or device. Please try again later.")}
-    if key is None and not (idempotency_key and _already(idempotency_key)):
-        if not pow_accept(payload.altcha):
-            return 400, {
-                "detail": _("The anti-spam proof of work is missing, wrong, expired or already used."),
-                "errors": [{"field": "altcha", "message": _("Solve a new challenge from /api/v1/reports/challenge.")}],
-            }
-    contact = payload.contact or ContactIn()
+        return 429, {
+            "detail": _("Too many reports from this connection or device. Please try again later.")
+        }
+    retry = bool(idempotency_key) and _already(idempotency_key or "")
+    if key is None and not retry and not pow_accept(payload.altcha):
+        return 400, {
+            "detail": _("The anti-spam proof of work is missing, wrong, expired or already used."),
+            "errors": [
+                {
+                    "field": "altcha",
+                    "message": _("Solve a new challenge from /api/v1/reports/challenge."),
+                }
+            ],
+        }
+    contact = payload.contact or ContactIn(name="", phone="", email="")
     try:
         report, created = report_submit(
             data=ReportInput(
@@ -167,7 +175,9 @@ def submit(
                 contact_email=contact.email,
                 updates_email=payload.updates_email,
                 language=get_language() or "ar",
-                idempotency_key=(f"k{key.pk}:" if key else "p:") + idempotency_key if idempotency_key else "",
+                idempotency_key=(f"k{key.pk}:" if key else "p:") + idempotency_key
+                if idempotency_key
+                else "",
             ),
             api_key=key,
         )
@@ -182,7 +192,8 @@ def submit(
         }
     body = _status_out(report, request)
     body["message"] = (
-        _("If it is happening now, call %(number)s immediately.") % {"number": settings.EMERGENCY_NUMBER}
+        _("If it is happening now, call %(number)s immediately.")
+        % {"number": settings.EMERGENCY_NUMBER}
         if report.flag_in_progress
         else _("Received. Keep the tracking code to follow the report.")
     )
@@ -213,7 +224,7 @@ def status(request: HttpRequest, tracking_code: str) -> tuple[int, dict[str, Any
 def partner_reports(
     request: HttpRequest,
     filters: Query[ListFilters],
-    x_api_key: str | None = Header(None, alias="X-Api-Key"),  # noqa: B008
+    x_api_key: str | None = Header(None, alias="X-Api-Key"),  # type: ignore[type-arg]
 ) -> tuple[int, Any]:
     key = api_key_authenticate(x_api_key)
     if key is None:
@@ -223,5 +234,3 @@ def partner_reports(
         qs = qs.filter(status=filters.status)
     rows = qs[filters.offset : filters.offset + filters.limit]
     return 200, [_status_out(r, request) for r in rows]
-
-

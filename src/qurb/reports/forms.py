@@ -15,7 +15,10 @@ ANONYMITY_CHOICES = [
 
 class ReportForm(forms.Form):
     lat = forms.FloatField(
-        label=_("Latitude"), min_value=-90, max_value=90, widget=forms.NumberInput(attrs={"step": "any"})
+        label=_("Latitude"),
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any"}),
     )
     lon = forms.FloatField(
         label=_("Longitude"),
@@ -23,7 +26,9 @@ class ReportForm(forms.Form):
         max_value=180,
         widget=forms.NumberInput(attrs={"step": "any"}),
     )
-    address = forms.CharField(label=_("Landmark or address (optional)"), max_length=300, required=False)
+    address = forms.CharField(
+        label=_("Landmark or address (optional)"), max_length=300, required=False
+    )
     category = forms.ChoiceField(
         label=_("What is it about?"), choices=Category.choices, widget=forms.RadioSelect
     )
@@ -34,7 +39,10 @@ class ReportForm(forms.Form):
         required=False,
     )
     when = forms.ChoiceField(
-        label=_("When does it happen?"), choices=When.choices, widget=forms.RadioSelect, initial=When.UNKNOWN
+        label=_("When does it happen?"),
+        choices=When.choices,
+        widget=forms.RadioSelect,
+        initial=When.UNKNOWN,
     )
     occurred_at = forms.DateTimeField(
         label=_("Date and time"),
@@ -74,7 +82,7 @@ class ReportForm(forms.Form):
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80, required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("anonymity") == "anonymous":
             for name in ("contact_name", "contact_phone", "contact_email"):
                 data[name] = ""
@@ -109,26 +117,38 @@ class StatusForm(forms.Form):
 
 
 class NoteForm(forms.Form):
-    text = forms.CharField(label=_("Private note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label=_("Private note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class QueueFilterForm(forms.Form):
-    category = forms.ChoiceField(label=_("Category"), choices=[("", _("All")), *Category.choices], required=False)
+    category = forms.ChoiceField(
+        label=_("Category"), choices=[("", _("All")), *Category.choices], required=False
+    )
     status = forms.ChoiceField(
         label=_("Status"),
         choices=[("open", _("Open")), ("all", _("All")), *Status.choices],
         required=False,
     )
-    flag = forms.ChoiceField(label=_("Flag"), choices=[("", _("Any")), *Flag.choices], required=False)
+    flag = forms.ChoiceField(
+        label=_("Flag"), choices=[("", _("Any")), *Flag.choices], required=False
+    )
     area = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label=_("Until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     assigned = forms.ChoiceField(
         label=_("Assigned"),
         choices=[("", _("Anyone")), ("me", _("To me")), ("none", _("Nobody"))],
         required=False,
     )
 
-    def __init__(self, *args: Any, areas: list[tuple[int, str]] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, areas: list[tuple[int, str]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [("", _("All")), *(areas or [])]  # type: ignore[attr-defined]

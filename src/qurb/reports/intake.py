@@ -16,7 +16,7 @@ import json
 import secrets
 from typing import Any
 
-import altcha
+from altcha.v1 import ChallengeOptions, create_challenge, solve_challenge, verify_solution
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
@@ -31,8 +31,8 @@ DEVICE_COOKIE = "qurb_device"
 def pow_challenge() -> dict[str, Any]:
     """A fresh signed challenge, as the ALTCHA JSON the browser solves."""
     expires = timezone.now() + dt.timedelta(seconds=settings.REPORT_POW_TTL_SECONDS)
-    challenge = altcha.create_challenge_v1(
-        altcha.ChallengeOptionsV1(
+    challenge = create_challenge(
+        ChallengeOptions(
             hmac_key=settings.SECRET_KEY,
             max_number=settings.REPORT_POW_MAX_NUMBER,
             expires=expires,
@@ -49,7 +49,7 @@ def pow_challenge() -> dict[str, Any]:
 
 def pow_solve(challenge: dict[str, Any]) -> str:
     """Solve a challenge as a client would (used by tests, the demo key-less client and bench)."""
-    solution = altcha.solve_challenge_v1(
+    solution = solve_challenge(
         challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
     )
     if solution is None:
@@ -69,15 +69,13 @@ def pow_accept(payload: str) -> bool:
     if not payload or len(payload) > 2000:
         return False
     try:
-        ok, _error = altcha.verify_solution_v1(payload, settings.SECRET_KEY, True)
+        ok, _error = verify_solution(payload, settings.SECRET_KEY, True)
         signature = json.loads(base64.b64decode(payload, validate=True))["signature"]
     except (ValueError, KeyError, TypeError):
         return False
     if not ok:
         return False
-    return bool(
-        cache.add(f"pow-used:{signature}", 1, timeout=settings.REPORT_POW_TTL_SECONDS + 60)
-    )
+    return bool(cache.add(f"pow-used:{signature}", 1, timeout=settings.REPORT_POW_TTL_SECONDS + 60))
 
 
 def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
@@ -99,14 +97,14 @@ def client_address(request: HttpRequest) -> str:
     if settings.QURB_BEHIND_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
-            return forwarded.split(",")[0].strip()
+            return str(forwarded).split(",")[0].strip()
     return str(request.META.get("REMOTE_ADDR", ""))
 
 
 def device_id(request: HttpRequest) -> str:
     """The device identifier: the form's cookie or an API client's X-Device-Id header."""
-    value = request.COOKIES.get(DEVICE_COOKIE) or request.headers.get("X-Device-Id", "")
-    return value[:80]
+    value = request.COOKIES.get(DEVICE_COOKIE) or request.headers.get("X-Device-Id") or ""
+    return str(value)[:80]
 
 
 def new_device_id() -> str:

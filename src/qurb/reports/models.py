@@ -195,6 +195,8 @@ class Report(models.Model):
         _("did things get better?"), max_length=8, choices=Outcome.choices, blank=True
     )
     outcome_at = models.DateTimeField(null=True, blank=True)
+    # Written for the demo (never a real resident's report).
+    is_demo = models.BooleanField(_("demo data"), default=False)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -308,9 +310,7 @@ class StaffNote(models.Model):
 class ResponseTemplate(models.Model):
     """A reusable public answer for a status change, per category (empty: any category)."""
 
-    category = models.CharField(
-        _("category"), max_length=16, choices=Category.choices, blank=True
-    )
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     title = models.CharField(_("title"), max_length=120)
     text_ar = models.TextField(_("text (Arabic)"), blank=True)
@@ -326,4 +326,6 @@ class ResponseTemplate(models.Model):
         return self.title
 
     def text(self, language: str | None = None) -> str:
-        return pick_translation({"ar": self.text_ar, "fr": self.text_fr, "en": self.text_en}, language)
+        return pick_translation(
+            {"ar": self.text_ar, "fr": self.text_fr, "en": self.text_en}, language
+        )

@@ -42,7 +42,7 @@ def photo_clean(upload: IO[bytes]) -> CleanPhoto:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(raw))
+            image: Image.Image = Image.open(io.BytesIO(raw))
             if image.format not in ALLOWED_FORMATS:
                 raise ValidationError(
                     _("This file is not a JPEG, PNG or WebP photo."), code="photo_format"

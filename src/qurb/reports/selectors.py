@@ -108,7 +108,9 @@ def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
         Case(When(flag_weapon=True, then=Value(4)), default=Value(0), output_field=IntegerField())
         + Case(When(flag_minor=True, then=Value(2)), default=Value(0), output_field=IntegerField())
         + Case(
-            When(flag_in_progress=True, then=Value(4)), default=Value(0), output_field=IntegerField()
+            When(flag_in_progress=True, then=Value(4)),
+            default=Value(0),
+            output_field=IntegerField(),
         )
     )
     return qs.annotate(urgency=urgency).order_by("-urgency", "created_at", "pk")
@@ -119,7 +121,7 @@ def status_history(report: Report) -> list[StatusChange]:
     return list(StatusChange.objects.filter(report=report).select_related("actor"))
 
 
-def next_statuses(report: Report) -> list[tuple[str, str]]:
+def next_statuses(report: Report) -> list[tuple[str, Any]]:
     allowed = TRANSITIONS.get(report.status, frozenset())
     return [(value, label) for value, label in Status.choices if value in allowed]
 

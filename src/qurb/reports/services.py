@@ -105,6 +105,7 @@ class ReportInput:
     updates_email: str = ""
     language: str = "ar"
     idempotency_key: str = ""
+    is_demo: bool = False
     photos: Sequence[IO[bytes]] = field(default_factory=list)
 
 
@@ -219,6 +220,7 @@ def report_submit(
                 submitted_by=user if getattr(user, "pk", None) else None,
                 anonymous=data.anonymous,
                 language=data.language[:8] or "ar",
+                is_demo=data.is_demo,
             )
             contact = ReporterContact(
                 report=report,
@@ -399,9 +401,7 @@ def report_outcome_record(*, report: Report, outcome: str) -> Report:
         report.outcome = outcome
         report.outcome_at = timezone.now()
         report.save(update_fields=["outcome", "outcome_at", "updated_at"])
-        audit_record(
-            actor=None, action="report.outcome", target=report, area_id=report.district_id
-        )
+        audit_record(actor=None, action="report.outcome", target=report, area_id=report.district_id)
     return report
 
 

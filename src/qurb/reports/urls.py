@@ -17,7 +17,5 @@ urlpatterns = [
     path("staff/reports/<int:report_id>/note/", views.add_note, name="note"),
     path("staff/reports/<int:report_id>/merge/", views.merge, name="merge"),
     path("staff/reports/<int:report_id>/contact/", views.contact, name="contact"),
-    path(
-        "staff/reports/<int:report_id>/photos/<int:photo_id>/", views.photo, name="photo"
-    ),
+    path("staff/reports/<int:report_id>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

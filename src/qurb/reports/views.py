@@ -19,10 +19,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qurb.accounts.selectors import areas_visible_to
 from qurb.reports import services
-from qurb.reports.forms import NoteForm, OutcomeForm, QueueFilterForm, ReportForm, StatusForm, TrackForm
+from qurb.reports.forms import (
+    NoteForm,
+    OutcomeForm,
+    QueueFilterForm,
+    ReportForm,
+    StatusForm,
+    TrackForm,
+)
 from qurb.reports.intake import (
     DEVICE_COOKIE,
-    device_id,
     intake_limited,
     new_device_id,
     pow_accept,
@@ -45,6 +51,7 @@ from qurb.reports.selectors import (
     triage_queue,
 )
 from qurb.reports.services import NOW_WORDS, tracking_code_normalise
+
 
 def _form_context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
     return {
@@ -78,19 +85,38 @@ def report_new(request: HttpRequest) -> HttpResponse:
             if name in request.GET:
                 initial[name] = request.GET[name]
         form = ReportForm(initial=initial)
-        return _with_device(request, render(request, "reports/new.html", _form_context(request, form)))
+        return _with_device(
+            request, render(request, "reports/new.html", _form_context(request, form))
+        )
     form = ReportForm(request.POST)
     photos = request.FILES.getlist("photos")
     status = 400
     if intake_limited(request):
-        form.add_error(None, _("Too many reports from this connection or device. Please try again later, or call %(number)s in an emergency.") % {"number": settings.EMERGENCY_NUMBER})
+        form.add_error(
+            None,
+            _(
+                "Too many reports from this connection or device. Please try again later, "
+                "or call %(number)s in an emergency."
+            )
+            % {"number": settings.EMERGENCY_NUMBER},
+        )
         status = 429
     elif form.is_valid():
         if not pow_accept(form.cleaned_data["altcha"]):
-            form.add_error(None, _("The anti-spam check did not complete. Wait a moment for it to finish, then send again."))
+            form.add_error(
+                None,
+                _(
+                    "The anti-spam check did not complete. "
+                    "Wait a moment for it to finish, then send again."
+                ),
+            )
         else:
             data = form.cleaned_data
-            channel = Channel.ASSOCIATION if getattr(request.user, "association_id", None) else Channel.WEB
+            channel = (
+                Channel.ASSOCIATION
+                if getattr(request.user, "association_id", None)
+                else Channel.WEB
+            )
             try:
                 report, _created = services.report_submit(
                     data=services.ReportInput(
@@ -112,7 +138,9 @@ def report_new(request: HttpRequest) -> HttpResponse:
                         contact_email=data["contact_email"],
                         updates_email=data["updates_email"],
                         language=get_language() or "ar",
-                        idempotency_key=("w:" + data["idempotency_key"]) if data["idempotency_key"] else "",
+                        idempotency_key=("w:" + data["idempotency_key"])
+                        if data["idempotency_key"]
+                        else "",
                         photos=photos,
                     ),
                     user=request.user,
@@ -124,7 +152,13 @@ def report_new(request: HttpRequest) -> HttpResponse:
                 request.session["qurb_last_report"] = report.tracking_code
                 return redirect("reports:sent", code=report.tracking_code)
     if photos:
-        form.add_error(None, _("For your safety, photos are not kept when a form is refused: please choose them again."))
+        form.add_error(
+            None,
+            _(
+                "For your safety, photos are not kept when a form is refused: "
+                "please choose them again."
+            ),
+        )
     # A fresh challenge is issued by the page; the idempotency key stays the same.
     return render(request, "reports/new.html", _form_context(request, form), status=status)
 
@@ -154,7 +188,9 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
         if code and report_by_tracking_code(code) is not None:
             return redirect("reports:track", code=code)
         form.add_error("code", _("No report has this tracking code. Check it and try again."))
-    return render(request, "reports/track_lookup.html", {"form": form}, status=404 if form.errors else 200)
+    return render(
+        request, "reports/track_lookup.html", {"form": form}, status=404 if form.errors else 200
+    )
 
 
 @never_cache
@@ -165,15 +201,16 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     if report is None:
         raise Http404
     outcome_form = OutcomeForm(request.POST or None)
-    if request.method == "POST":
-        if outcome_form.is_valid():
-            try:
-                services.report_outcome_record(report=report, outcome=outcome_form.cleaned_data["outcome"])
-            except ValidationError as exc:
-                outcome_form.add_error(None, exc.messages)
-            else:
-                messages.success(request, _("Thank you: your answer is recorded."))
-                return redirect("reports:track", code=code)
+    if request.method == "POST" and outcome_form.is_valid():
+        try:
+            services.report_outcome_record(
+                report=report, outcome=outcome_form.cleaned_data["outcome"]
+            )
+        except ValidationError as exc:
+            outcome_form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("Thank you: your answer is recorded."))
+            return redirect("reports:track", code=code)
     response = render(
         request,
         "reports/track.html",
@@ -196,7 +233,12 @@ def _staff_only(request: HttpRequest) -> None:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    areas = [(a.pk, f"{a.name} ({a.code})") for a in areas_visible_to(request.user).filter(type__code__in=["district", "neighbourhood"]).order_by("code")[:500]]
+    areas = [
+        (a.pk, f"{a.name} ({a.code})")
+        for a in areas_visible_to(request.user)
+        .filter(type__code__in=["district", "neighbourhood"])
+        .order_by("code")[:500]
+    ]
     form = QueueFilterForm(request.GET or None, areas=areas)
     filters = QueueFilters()
     if form.is_valid():
@@ -211,7 +253,11 @@ def queue(request: HttpRequest) -> HttpResponse:
             assigned=d["assigned"] or "",
         )
     rows = triage_queue(request.user, filters)[:200]
-    return render(request, "reports/queue.html", {"form": form, "reports": rows, "total": triage_queue(request.user, filters).count()})
+    return render(
+        request,
+        "reports/queue.html",
+        {"form": form, "reports": rows, "total": triage_queue(request.user, filters).count()},
+    )
 
 
 @login_required
@@ -231,7 +277,9 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "status_form": StatusForm(initial={"to_status": ""}),
             "next_statuses": next_statuses(report),
             "templates": templates,
-            "templates_json": {str(t.pk): {"status": t.status, "text": t.text(report.language)} for t in templates},
+            "templates_json": {
+                str(t.pk): {"status": t.status, "text": t.text(report.language)} for t in templates
+            },
             "note_form": NoteForm(),
             "officers": officers_for_assignment(report),
             "candidates": duplicate_candidates(report),
@@ -273,7 +321,9 @@ def change_status(request: HttpRequest, report_id: int) -> HttpResponse:
             public_note=public_note,
             staff_note=form.cleaned_data["staff_note"],
         )
-        messages.success(request, _("Status changed to “%(status)s”.") % {"status": Status(report.status).label})
+        messages.success(
+            request, _("Status changed to “%(status)s”.") % {"status": Status(report.status).label}
+        )
     except (ValidationError, PermissionError) as exc:
         _fail(request, exc)
     return _back(report.pk)
@@ -306,7 +356,11 @@ def add_note(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_for_staff(request.user, report_id)
     form = NoteForm(request.POST)
     try:
-        services.report_note_add(report=report, text=request.POST.get("text", "") if form.is_valid() else "", actor=request.user)
+        services.report_note_add(
+            report=report,
+            text=request.POST.get("text", "") if form.is_valid() else "",
+            actor=request.user,
+        )
         messages.success(request, _("Note added."))
     except (ValidationError, PermissionError) as exc:
         _fail(request, exc)

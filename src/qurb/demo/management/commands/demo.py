@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qurb.demo.reports import demo_api_key
 from qurb.demo.services import DEMO_PASSWORD, demo_load
 
 
@@ -48,5 +49,10 @@ class Command(BaseCommand):
                 else ""
             )
             self.stdout.write(f"  {a.username:<16} {a.role} — {a.area}{extra}")
+        self.stdout.write(
+            "\nReport a concern: /report/ · follow one: /track/ · staff triage: /staff/reports/"
+        )
+        self.stdout.write("Demo partner key for the JSON API (X-Api-Key) and Open311 (api_key):")
+        self.stdout.write(f"  {demo_api_key()}")
         if not options["no_serve"]:
             call_command("serve", port=options["port"])

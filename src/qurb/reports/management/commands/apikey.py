@@ -7,7 +7,10 @@ from qurb.reports.services import api_key_create, api_key_revoke
 
 
 class Command(BaseCommand):
-    help = "Manage partner API keys: create NAME (prints the key alone on the last line), list, revoke PREFIX."
+    help = (
+        "Manage partner API keys: create NAME (prints the key alone on the last line), "
+        "list, revoke PREFIX."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["create", "list", "revoke"])
@@ -19,7 +22,9 @@ class Command(BaseCommand):
             if not name.strip():
                 raise CommandError("Give the partner's name: qurb apikey create NAME")
             record, key = api_key_create(name=name)
-            self.stdout.write(f"Created key {record.prefix} for {record.name}. It is shown only once:")
+            self.stdout.write(
+                f"Created key {record.prefix} for {record.name}. It is shown only once:"
+            )
             self.stdout.write(key)
         elif action == "list":
             for row in ApiKey.objects.order_by("created_at"):
