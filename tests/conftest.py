@@ -1,7 +1,9 @@
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,6 +17,7 @@ from qurb.demo.services import demo_load
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Every test starts from the Fès–Meknès demo: real boundaries, accounts for each role."""
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it
     with django_db_blocker.unblock():
         demo_load()
 
