@@ -40,7 +40,9 @@ def body(**extra: Any) -> dict[str, Any]:
 
 
 def post(client: Client, data: dict[str, Any], **headers: Any) -> Any:
-    return client.post("/api/v1/reports", json.dumps(data), content_type="application/json", **headers)
+    return client.post(
+        "/api/v1/reports", json.dumps(data), content_type="application/json", **headers
+    )
 
 
 def test_submit_with_proof_of_work_and_follow() -> None:
@@ -74,7 +76,9 @@ def test_errors_are_explained_in_the_callers_language() -> None:
     client = Client()
     with translation.override("fr"):
         response = post(
-            client, body(lat=31.6, lon=-8.0, altcha=pow_solve(pow_challenge())), HTTP_ACCEPT_LANGUAGE="fr"
+            client,
+            body(lat=31.6, lon=-8.0, altcha=pow_solve(pow_challenge())),
+            HTTP_ACCEPT_LANGUAGE="fr",
         )
     assert response.status_code == 400
     assert "arrondissement" in json.dumps(response.json(), ensure_ascii=False).lower()
@@ -109,7 +113,12 @@ def test_limit_is_exact_across_processes() -> None:
     identity = f"test-{os.getpid()}-{os.urandom(4).hex()}"
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "qurb.config.settings"}
     procs = [
-        subprocess.Popen([sys.executable, "-c", script, identity], stdout=subprocess.PIPE, env=env, cwd=Path(__file__).parents[2])
+        subprocess.Popen(
+            [sys.executable, "-c", script, identity],
+            stdout=subprocess.PIPE,
+            env=env,
+            cwd=Path(__file__).parents[2],
+        )
         for _ in range(4)
     ]
     allowed = sum(int(p.communicate(timeout=60)[0].decode().strip()) for p in procs)

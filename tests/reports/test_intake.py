@@ -65,7 +65,9 @@ def test_resident_submits_and_follows(medina_point: tuple[float, float]) -> None
     assert report.tracking_code in page.content.decode()
     track = client.get(reverse("reports:track", args=[report.tracking_code]))
     assert track.status_code == 200
-    assert str(Status.RECEIVED.label) in track.content.decode() or "received" in track.content.decode()
+    assert (
+        str(Status.RECEIVED.label) in track.content.decode() or "received" in track.content.decode()
+    )
 
 
 def test_retry_with_same_idempotency_key_is_stored_once(medina_point: tuple[float, float]) -> None:
@@ -101,8 +103,12 @@ def test_missing_proof_of_work_is_refused(medina_point: tuple[float, float]) -> 
 def test_replayed_proof_of_work_is_refused(medina_point: tuple[float, float]) -> None:
     proof = solved()
     client = Client()
-    ok = client.post(reverse("reports:new"), form_data(*medina_point, altcha=proof, idempotency_key="a"))
-    again = client.post(reverse("reports:new"), form_data(*medina_point, altcha=proof, idempotency_key="b"))
+    ok = client.post(
+        reverse("reports:new"), form_data(*medina_point, altcha=proof, idempotency_key="a")
+    )
+    again = client.post(
+        reverse("reports:new"), form_data(*medina_point, altcha=proof, idempotency_key="b")
+    )
     assert ok.status_code == 302 and again.status_code == 400
 
 
@@ -113,7 +119,9 @@ def test_replayed_proof_of_work_is_refused(medina_point: tuple[float, float]) ->
         (b"GIF89a" + b"\x00" * 40, "anim.png"),
     ],
 )
-def test_photos_judged_by_content(medina_point: tuple[float, float], payload: bytes, name: str) -> None:
+def test_photos_judged_by_content(
+    medina_point: tuple[float, float], payload: bytes, name: str
+) -> None:
     upload = io.BytesIO(payload)
     upload.name = name
     before = Report.objects.count()
@@ -138,7 +146,9 @@ def test_decompression_bomb_is_refused(medina_point: tuple[float, float]) -> Non
     out.name = "bomb.png"
     with translation.override("en"):
         response = Client().post(
-            reverse("reports:new"), {**form_data(*medina_point), "photos": [out]}, HTTP_ACCEPT_LANGUAGE="en"
+            reverse("reports:new"),
+            {**form_data(*medina_point), "photos": [out]},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 400
     assert "megapixels" in response.content.decode()

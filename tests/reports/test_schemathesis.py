@@ -20,4 +20,9 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 )
 def test_no_server_error(case: Any) -> None:
     response = case.call()
-    assert response.status_code < 500, (case.method, case.path, response.status_code, response.text[:500])
+    assert response.status_code < 500, (
+        case.method,
+        case.path,
+        response.status_code,
+        response.text[:500],
+    )

@@ -6,11 +6,11 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
+from qurb.accounts.models import User
 from qurb.audit.models import AuditEvent
 from qurb.reports.models import ReporterContact, ResponseTemplate, Status, StatusChange
 from qurb.reports.selectors import QueueFilters, triage_queue
 from qurb.reports.services import ReportInput, report_submit
-from qurb.accounts.models import User
 from tests.conftest import signed_in
 from tests.reports.conftest import point_in
 
@@ -19,7 +19,11 @@ pytestmark = pytest.mark.django_db
 
 def test_urgent_reports_come_first(make_report: Any) -> None:
     calm = make_report(description="Des jeunes font du bruit le soir devant l'immeuble")
-    armed = make_report(category="weapons", flags=["weapon"], description="Un homme avec un couteau menace les passants")
+    armed = make_report(
+        category="weapons",
+        flags=["weapon"],
+        description="Un homme avec un couteau menace les passants",
+    )
     chief = User.objects.get(username="chief.medina")
     queue = list(triage_queue(chief, QueueFilters()))
     assert queue.index(armed) < queue.index(calm)
@@ -106,16 +110,25 @@ def test_contact_details_only_for_district_staff_and_audited(make_report: Any) -
     assert "+212600000000" not in detail and "Salma" not in detail
     page = chief.get(reverse("reports:contact", args=[report.pk])).content.decode()
     assert "+212600000000" in page and "hidden-updates" not in page
-    assert AuditEvent.objects.filter(action="report.contact_read", object_id=str(report.pk)).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="report.contact_read", object_id=str(report.pk)).count()
+        == 1
+    )
     assert signed_in("analyst").get(reverse("reports:contact", args=[report.pk])).status_code == 404
-    assert signed_in("chief.agdal").get(reverse("reports:contact", args=[report.pk])).status_code == 404
+    assert (
+        signed_in("chief.agdal").get(reverse("reports:contact", args=[report.pk])).status_code
+        == 404
+    )
     assert ReporterContact.objects.get(report=report).phone == "+212600000000"
 
 
 def test_outcome_after_resolution(make_report: Any) -> None:
     report = make_report()
     client = signed_in("chief.medina")
-    client.post(reverse("reports:status", args=[report.pk]), {"to_status": "resolved", "public_note": "Patrouilles quotidiennes"})
+    client.post(
+        reverse("reports:status", args=[report.pk]),
+        {"to_status": "resolved", "public_note": "Patrouilles quotidiennes"},
+    )
     anonymous = signed_in("resident")
     url = reverse("reports:track", args=[report.tracking_code])
     assert anonymous.post(url, {"outcome": "partly"}).status_code == 302

@@ -82,7 +82,10 @@ _FLAG_FIELDS = {
 
 
 def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
-    """The staff queue: urgent first (weapon, minor, in progress), then oldest waiting first."""
+    """The staff queue: urgent first, then oldest waiting first.
+
+    Urgency weighs a weapon and "happening now" (4 each), a minor (2) and a school nearby (1).
+    """
     qs = reports_visible_to(user)
     if filters.category:
         qs = qs.filter(category=filters.category)
