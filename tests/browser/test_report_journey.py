@@ -78,14 +78,17 @@ def test_report_to_triage_and_back(
 
     code_el = wait(browser).until(ec.visibility_of_element_located((By.ID, "tracking-code")))
     code = code_el.text.strip()
-    assert code.startswith("Q-") and len(code) == 21
+    assert code.startswith("Q-")
+    assert len(code) == 21
     browser.save_screenshot(str(screenshots / "report-sent-ar-phone.png"))
 
     # The stored photo lost its EXIF/GPS block and its name.
     stored = list((qurb_server.data_dir / "media" / "reports").glob("*.jpg"))
-    assert len(stored) == 1 and "IMG_2031" not in stored[0].name
+    assert len(stored) == 1
+    assert "IMG_2031" not in stored[0].name
     clean = Image.open(io.BytesIO(stored[0].read_bytes()))
-    assert not clean.getexif() and "exif" not in clean.info
+    assert not clean.getexif()
+    assert "exif" not in clean.info
 
     # The district chief signs in with password and TOTP.
     browser.delete_all_cookies()

@@ -52,10 +52,13 @@ def test_submit_with_proof_of_work_and_follow() -> None:
     assert response.status_code == 201, response.content
     code = response.json()["tracking_code"]
     report = Report.objects.get(tracking_code=code)
-    assert report.channel == Channel.API and report.flag_weapon
+    assert report.channel == Channel.API
+    assert report.flag_weapon
     status = client.get(f"/api/v1/reports/{code}").json()
-    assert status["status"] == "received" and status["history"][0]["status"] == "received"
-    assert "description" not in status and "lat" not in status
+    assert status["status"] == "received"
+    assert status["history"][0]["status"] == "received"
+    assert "description" not in status
+    assert "lat" not in status
 
 
 def test_partner_key_and_idempotency() -> None:
@@ -63,7 +66,8 @@ def test_partner_key_and_idempotency() -> None:
     client = Client()
     first = post(client, body(), HTTP_X_API_KEY=key, HTTP_IDEMPOTENCY_KEY="retry-1")
     again = post(client, body(), HTTP_X_API_KEY=key, HTTP_IDEMPOTENCY_KEY="retry-1")
-    assert first.status_code == 201 and again.status_code == 200
+    assert first.status_code == 201
+    assert again.status_code == 200
     assert first.json()["tracking_code"] == again.json()["tracking_code"]
     listed = client.get("/api/v1/reports", HTTP_X_API_KEY=key).json()
     assert [r["tracking_code"] for r in listed] == [first.json()["tracking_code"]]

@@ -50,7 +50,8 @@ def test_resident_submits_and_follows(medina_point: tuple[float, float]) -> None
     response = client.post(reverse("reports:new"), {**form_data(*medina_point), "photos": [photo]})
     assert response.status_code == 302, response.content.decode()[:2000]
     report = Report.objects.get(idempotency_key="w:abc123")
-    assert report.channel == Channel.WEB and report.anonymous
+    assert report.channel == Channel.WEB
+    assert report.anonymous
     assert report.district.code == "032310107"
     assert report.recurrence_days == "school_days"
     assert not ReporterContact.objects.filter(report=report).exists()
@@ -109,7 +110,8 @@ def test_replayed_proof_of_work_is_refused(medina_point: tuple[float, float]) ->
     again = client.post(
         reverse("reports:new"), form_data(*medina_point, altcha=proof, idempotency_key="b")
     )
-    assert ok.status_code == 302 and again.status_code == 400
+    assert ok.status_code == 302
+    assert again.status_code == 400
 
 
 @pytest.mark.parametrize(

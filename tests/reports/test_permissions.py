@@ -98,12 +98,13 @@ def _url(name: str, report: Report, other: Report) -> str:
 
 def _post_data(name: str, other: Report) -> dict[str, Any]:
     officer = User.objects.get(username="officer.medina")
-    return {
+    data: dict[str, dict[str, Any]] = {
         "reports:status": {"to_status": "acknowledged", "public_note": "Reçu"},
         "reports:assign": {"officer": officer.pk},
         "reports:note": {"text": "note privée"},
         "reports:merge": {"into": other.pk},
-    }[name]
+    }
+    return data[name]
 
 
 @pytest.mark.parametrize("username", ACCOUNTS)
@@ -145,11 +146,13 @@ def test_signed_out_is_sent_to_sign_in(name: str, medina_report: tuple[Report, R
     report, other = medina_report
     url = _url(name, report, other)
     response = Client().post(url) if name in WRITE else Client().get(url)
-    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
 
 
 def test_staff_without_second_factor_see_nothing(medina_report: tuple[Report, Report]) -> None:
     report, other = medina_report
     response = signed_in("chief.medina", verified=False).get(_url("reports:detail", report, other))
-    assert response.status_code == 302 and "mfa" in response["Location"]
+    assert response.status_code == 302
+    assert "mfa" in response["Location"]
     assert report.status == Status.RECEIVED

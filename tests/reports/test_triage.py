@@ -38,7 +38,8 @@ def test_chief_moves_report_with_template_and_reporter_is_told(
     template = ResponseTemplate.objects.get(category="drugs", status="investigating")
     client = signed_in("chief.medina")
     page = client.get(reverse("reports:detail", args=[report.pk]))
-    assert page.status_code == 200 and template.title in page.content.decode()
+    assert page.status_code == 200
+    assert template.title in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(
             reverse("reports:status", args=[report.pk]),
@@ -49,7 +50,8 @@ def test_chief_moves_report_with_template_and_reporter_is_told(
     report.refresh_from_db()
     assert report.status == Status.INVESTIGATING
     change = StatusChange.objects.filter(report=report).last()
-    assert change is not None and change.public_note == template.text_fr
+    assert change is not None
+    assert change.public_note == template.text_fr
     assert change.staff_note == "voir brigade"
     # The e-mail goes through the database task queue, after commit; the worker sends it once.
     mail.outbox.clear()
@@ -87,7 +89,8 @@ def test_merge_duplicates_suggested_nearby(make_report: Any) -> None:
     assert f"#{first.pk}" in page.content.decode()
     client.post(reverse("reports:merge", args=[second.pk]), {"into": first.pk})
     second.refresh_from_db()
-    assert second.status == Status.DUPLICATE and second.duplicate_of_id == first.pk
+    assert second.status == Status.DUPLICATE
+    assert second.duplicate_of_id == first.pk
 
 
 def test_contact_details_only_for_district_staff_and_audited(make_report: Any) -> None:
@@ -107,9 +110,11 @@ def test_contact_details_only_for_district_staff_and_audited(make_report: Any) -
     )
     chief = signed_in("chief.medina")
     detail = chief.get(reverse("reports:detail", args=[report.pk])).content.decode()
-    assert "+212600000000" not in detail and "Salma" not in detail
+    assert "+212600000000" not in detail
+    assert "Salma" not in detail
     page = chief.get(reverse("reports:contact", args=[report.pk])).content.decode()
-    assert "+212600000000" in page and "hidden-updates" not in page
+    assert "+212600000000" in page
+    assert "hidden-updates" not in page
     assert (
         AuditEvent.objects.filter(action="report.contact_read", object_id=str(report.pk)).count()
         == 1
