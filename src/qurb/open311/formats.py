@@ -8,13 +8,15 @@ date-times W3C (ISO 8601 with the offset).
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 - we write XML, we never parse it
+import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 Format = Literal["json", "xml"]
 FORMATS: tuple[Format, ...] = ("json", "xml")
@@ -37,6 +39,23 @@ def w3c(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return timezone.localtime(moment).isoformat(timespec="seconds")
+
+
+def w3c_parse(raw: str) -> datetime | None:
+    """A W3C date-time (or date) as an aware date-time; ``None`` when it is not one."""
+    try:
+        moment = parse_datetime(raw.strip())
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def not_w3c(name: str) -> str:
+    return _("%(name)s is not a W3C date and time (for example 2026-01-01T00:00:00Z).") % {
+        "name": name
+    }
 
 
 def _plain(value: Any) -> Any:
@@ -83,7 +102,8 @@ def _fill_named(element: ET.Element, name: str, value: Any) -> None:
 def xml_body(root: str, body: Sequence[Any] | Mapping[str, Any]) -> bytes:
     element = ET.Element(root)
     _fill_named(element, root, body)
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    text: bytes = ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    return text
 
 
 def render(

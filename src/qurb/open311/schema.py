@@ -6,6 +6,7 @@ never carries the reporter's name, phone or e-mail.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -69,7 +70,7 @@ def service_list() -> list[dict[str, Any]]:
     ]
 
 
-def _values(choices: list[tuple[str, str]]) -> list[dict[str, str]]:
+def _values(choices: Sequence[tuple[str, Any]]) -> list[dict[str, str]]:
     return [{"key": key, "name": str(name)} for key, name in choices]
 
 
@@ -191,8 +192,7 @@ def token_found(report: Report) -> dict[str, Any]:
 def discovery(endpoint_url: str) -> dict[str, Any]:
     return {
         "changeset": CHANGESET,
-        "contact": _("Qurb, the community-policing platform: %(url)s")
-        % {"url": settings.SITE_URL},
+        "contact": _("Qurb, the community-policing platform: %(url)s") % {"url": settings.SITE_URL},
         "key_service": _(
             "Partner keys are issued by the Qurb administrators; ask them for an api_key."
         ),
