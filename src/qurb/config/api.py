@@ -25,7 +25,10 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
     """Say what was wrong, field by field, in the caller's language."""
     problems: list[dict[str, Any]] = []
     for error in exc.errors:
-        field = ".".join(str(p) for p in error.get("loc", ())[1:] if p != "query") or "?"
+        field = (
+            ".".join(str(p) for p in error.get("loc", ())[1:] if p not in {"query", "payload"})
+            or "?"
+        )
         problems.append(
             {
                 "field": field,

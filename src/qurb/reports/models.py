@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from qurb.areas.models import Area
 from qurb.core.text import pick_translation
@@ -43,14 +44,14 @@ class Channel(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("report status", "Received")
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     INVESTIGATING = "investigating", _("Investigating")
     ACTION_PLANNED = "action_planned", _("Action planned")
     RESOLVED = "resolved", _("Resolved")
     NOT_POLICE = "not_police", _("Not a police matter")
     DUPLICATE = "duplicate", _("Duplicate")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("report status", "Closed")
 
 
 OPEN_STATUSES = frozenset(
