@@ -49,3 +49,11 @@ def test_demo_settings_keep_a_generated_secret_outside_the_repository(tmp_path: 
     )
     assert int(result.stdout) >= 50
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree() -> None:
+    """Every model change has its migration (and model state is the same on every run)."""
+    from django.core.management import call_command
+
+    call_command("makemigrations", check=True, dry_run=True, verbosity=0)

@@ -102,7 +102,7 @@ class RoleAssignment(models.Model):
                 condition=models.Q(area__isnull=True),
             ),
             models.CheckConstraint(
-                condition=~models.Q(role__in=[r.value for r in AREA_SCOPED_ROLES])
+                condition=~models.Q(role__in=[r.value for r in Role if r in AREA_SCOPED_ROLES])
                 | models.Q(area__isnull=False),
                 name="scoped_role_has_area",
             ),
