@@ -3,6 +3,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+from django.core.management import call_command
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -54,6 +57,4 @@ def test_demo_settings_keep_a_generated_secret_outside_the_repository(tmp_path: 
 @pytest.mark.django_db
 def test_models_and_migrations_agree() -> None:
     """Every model change has its migration (and model state is the same on every run)."""
-    from django.core.management import call_command
-
     call_command("makemigrations", check=True, dry_run=True, verbosity=0)
