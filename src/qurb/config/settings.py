@@ -118,6 +118,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qurb.core.context_processors.site",
+                "qurb.reports.context_processors.reports",
             ],
         },
     },
