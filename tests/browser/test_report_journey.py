@@ -37,6 +37,18 @@ def wait(driver: webdriver.Chrome, seconds: float = 30) -> WebDriverWait[webdriv
     return WebDriverWait(driver, seconds)
 
 
+def wide_elements(driver: webdriver.Chrome) -> list[str]:
+    """The deepest elements that stick out of the phone's screen (to say what overflows)."""
+    found: list[str] = driver.execute_script(
+        "const w = window.visualViewport.width;"
+        "return Array.from(document.querySelectorAll('main *')).filter(e => {"
+        " const r = e.getBoundingClientRect(); return r.width > 0 && !e.closest('.map')"
+        " && r.width > w; })"
+        ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width));"
+    )
+    return found
+
+
 def submit_form(driver: webdriver.Chrome, form_id: str) -> None:
     driver.execute_script(f"document.getElementById('{form_id}').requestSubmit()")
 
@@ -109,6 +121,7 @@ def test_report_to_triage_and_back(
     assert horizontal_overflow(browser) == 0
     first.find_element(By.CSS_SELECTOR, "a").click()
     wait(browser).until(ec.visibility_of_element_located((By.ID, "status-form")))
+    assert horizontal_overflow(browser) == 0, wide_elements(browser)
     assert TEXT[:20] in browser.find_element(By.CSS_SELECTOR, ".report-text").text
     Select(browser.find_element(By.ID, "to_status")).select_by_value("investigating")
     template = Select(browser.find_element(By.ID, "template"))

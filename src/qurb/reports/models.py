@@ -230,6 +230,10 @@ class Report(models.Model):
         return [str(flag) for on, flag in pairs if on]
 
     @property
+    def flag_labels(self) -> list[str]:
+        return [str(Flag(value).label) for value in self.flags]
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
