@@ -147,3 +147,28 @@ def test_outcome_after_resolution(make_report: Any) -> None:
     assert anonymous.post(url, {"outcome": "partly"}).status_code == 302
     report.refresh_from_db()
     assert report.outcome == "partly"
+
+
+def test_queue_filters(make_report: Any) -> None:
+    road = make_report(category="road", description="Motos qui roulent trop vite devant le lycée")
+    client = signed_in("chief.medina")
+    body = client.get(
+        reverse("reports:queue"), {"category": "road", "status": "all"}
+    ).content.decode()
+    assert f'data-report="{road.pk}"' in body
+    assert 'data-report="' not in body.replace(f'data-report="{road.pk}"', "") or all(
+        f'data-report="{r.pk}"' not in body
+        for r in road.district.district_reports.exclude(category="road")
+    )
+    flagged = client.get(
+        reverse("reports:queue"), {"flag": "weapon", "status": "all"}
+    ).content.decode()
+    assert f'data-report="{road.pk}"' not in flagged
+    district = client.get(
+        reverse("reports:queue"), {"area": road.district_id, "status": "all"}
+    ).content.decode()
+    assert f'data-report="{road.pk}"' in district
+    mine = client.get(
+        reverse("reports:queue"), {"assigned": "me", "status": "all"}
+    ).content.decode()
+    assert f'data-report="{road.pk}"' not in mine

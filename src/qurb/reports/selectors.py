@@ -13,7 +13,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from qurb.accounts.models import Role, RoleAssignment
-from qurb.accounts.selectors import staff_area_ids, user_roles
+from qurb.accounts.selectors import areas_visible_to, staff_area_ids, user_roles
+from qurb.areas.models import AreaType
 from qurb.areas.selectors import area_and_ancestors
 from qurb.reports.models import (
     OPEN_STATUSES,
@@ -96,7 +97,11 @@ def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
     if filters.flag in _FLAG_FIELDS:
         qs = qs.filter(**{_FLAG_FIELDS[filters.flag]: True})
     if filters.area_id:
-        qs = qs.filter(Q(area_id=filters.area_id) | Q(area__parent_id=filters.area_id))
+        qs = qs.filter(
+            Q(area_id=filters.area_id)
+            | Q(district_id=filters.area_id)
+            | Q(area__parent_id=filters.area_id)
+        )
     tz = timezone.get_current_timezone()
     if filters.since:
         qs = qs.filter(created_at__gte=datetime.combine(filters.since, time.min, tzinfo=tz))
@@ -117,6 +122,15 @@ def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
         )
     )
     return qs.annotate(urgency=urgency).order_by("-urgency", "created_at", "pk")
+
+
+def queue_area_choices(user: Any, *, limit: int = 500) -> list[tuple[int, str]]:
+    """Areas the user may filter the queue by: report districts and the areas inside them."""
+    district_type = AreaType.objects.filter(code=settings.REPORT_AREA_TYPE).first()
+    qs = areas_visible_to(user)
+    if district_type is not None:
+        qs = qs.filter(type__level__gte=district_type.level)
+    return [(a.pk, f"{a.name} ({a.code})") for a in qs.order_by("code")[:limit]]
 
 
 def status_history(report: Report) -> list[StatusChange]:

@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qurb.accounts.selectors import areas_visible_to
 from qurb.reports import services
 from qurb.reports.forms import (
     NoteForm,
@@ -43,6 +42,7 @@ from qurb.reports.selectors import (
     officers_for_assignment,
     photo_for_staff,
     public_history,
+    queue_area_choices,
     report_by_tracking_code,
     report_for_staff,
     reports_visible_to,
@@ -233,12 +233,7 @@ def _staff_only(request: HttpRequest) -> None:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
-    areas = [
-        (a.pk, f"{a.name} ({a.code})")
-        for a in areas_visible_to(request.user)
-        .filter(type__code__in=["district", "neighbourhood"])
-        .order_by("code")[:500]
-    ]
+    areas = queue_area_choices(request.user)
     form = QueueFilterForm(request.GET or None, areas=areas)
     filters = QueueFilters()
     if form.is_valid():
