@@ -55,3 +55,10 @@ def signed_in(username: str, *, verified: bool = True) -> Client:
 def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> None:
     """Uploaded photos go to a temporary directory, never into the working tree."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def _forget_api_keys() -> None:
+    from qurb.reports.intake import _KEYS
+
+    _KEYS.clear()

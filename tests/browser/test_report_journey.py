@@ -38,13 +38,14 @@ def wait(driver: webdriver.Chrome, seconds: float = 30) -> WebDriverWait[webdriv
 
 
 def wide_elements(driver: webdriver.Chrome) -> list[str]:
-    """The deepest elements that stick out of the phone's screen (to say what overflows)."""
+    """Elements wider than the phone's screen (to say what overflows)."""
     found: list[str] = driver.execute_script(
         "const w = window.visualViewport.width;"
         "return Array.from(document.querySelectorAll('main *')).filter(e => {"
         " const r = e.getBoundingClientRect(); return r.width > 0 && !e.closest('.map')"
         " && r.width > w; })"
-        ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().width));"
+        ".slice(0, 8).map(e => e.tagName + '.' + e.className + ' '"
+        " + Math.round(e.getBoundingClientRect().width));"
     )
     return found
 

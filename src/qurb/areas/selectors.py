@@ -19,7 +19,9 @@ from qurb.areas.spatial import PointIndex
 class _IndexState:
     generation_id: int | None = None
     checked_at: float = 0.0
-    index: PointIndex | None = None
+    # The index and the indexed areas (with types and parents), read once per active
+    # generation, so a lookup returns Area rows without a query. One attribute, swapped whole.
+    snapshot: tuple[PointIndex, dict[int, Area]] | None = None
 
 
 _state = _IndexState()
@@ -37,18 +39,24 @@ def pending_generation() -> Generation | None:
     )
 
 
-def _build_index(generation_id: int | None) -> PointIndex:
+def _build_index(generation_id: int | None) -> tuple[PointIndex, dict[int, Area]]:
     if generation_id is None:
-        return PointIndex([])
-    rows = (
+        return PointIndex([]), {}
+    rows = list(
         Boundary.objects.filter(generation_id=generation_id)
         .order_by("area__type__level", "area__code")
         .values_list("area_id", "geometry")
     )
-    return PointIndex([(area_id, shape(geometry)) for area_id, geometry in rows])
+    index = PointIndex([(area_id, shape(geometry)) for area_id, geometry in rows])
+    areas = Area.objects.select_related("type", "parent").in_bulk([area_id for area_id, _ in rows])
+    return index, areas
 
 
 def point_index() -> PointIndex:
+    return _snapshot()[0]
+
+
+def _snapshot() -> tuple[PointIndex, dict[int, Area]]:
     """The index of the active generation, rebuilt when another generation becomes active.
 
     The active generation is re-read at most every AREAS_INDEX_RECHECK_SECONDS, so a
@@ -57,20 +65,21 @@ def point_index() -> PointIndex:
     recheck = getattr(settings, "AREAS_INDEX_RECHECK_SECONDS", 5.0)
     now = time.monotonic()
     state = _state
-    if state.index is not None and now - state.checked_at < recheck:
-        return state.index
+    snapshot = state.snapshot
+    if snapshot is not None and now - state.checked_at < recheck:
+        return snapshot
     with _lock:
         generation_id = Generation.objects.filter(active=True).values_list("pk", flat=True).first()
-        if state.index is None or generation_id != state.generation_id:
-            state.index = _build_index(generation_id)
+        if state.snapshot is None or generation_id != state.generation_id:
+            state.snapshot = _build_index(generation_id)
             state.generation_id = generation_id
         state.checked_at = now
-        return state.index
+        return state.snapshot
 
 
 def forget_point_index() -> None:
     with _lock:
-        _state.index = None
+        _state.snapshot = None
         _state.generation_id = None
 
 
@@ -79,11 +88,13 @@ def area_ids_at(*, lat: float, lon: float) -> list[int]:
 
 
 def areas_at(*, lat: float, lon: float) -> list[Area]:
-    """Every area containing the point, outermost first (holes respected)."""
-    ids = area_ids_at(lat=lat, lon=lon)
-    if not ids:
-        return []
-    found = Area.objects.select_related("type", "parent").in_bulk(ids)
+    """Every area containing the point, outermost first (holes respected).
+
+    The rows (with type and parent) come from the index's snapshot of the active generation;
+    treat them as read-only.
+    """
+    index, found = _snapshot()
+    ids = [int(k) for k in index.lookup(lon, lat)]  # type: ignore[call-overload]
     return [found[i] for i in ids if i in found]
 
 

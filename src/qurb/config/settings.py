@@ -325,6 +325,7 @@ def _limit(name: str, default: str) -> Limit:
 REPORT_LIMIT_PER_ADDRESS = _limit("QURB_LIMIT_PER_ADDRESS", "20/3600")
 REPORT_LIMIT_PER_DEVICE = _limit("QURB_LIMIT_PER_DEVICE", "10/3600")
 REPORT_LIMIT_PER_KEY = _limit("QURB_LIMIT_PER_KEY", "6000/60")
+API_KEY_CACHE_SECONDS = float(os.environ.get("QURB_API_KEY_CACHE_SECONDS", "30"))
 # The type of area every report must fall in; a point outside all of them is refused.
 REPORT_AREA_TYPE = os.environ.get("QURB_REPORT_AREA_TYPE", "district")
 # Duplicate suggestions: same district and category, this close in metres and days.

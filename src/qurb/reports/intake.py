@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
+import time
 from typing import Any
 
+import redis
 from altcha.v1 import ChallengeOptions, create_challenge, solve_challenge, verify_solution
 from django.conf import settings
 from django.core.cache import cache
@@ -78,11 +81,27 @@ def pow_accept(payload: str) -> bool:
     return bool(cache.add(f"pow-used:{signature}", 1, timeout=settings.REPORT_POW_TTL_SECONDS + 60))
 
 
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    """One client (and connection pool) per process; redis-py reconnects after a fork."""
+    return redis.Redis.from_url(url)
+
+
 def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
-    """Count one attempt; True when this attempt goes over the limit of the current window."""
-    window = int(timezone.now().timestamp()) // limit.window_seconds
+    """Count one attempt; True when this attempt goes over the limit of the current window.
+
+    With Redis: one round trip (INCR, then EXPIRE NX so the window's key always expires),
+    atomic on the server whatever the number of processes. Without: the cache's add + incr.
+    """
+    window = int(time.time()) // limit.window_seconds
     digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
-    key = f"rl:{scope}:{window}:{digest}"
+    key = f"qurb:rl:{scope}:{window}:{digest}"
+    if settings.REDIS_URL:
+        pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, limit.window_seconds + 5, nx=True)
+        count = int(pipe.execute()[0])
+        return count > limit.count
     cache.add(key, 0, timeout=limit.window_seconds + 5)
     try:
         count = cache.incr(key)
@@ -126,8 +145,26 @@ def api_key_hash(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+_KEYS: dict[str, tuple[float, ApiKey | None]] = {}
+
+
 def api_key_authenticate(key: str | None) -> ApiKey | None:
+    """The active partner key, or None. Remembered in this process for
+    QURB_API_KEY_CACHE_SECONDS (default 30), so a revoked key stops working within that time
+    in every process (at once in the one that revoked it)."""
     if not key or len(key) > 200:
         return None
-    found = ApiKey.objects.filter(key_hash=api_key_hash(key), is_active=True).first()
+    digest = api_key_hash(key)
+    now = time.monotonic()
+    cached = _KEYS.get(digest)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    found = ApiKey.objects.filter(key_hash=digest, is_active=True).first()
+    if len(_KEYS) > 10_000:
+        _KEYS.clear()
+    _KEYS[digest] = (now + settings.API_KEY_CACHE_SECONDS, found)
     return found
+
+
+def api_key_forget(key_hash: str) -> None:
+    _KEYS.pop(key_hash, None)

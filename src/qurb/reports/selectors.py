@@ -191,11 +191,7 @@ def report_by_tracking_code(code: str) -> Report | None:
 
 def public_history(report: Report) -> list[StatusChange]:
     """What the reporter sees: each status and its public note, never the staff notes."""
-    return list(
-        StatusChange.objects.filter(report=report).only(
-            "from_status", "to_status", "public_note", "created_at", "report_id"
-        )
-    )
+    return list(report.changes.all())
 
 
 def reports_of_key(api_key: ApiKey) -> QuerySet[Report]:

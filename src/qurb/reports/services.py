@@ -20,7 +20,7 @@ from qurb.accounts.models import Role
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.areas.selectors import areas_at
 from qurb.audit.services import audit_record
-from qurb.reports.intake import api_key_hash
+from qurb.reports.intake import api_key_forget, api_key_hash
 from qurb.reports.models import (
     FINAL_STATUSES,
     TRANSITIONS,
@@ -235,7 +235,9 @@ def report_submit(
                 Photo(report=report, file=name, width=p.width, height=p.height, size=len(p.data))
                 for name, p in zip(stored, cleaned, strict=True)
             )
-            StatusChange.objects.create(report=report, to_status=Status.RECEIVED)
+            first = StatusChange.objects.create(report=report, to_status=Status.RECEIVED)
+            # The history is known: callers that answer with it need not read it back.
+            report._prefetched_objects_cache = {"changes": [first]}  # type: ignore[attr-defined]
             audit_record(
                 actor=user,
                 action="report.submit",
@@ -449,5 +451,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: Any = None) -> ApiKey:
         api_key.is_active = False
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["is_active", "revoked_at"])
+        api_key_forget(api_key.key_hash)
+        transaction.on_commit(lambda: api_key_forget(api_key.key_hash))
         audit_record(actor=actor, action="apikey.revoke", target=api_key)
     return api_key
