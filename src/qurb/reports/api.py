@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema
+from ninja import Status as Reply
 
 from qurb.reports.intake import api_key_authenticate, intake_limited, pow_accept, pow_challenge
 from qurb.reports.models import Category, Channel, Flag, RecurrenceDays, Report, Status, When
@@ -134,25 +135,35 @@ def submit(
     payload: ReportIn,
     x_api_key: str | None = Header(None, alias="X-Api-Key"),  # type: ignore[type-arg]
     idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),  # type: ignore[type-arg]
-) -> tuple[int, dict[str, Any]]:
+) -> Reply[dict[str, Any]]:
     key = api_key_authenticate(x_api_key) if x_api_key else None
     if x_api_key and key is None:
-        return 401, {"detail": _("This API key is not valid.")}
+        return Reply(401, {"detail": _("This API key is not valid.")})
     if intake_limited(request, api_key=key):
-        return 429, {
-            "detail": _("Too many reports from this connection or device. Please try again later.")
-        }
+        return Reply(
+            429,
+            {
+                "detail": _(
+                    "Too many reports from this connection or device. Please try again later."
+                )
+            },
+        )
     retry = bool(idempotency_key) and _already(idempotency_key or "")
     if key is None and not retry and not pow_accept(payload.altcha):
-        return 400, {
-            "detail": _("The anti-spam proof of work is missing, wrong, expired or already used."),
-            "errors": [
-                {
-                    "field": "altcha",
-                    "message": _("Solve a new challenge from /api/v1/reports/challenge."),
-                }
-            ],
-        }
+        return Reply(
+            400,
+            {
+                "detail": _(
+                    "The anti-spam proof of work is missing, wrong, expired or already used."
+                ),
+                "errors": [
+                    {
+                        "field": "altcha",
+                        "message": _("Solve a new challenge from /api/v1/reports/challenge."),
+                    }
+                ],
+            },
+        )
     contact = payload.contact or ContactIn(name="", phone="", email="")
     try:
         report, created = report_submit(
@@ -182,14 +193,17 @@ def submit(
             api_key=key,
         )
     except ValidationError as exc:
-        return 400, {
-            "detail": _("The report was not accepted."),
-            "errors": [
-                {"field": field, "message": str(m)}
-                for field, msgs in exc.message_dict.items()
-                for m in msgs
-            ],
-        }
+        return Reply(
+            400,
+            {
+                "detail": _("The report was not accepted."),
+                "errors": [
+                    {"field": field, "message": str(m)}
+                    for field, msgs in exc.message_dict.items()
+                    for m in msgs
+                ],
+            },
+        )
     body = _status_out(report, request)
     body["message"] = (
         _("If it is happening now, call %(number)s immediately.")
@@ -197,7 +211,7 @@ def submit(
         if report.flag_in_progress
         else _("Received. Keep the tracking code to follow the report.")
     )
-    return (201 if created else 200), body
+    return Reply(201 if created else 200, body)
 
 
 def _already(idempotency_key: str) -> bool:
@@ -209,11 +223,11 @@ def _already(idempotency_key: str) -> bool:
     response={200: ReportStatusOut, 404: ErrorOut},
     summary="Follow a report by its tracking code",
 )
-def status(request: HttpRequest, tracking_code: str) -> tuple[int, dict[str, Any]]:
+def status(request: HttpRequest, tracking_code: str) -> Reply[dict[str, Any]]:
     report = report_by_tracking_code(tracking_code_normalise(tracking_code))
     if report is None:
-        return 404, {"detail": _("No report has this tracking code.")}
-    return 200, _status_out(report, request)
+        return Reply(404, {"detail": _("No report has this tracking code.")})
+    return Reply(200, _status_out(report, request))
 
 
 @router.get(
@@ -225,12 +239,12 @@ def partner_reports(
     request: HttpRequest,
     filters: Query[ListFilters],
     x_api_key: str | None = Header(None, alias="X-Api-Key"),  # type: ignore[type-arg]
-) -> tuple[int, Any]:
+) -> Reply[Any]:
     key = api_key_authenticate(x_api_key)
     if key is None:
-        return 401, {"detail": _("An API key is required (X-Api-Key).")}
+        return Reply(401, {"detail": _("An API key is required (X-Api-Key).")})
     qs = reports_of_key(key).order_by("-created_at", "-pk")
     if filters.status:
         qs = qs.filter(status=filters.status)
     rows = qs[filters.offset : filters.offset + filters.limit]
-    return 200, [_status_out(r, request) for r in rows]
+    return Reply(200, [_status_out(r, request) for r in rows])
