@@ -228,7 +228,7 @@ def test_when_moment_takes_the_occurred_at_attribute(partner: Partner) -> None:
     report = Report.objects.get(tracking_code=row["service_request_id"])
     assert report.when == When.MOMENT
     assert report.occurred_at == moment
-    assert report.flags == []
+    assert report.reported_flags == []
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

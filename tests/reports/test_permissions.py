@@ -20,7 +20,7 @@ from tests.reports.conftest import point_in
 pytestmark = pytest.mark.django_db
 
 READ = ["reports:queue", "reports:detail", "reports:photo", "reports:contact"]
-WRITE = ["reports:status", "reports:assign", "reports:note", "reports:merge"]
+WRITE = ["reports:status", "reports:assign", "reports:note", "reports:merge", "reports:classify"]
 STAFF_AREA = "neighbourhoods:staff_area"
 
 # What each account may do with a report in the Fès Médina district (inside its first sector).
@@ -103,6 +103,7 @@ def _post_data(name: str, other: Report) -> dict[str, Any]:
         "reports:assign": {"officer": officer.pk},
         "reports:note": {"text": "note privée"},
         "reports:merge": {"into": other.pk},
+        "reports:classify": {"category": "weapons", "flags": ["weapon"]},
     }
     return data[name]
 
@@ -128,11 +129,11 @@ def test_reads(username: str, name: str, medina_report: tuple[Report, Report]) -
 @pytest.mark.parametrize("name", WRITE)
 def test_writes(username: str, name: str, medina_report: tuple[Report, Report]) -> None:
     report, other = medina_report
-    before = (report.status, report.assigned_to_id, report.notes.count())
+    before = (report.status, report.assigned_to_id, report.notes.count(), report.category)
     response = signed_in(username).post(_url(name, report, other), _post_data(name, other))
     allowed = ASSIGNERS if name == "reports:assign" else WRITERS
     report.refresh_from_db()
-    after = (report.status, report.assigned_to_id, report.notes.count())
+    after = (report.status, report.assigned_to_id, report.notes.count(), report.category)
     if username in allowed:
         assert response.status_code == 302, (username, name)
         assert after != before, (username, name)

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "qurb.core",
+    "qurb.language",
     "qurb.audit",
     "qurb.areas",
     "qurb.accounts",
@@ -331,5 +332,7 @@ REPORT_AREA_TYPE = os.environ.get("QURB_REPORT_AREA_TYPE", "district")
 # Duplicate suggestions: same district and category, this close in metres and days.
 REPORT_DUPLICATE_METRES = int(os.environ.get("QURB_DUPLICATE_METRES", "400"))
 REPORT_DUPLICATE_DAYS = int(os.environ.get("QURB_DUPLICATE_DAYS", "14"))
+# Text similarity (Jaccard of skeleton shingles) from which two reports say the same thing.
+REPORT_DUPLICATE_TEXT = float(os.environ.get("QURB_DUPLICATE_TEXT", "0.45"))
 OPEN311_JURISDICTION = os.environ.get("QURB_OPEN311_JURISDICTION", "qurb.ma")
 SITE_URL = os.environ.get("QURB_SITE_URL", "http://127.0.0.1:8000")

@@ -152,3 +152,10 @@ class QueueFilterForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [("", _("All")), *(areas or [])]  # type: ignore[attr-defined]
+
+
+class TriageForm(forms.Form):
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    flags = forms.MultipleChoiceField(
+        label=_("Flags"), choices=Flag.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )

@@ -144,6 +144,21 @@ class Report(models.Model):
     token = models.CharField(max_length=32, unique=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    # What the reporter chose; ``category`` is the working category, which staff may correct.
+    reported_category = models.CharField(
+        _("category chosen by the reporter"), max_length=16, choices=Category.choices, blank=True
+    )
+    # The automatic reading of the text (qurb.language), kept beside what the reporter chose.
+    suggested_category = models.CharField(
+        _("suggested category"), max_length=16, choices=Category.choices, blank=True
+    )
+    suggestion_confidence = models.FloatField(_("confidence"), null=True, blank=True)
+    suggested_flags = models.JSONField(_("suggested flags"), default=list, blank=True)
+    reported_flags = models.JSONField(_("flags chosen by the reporter"), default=list, blank=True)
+    triage_confirmed_at = models.DateTimeField(null=True, blank=True)
+    triage_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     flag_weapon = models.BooleanField(_("weapon"), default=False)
     flag_minor = models.BooleanField(_("minor involved"), default=False)
     flag_near_school = models.BooleanField(_("near a school"), default=False)
@@ -334,3 +349,28 @@ class ResponseTemplate(models.Model):
         return pick_translation(
             {"ar": self.text_ar, "fr": self.text_fr, "en": self.text_en}, language
         )
+
+
+class ReportLabel(models.Model):
+    """A labelled text for the triage model: a staff confirmation or correction of a report."""
+
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="labels"
+    )
+    text = models.TextField(max_length=4000)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    flags = models.JSONField(default=list)
+    suggested_category = models.CharField(max_length=16, choices=Category.choices, blank=True)
+    corrected = models.BooleanField(default=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("triage label")
+        verbose_name_plural = _("triage labels")
+
+    def __str__(self) -> str:
+        return f"{self.category} ← #{self.report_id}"

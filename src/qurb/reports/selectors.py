@@ -16,6 +16,7 @@ from qurb.accounts.models import Role, RoleAssignment
 from qurb.accounts.selectors import areas_visible_to, staff_area_ids, user_roles
 from qurb.areas.models import AreaType
 from qurb.areas.selectors import area_and_ancestors
+from qurb.language.similarity import jaccard, shingles, similar_groups
 from qurb.reports.models import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -156,8 +157,13 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-def duplicate_candidates(report: Report, *, limit: int = 5) -> list[tuple[Report, int]]:
-    """Reports of the same district and category, close in place and time, nearest first."""
+def duplicate_candidates(report: Report, *, limit: int = 5) -> list[tuple[Report, int, float]]:
+    """Reports of the same district, close in place and time, that say the same thing.
+
+    A candidate has the same category or a similar text (shingles of the consonant skeleton,
+    so Arabic-script and Latin-letter Darija meet); most similar first, then nearest.
+    Returns (report, metres, text similarity).
+    """
     metres = settings.REPORT_DUPLICATE_METRES
     days = settings.REPORT_DUPLICATE_DAYS
     dlat = metres / 111_320
@@ -165,7 +171,6 @@ def duplicate_candidates(report: Report, *, limit: int = 5) -> list[tuple[Report
     qs = (
         Report.objects.filter(
             district_id=report.district_id,
-            category=report.category,
             duplicate_of__isnull=True,
             lat__range=(report.lat - dlat, report.lat + dlat),
             lon__range=(report.lon - dlon, report.lon + dlon),
@@ -177,10 +182,37 @@ def duplicate_candidates(report: Report, *, limit: int = 5) -> list[tuple[Report
         .exclude(pk=report.pk)
         .exclude(status=Status.DUPLICATE)
     )
-    found = [(other, round(_metres(report.lat, report.lon, other.lat, other.lon))) for other in qs]
-    found = [(o, d) for o, d in found if d <= metres]
-    found.sort(key=lambda pair: (pair[1], pair[0].pk))
+    mine = shingles(report.description)
+    found: list[tuple[Report, int, float]] = []
+    for other in qs[:500]:
+        distance = round(_metres(report.lat, report.lon, other.lat, other.lon))
+        if distance > metres:
+            continue
+        text = round(jaccard(mine, shingles(other.description)), 2)
+        if other.category == report.category or text >= settings.REPORT_DUPLICATE_TEXT:
+            found.append((other, distance, text))
+    found.sort(key=lambda row: (-row[2], row[1], row[0].pk))
     return found[:limit]
+
+
+def duplicate_groups(reports: list[Report]) -> dict[int, int]:
+    """For reports listed together: report id → its group number, for near-duplicate texts
+    within the same district (so the queue can show what to merge)."""
+    by_district: dict[int, list[Report]] = {}
+    for r in reports:
+        by_district.setdefault(r.district_id, []).append(r)
+    out: dict[int, int] = {}
+    number = 0
+    for rows in by_district.values():
+        if len(rows) < 2:
+            continue
+        for group in similar_groups(
+            [(r.pk, r.description) for r in rows], threshold=settings.REPORT_DUPLICATE_TEXT
+        ):
+            number += 1
+            for pk in group:
+                out[int(pk)] = number  # type: ignore[call-overload]
+    return out
 
 
 def report_by_tracking_code(code: str) -> Report | None:

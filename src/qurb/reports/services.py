@@ -20,6 +20,7 @@ from qurb.accounts.models import Role
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.areas.selectors import areas_at
 from qurb.audit.services import audit_record
+from qurb.language.triage import triage_text
 from qurb.reports.intake import api_key_forget, api_key_hash
 from qurb.reports.models import (
     FINAL_STATUSES,
@@ -33,6 +34,7 @@ from qurb.reports.models import (
     RecurrenceDays,
     Report,
     ReporterContact,
+    ReportLabel,
     StaffNote,
     Status,
     StatusChange,
@@ -189,9 +191,14 @@ def report_submit(
             cleaned.append(photo_clean(upload))
         except ValidationError as exc:
             raise ValidationError({"photos": exc.messages}) from None
+    reported_flags = sorted(set(data.flags))
     flags = set(data.flags)
     if data.when == When.NOW or text_says_now(data.description):
         flags.add(Flag.IN_PROGRESS)
+    # The automatic reading: its flags raise the report at once (a weapon or a minor moves it
+    # up the queue, "now" shows the call-19 message); staff confirm or correct later.
+    suggestion = triage_text(data.description)
+    flags |= set(suggestion.flags)
     stored = [photo_store(p) for p in cleaned]
     try:
         with transaction.atomic():
@@ -200,6 +207,11 @@ def report_submit(
                 token=secrets.token_hex(12),
                 idempotency_key=data.idempotency_key or None,
                 category=data.category,
+                reported_category=data.category,
+                reported_flags=reported_flags,
+                suggested_category=suggestion.category,
+                suggestion_confidence=suggestion.confidence,
+                suggested_flags=suggestion.flags,
                 flag_weapon=Flag.WEAPON in flags,
                 flag_minor=Flag.MINOR_INVOLVED in flags,
                 flag_near_school=Flag.NEAR_SCHOOL in flags,
@@ -391,6 +403,51 @@ def report_merge(*, duplicate: Report, into: Report, actor: Any) -> Report:
             details={"into": into.pk},
         )
     return duplicate
+
+
+def report_triage_confirm(
+    *, report: Report, category: str, flags: Sequence[str], actor: Any
+) -> Report:
+    """Staff confirm or correct the category and flags; the result is kept as labelled data."""
+    _require(actor, report, TRIAGE_WRITE_ROLES)
+    if category not in Category.values:
+        raise ValidationError({"category": [_("Choose a category.")]})
+    unknown = [f for f in flags if f not in Flag.values]
+    if unknown:
+        raise ValidationError(
+            {"flags": [_("Unknown flag: %(flags)s.") % {"flags": ", ".join(unknown)}]}
+        )
+    chosen = set(flags)
+    with transaction.atomic():
+        before = {"category": report.category, "flags": report.flags}
+        report.category = category
+        report.flag_weapon = Flag.WEAPON in chosen
+        report.flag_minor = Flag.MINOR_INVOLVED in chosen
+        report.flag_near_school = Flag.NEAR_SCHOOL in chosen
+        report.flag_in_progress = Flag.IN_PROGRESS in chosen
+        report.triage_confirmed_at = timezone.now()
+        report.triage_confirmed_by = actor
+        report.save()
+        ReportLabel.objects.create(
+            report=report,
+            text=report.description,
+            category=category,
+            flags=sorted(chosen),
+            suggested_category=report.suggested_category,
+            corrected=(
+                category != report.suggested_category
+                or sorted(chosen) != sorted(report.suggested_flags)
+            ),
+            author=actor,
+        )
+        audit_record(
+            actor=actor,
+            action="report.triage",
+            target=report,
+            area_id=report.district_id,
+            details={"before": before, "after": {"category": category, "flags": sorted(chosen)}},
+        )
+    return report
 
 
 def report_outcome_record(*, report: Report, outcome: str) -> Report:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/reports/<int:report_id>/assign/", views.assign, name="assign"),
     path("staff/reports/<int:report_id>/note/", views.add_note, name="note"),
     path("staff/reports/<int:report_id>/merge/", views.merge, name="merge"),
+    path("staff/reports/<int:report_id>/classify/", views.classify, name="classify"),
     path("staff/reports/<int:report_id>/contact/", views.contact, name="contact"),
     path("staff/reports/<int:report_id>/photos/<int:photo_id>/", views.photo, name="photo"),
 ]

@@ -25,6 +25,7 @@ from qurb.reports.forms import (
     ReportForm,
     StatusForm,
     TrackForm,
+    TriageForm,
 )
 from qurb.reports.intake import (
     DEVICE_COOKIE,
@@ -38,6 +39,7 @@ from qurb.reports.selectors import (
     QueueFilters,
     can_see_triage,
     duplicate_candidates,
+    duplicate_groups,
     next_statuses,
     officers_for_assignment,
     photo_for_staff,
@@ -247,7 +249,10 @@ def queue(request: HttpRequest) -> HttpResponse:
             until=d["until"],
             assigned=d["assigned"] or "",
         )
-    rows = triage_queue(request.user, filters)[:200]
+    rows = list(triage_queue(request.user, filters)[:200])
+    groups = duplicate_groups(rows)
+    for row in rows:
+        row.similar_group = groups.get(row.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "reports/queue.html",
@@ -276,6 +281,7 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
                 str(t.pk): {"status": t.status, "text": t.text(report.language)} for t in templates
             },
             "note_form": NoteForm(),
+            "triage_form": TriageForm(initial={"category": report.category, "flags": report.flags}),
             "officers": officers_for_assignment(report),
             "candidates": duplicate_candidates(report),
             "merged": reports_visible_to(request.user).filter(duplicate_of=report),
@@ -357,6 +363,28 @@ def add_note(request: HttpRequest, report_id: int) -> HttpResponse:
             actor=request.user,
         )
         messages.success(request, _("Note added."))
+    except (ValidationError, PermissionError) as exc:
+        _fail(request, exc)
+    return _back(report.pk)
+
+
+@login_required
+@require_POST
+def classify(request: HttpRequest, report_id: int) -> HttpResponse:
+    _staff_only(request)
+    report = report_for_staff(request.user, report_id)
+    form = TriageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a category."))
+        return _back(report.pk)
+    try:
+        services.report_triage_confirm(
+            report=report,
+            category=form.cleaned_data["category"],
+            flags=form.cleaned_data["flags"],
+            actor=request.user,
+        )
+        messages.success(request, _("Category and flags saved."))
     except (ValidationError, PermissionError) as exc:
         _fail(request, exc)
     return _back(report.pk)
