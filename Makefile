@@ -37,15 +37,15 @@ test-postgres: install
 	REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/1} $(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 format: install
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
 typecheck: install
-	$(BIN)/mypy src tests bench
+	$(BIN)/mypy src tests bench scripts
 
 contracts: install
 	$(BIN)/lint-imports

@@ -9,6 +9,7 @@ numbers that are numbers ("3 drari", "16 ans", "12h") stay numbers.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from typing import Literal
@@ -182,6 +183,7 @@ def _squeeze(word: str) -> str:
     return word[:-1] if len(word) > 1 and word.endswith("h") else word
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def skeleton_token(token: str) -> str:
     """One token's consonant skeleton; numbers stay as they are."""
     kind = script_of(token)

@@ -12,6 +12,7 @@ rebuilds them deterministically from the corpus.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -89,6 +90,8 @@ class Reading:
     skeleton: tuple[str, ...]
     # The clause of each word (punctuation separates clauses; negation stops at them).
     clauses: tuple[int, ...] = ()
+    # Each word with its forms without clitics, for the lexicons.
+    forms: tuple[frozenset[str], ...] = ()
 
     @classmethod
     def of(cls, text: str) -> Reading:
@@ -99,22 +102,35 @@ class Reading:
             found = tokens(clause)
             words.extend(found)
             clauses.extend([n] * len(found))
-        return cls(norm, tuple(words), tuple(skeleton_token(w) for w in words), tuple(clauses))
+        return cls(
+            norm,
+            tuple(words),
+            tuple(skeleton_token(w) for w in words),
+            tuple(clauses),
+            tuple(_forms(w) for w in words),
+        )
 
 
-def features(readings: Sequence[Reading]) -> sp.csr_matrix:
+def flag_hits(readings: Sequence[Reading]) -> list[dict[str, tuple[int, int]]]:
+    return [{flag: lexicon_hits(r, flag) for flag in FLAGS} for r in readings]
+
+
+def features(
+    readings: Sequence[Reading], hits: Sequence[dict[str, tuple[int, int]]] | None = None
+) -> sp.csr_matrix:
     """Hashed character n-grams (text and skeleton), skeleton word n-grams, and the lexicon:
     plain and negated hits of each flag's triggers, and hits of each category's cues."""
     chars = _CHAR.transform([f"{r.normalised} | {' '.join(r.skeleton)}" for r in readings])
     words = _WORD.transform([" ".join(r.skeleton) for r in readings])
     lexical = np.zeros((len(readings), 2 * len(FLAGS) + len(CATEGORIES)), dtype=np.float32)
+    hits = hits if hits is not None else flag_hits(readings)
     for i, r in enumerate(readings):
         for j, flag in enumerate(FLAGS):
-            plain, negated = lexicon_hits(r, flag)
+            plain, negated = hits[i][flag]
             lexical[i, 2 * j] = min(plain, 2) / 2
             lexical[i, 2 * j + 1] = min(negated, 2) / 2
         for k, category in enumerate(CATEGORIES):
-            lexical[i, 2 * len(FLAGS) + k] = min(_count(r, _CUES[category]), 3) / 3
+            lexical[i, 2 * len(FLAGS) + k] = min(_count(r, _CUE_INDEX[category]), 3) / 3
     return sp.hstack([chars, words, sp.csr_matrix(lexical)], format="csr", dtype=np.float32)
 
 
@@ -127,6 +143,36 @@ def _phrases(entries: Iterable[str]) -> list[tuple[str, ...]]:
 
 _TRIGGERS = {flag: _phrases(words) for flag, words in FLAG_TRIGGERS.items()}
 _CUES = {category: _phrases(words) for category, words in CATEGORY_CUES.items()}
+
+
+def _by_first_word(
+    phrases: Sequence[tuple[str, ...]],
+) -> dict[str, list[tuple[str, ...]]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        if phrase:
+            index.setdefault(phrase[0], []).append(phrase)
+    return index
+
+
+_TRIGGER_INDEX = {flag: _by_first_word(p) for flag, p in _TRIGGERS.items()}
+_CUE_INDEX = {category: _by_first_word(p) for category, p in _CUES.items()}
+
+
+def _matches(
+    words: Sequence[frozenset[str]], index: dict[str, list[tuple[str, ...]]]
+) -> list[tuple[int, int]]:
+    """(start, length) of every phrase of the index found in the text (forms per word)."""
+    found: list[tuple[int, int]] = []
+    for i, forms in enumerate(words):
+        for form in forms:
+            for phrase in index.get(form, ()):
+                n = len(phrase)
+                if i + n <= len(words) and all(phrase[k] in words[i + k] for k in range(1, n)):
+                    found.append((i, n))
+    return found
+
+
 _NEGATIONS = {p[0] for p in _phrases(NEGATIONS) if len(p) == 1}
 _ENDED = {p[0] for p in _phrases(ENDED_AFTER) if len(p) == 1}
 _NEGATIONS_NEAR = {p[0] for p in _phrases(NEGATIONS_NEAR) if len(p) == 1}
@@ -136,7 +182,8 @@ _BUT = {"لكن", "ولكن", "walakin", "walakine", "lakin", "mais", "but", "ب
 _ARABIC_CLITICS = ("وال", "بال", "فال", "كال", "لل", "ال", "و", "ب", "ف", "ل", "ك")
 
 
-def _forms(word: str) -> set[str]:
+@functools.lru_cache(maxsize=1 << 16)
+def _forms(word: str) -> frozenset[str]:
     """A word and its forms without Arabic clitics (و، ب، ال، …) or a Latin "l"."""
     out = {word}
     for clitic in _ARABIC_CLITICS:
@@ -144,7 +191,7 @@ def _forms(word: str) -> set[str]:
             out.add(word[len(clitic) :])
     if word.startswith("l") and len(word) > 3 and word[1] not in "aeiou":
         out.add(word[1:])
-    return out
+    return frozenset(out)
 
 
 def _negates(window: Sequence[str], k: int) -> bool:
@@ -165,60 +212,49 @@ def _negated_word(word: str) -> bool:
     )
 
 
-def _count(reading: Reading, phrases: Sequence[tuple[str, ...]]) -> int:
-    words = [_forms(w) for w in reading.words]
-    found = 0
-    for phrase in phrases:
-        n = len(phrase)
-        found += sum(
-            all(phrase[k] in words[i + k] for k in range(n)) for i in range(len(words) - n + 1)
-        )
-    return found
+def _count(reading: Reading, index: dict[str, list[tuple[str, ...]]]) -> int:
+    return len(_matches(reading.forms, index))
 
 
 def lexicon_hits(reading: Reading, flag: str) -> tuple[int, int]:
     """(plain hits, negated hits) of the flag's triggers in the text."""
-    words = [_forms(w) for w in reading.words]
     plain = negated = 0
-    for phrase in _TRIGGERS[flag]:
-        n = len(phrase)
-        for i in range(len(words) - n + 1):
-            if all(phrase[k] in words[i + k] for k in range(n)):
-                clause = reading.clauses[i]
-                window = [
-                    w
-                    for w, c in zip(
-                        reading.words[max(0, i - 4) : i],
-                        reading.clauses[max(0, i - 4) : i],
-                        strict=True,
-                    )
-                    if c == clause
-                ]
-                after = [
-                    w
-                    for w, c in zip(
-                        reading.words[i + n : i + n + 3],
-                        reading.clauses[i + n : i + n + 3],
-                        strict=True,
-                    )
-                    if c == clause
-                ]
-                ended = flag == "in_progress" and any(w in _ENDED for w in (*window, *after))
-                denied = any(w in _NEGATED_AFTER for w in after[:2])
-                for b in range(len(window) - 1, -1, -1):
-                    if window[b] in _BUT:  # "makaynch mous walakin kayn jenwi"
-                        window = window[b + 1 :]
-                        break
-                near = window[-1:]
-                if (
-                    ended
-                    or denied
-                    or any(_negates(window, k) for k in range(len(window)))
-                    or any(w in _NEGATIONS_NEAR for w in near)
-                ):
-                    negated += 1
-                else:
-                    plain += 1
+    for i, n in _matches(reading.forms, _TRIGGER_INDEX[flag]):
+        clause = reading.clauses[i]
+        window = [
+            w
+            for w, c in zip(
+                reading.words[max(0, i - 4) : i],
+                reading.clauses[max(0, i - 4) : i],
+                strict=True,
+            )
+            if c == clause
+        ]
+        after = [
+            w
+            for w, c in zip(
+                reading.words[i + n : i + n + 3],
+                reading.clauses[i + n : i + n + 3],
+                strict=True,
+            )
+            if c == clause
+        ]
+        ended = flag == "in_progress" and any(w in _ENDED for w in (*window, *after))
+        denied = any(w in _NEGATED_AFTER for w in after[:2])
+        for b in range(len(window) - 1, -1, -1):
+            if window[b] in _BUT:  # "makaynch mous walakin kayn jenwi"
+                window = window[b + 1 :]
+                break
+        near = window[-1:]
+        if (
+            ended
+            or denied
+            or any(_negates(window, k) for k in range(len(window)))
+            or any(w in _NEGATIONS_NEAR for w in near)
+        ):
+            negated += 1
+        else:
+            plain += 1
     return plain, negated
 
 
@@ -232,6 +268,12 @@ class TriageModel:
     flag_weights: sp.csr_matrix  # flags × features
     flag_bias: np.ndarray
     meta: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Features × outputs, in the layout a sparse product with a batch wants (converting
+        # on every call would cost more than the product itself).
+        self.category_columns = self.category_weights.T.tocsr()
+        self.flag_columns = self.flag_weights.T.tocsr()
 
     def save(self, path: Path) -> None:
         """A byte-stable .npz (fixed zip timestamps), so a rebuild gives the same file."""
@@ -304,21 +346,22 @@ def triage_batch(texts: Sequence[str], model: TriageModel | None = None) -> list
         return []
     model = model or triage_model()
     readings = [Reading.of(t) for t in texts]
-    x = features(readings)
+    hits = flag_hits(readings)
+    x = features(readings, hits)
     # The category model is a linear SVM; a softmax of its margins (scaled) gives a
     # confidence between 0 and 1 that orders suggestions, not a calibrated probability.
     category_p = _softmax(
         CONFIDENCE_SCALE
-        * (np.asarray((x @ model.category_weights.T).todense()) + model.category_bias)
+        * (np.asarray((x @ model.category_columns).todense()) + model.category_bias)
     )
-    flag_p = 1 / (1 + np.exp(-(np.asarray((x @ model.flag_weights.T).todense()) + model.flag_bias)))
+    flag_p = 1 / (1 + np.exp(-(np.asarray((x @ model.flag_columns).todense()) + model.flag_bias)))
     out: list[Triage] = []
-    for row, reading in enumerate(readings):
+    for row, _reading in enumerate(readings):
         best = int(np.argmax(category_p[row]))
         flags: list[str] = []
         scores: dict[str, float] = {}
         for j, flag in enumerate(FLAGS):
-            plain, negated = lexicon_hits(reading, flag)
+            plain, negated = hits[row][flag]
             p = float(flag_p[row, j])
             if plain:
                 p = max(p, 0.95)
