@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake messages clean
+.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@interpreter=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
@@ -59,6 +59,9 @@ bench: install
 # SIGKILL durability check. Needs PostgreSQL on 127.0.0.1:5432 and Redis on 6379.
 bench-intake: install
 	$(BIN)/python bench/intake.py
+
+bench-triage: install
+	$(BIN)/python bench/triage.py
 
 messages: install
 	cd src/qurb && ../../$(BIN)/django-admin makemessages -l ar -l fr -l en --no-obsolete && ../../$(BIN)/django-admin compilemessages

@@ -5,7 +5,12 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"load-areas": "load_areas", "triage-train": "triage_train", "triage-eval": "triage_eval"}
+ALIASES = {
+    "load-areas": "load_areas",
+    "triage-train": "triage_train",
+    "triage-eval": "triage_eval",
+    "triage-labels": "triage_labels",
+}
 USAGE = """usage: qurb COMMAND [ARGS]
 
   demo [--no-serve] [--port N]   prepare the demo database (Fès, Meknès) and serve it
@@ -14,7 +19,9 @@ USAGE = """usage: qurb COMMAND [ARGS]
   locate LAT LON                 areas containing a point, as JSON
   load-areas FILE [--commit]     load boundaries (GeoJSON/TopoJSON); dry run by default
   triage "TEXT" | --jsonl        suggested category, flags and confidence (JSON)
-  triage-eval | triage-train     evaluate on the held-out split | rebuild the model
+  triage-eval | triage-train [--extra FILE]
+                                 evaluate on the held-out split | rebuild the model
+  triage-labels                  staff confirmations and corrections, as JSON lines
   apikey create NAME | list | revoke PREFIX
                                  partner keys for the JSON API and Open311
   any Django management command (migrate, createsuperuser, check, …)

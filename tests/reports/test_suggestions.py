@@ -70,3 +70,21 @@ def test_duplicates_meet_across_scripts(make_report: Any) -> None:
     found = {other.pk: text for other, _m, text in duplicate_candidates(second)}
     assert first.pk in found
     assert found[first.pk] > 0.8
+
+
+def test_corrections_are_exported_as_labelled_data(make_report: Any) -> None:
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    report = make_report(category="other", description="Des jeunes cassent les vitres des voitures")
+    signed_in("chief.medina").post(
+        reverse("reports:classify", args=[report.pk]), {"category": "vandalism", "flags": []}
+    )
+    out = StringIO()
+    call_command("triage_labels", stdout=out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert {"text": report.description, "category": "vandalism", "flags": []}.items() <= rows[
+        -1
+    ].items()

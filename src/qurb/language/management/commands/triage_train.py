@@ -3,7 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from qurb.language.training import corpus, train
+from qurb.language.training import corpus, load_examples, train
 from qurb.language.triage import MODEL_PATH
 
 
@@ -12,9 +12,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--output", default=str(MODEL_PATH))
+        parser.add_argument(
+            "--extra",
+            action="append",
+            default=[],
+            help="more labelled JSON lines (e.g. from `qurb triage-labels`); may repeat",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         examples = corpus("train")
+        for extra in options["extra"]:
+            examples += load_examples(Path(extra))
         model = train(examples)
         path = Path(options["output"])
         model.save(path)
