@@ -288,11 +288,14 @@ INSERT INTO reports_report (
     flag_near_school, flag_in_progress, description, lat, lon, address, "when", occurred_at,
     recurrence_days, recurrence_from, recurrence_to, channel, anonymous, language, status,
     outcome, outcome_at, is_demo, created_at, updated_at, api_key_id, area_id,
-    assigned_to_id, district_id, duplicate_of_id, submitted_by_id
+    assigned_to_id, district_id, duplicate_of_id, submitted_by_id,
+    reported_category, reported_flags, suggested_category, suggestion_confidence,
+    suggested_flags, triage_confirmed_at, triage_confirmed_by_id
 ) VALUES (
-    %s, %s, NULL, %s, false, false, false, false, %s, %s, %s, '', 'unknown', NULL,
+    %s, %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, '', 'unknown', NULL,
     '', NULL, NULL, 'api', true, 'ar', 'received', '', NULL, false, %s, %s, %s, %s,
-    NULL, %s, NULL, NULL
+    NULL, %s, NULL, NULL,
+    %s, '[]', %s, %s, %s, NULL, NULL
 ) RETURNING id
 """
 INSERT_CHANGE = """
@@ -309,6 +312,13 @@ INSERT INTO audit_auditevent (
 
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # as qurb.reports.services.tracking_code_new
+
+
+def suggested(body: dict[str, Any]) -> dict[str, Any]:
+    """The body with the automatic reading the service stores with it (same rows)."""
+    from qurb.language.triage import triage_text
+
+    return {**body, "suggested": triage_text(body["description"]).as_dict()}
 
 
 def tracking_code() -> str:
@@ -346,6 +356,10 @@ async def _raw_client(
                     tracking_code(),
                     secrets.token_hex(12),
                     body["category"],
+                    "weapon" in body["suggested"]["flags"],
+                    "minor_involved" in body["suggested"]["flags"],
+                    "near_school" in body["suggested"]["flags"],
+                    "in_progress" in body["suggested"]["flags"],
                     body["description"],
                     place.lat,
                     place.lon,
@@ -354,6 +368,10 @@ async def _raw_client(
                     work.api_key_id,
                     place.area_id,
                     place.district_id,
+                    body["category"],
+                    body["suggested"]["category"],
+                    body["suggested"]["confidence"],
+                    Jsonb(body["suggested"]["flags"]),
                 ),
             )
             row = await cur.fetchone()
@@ -1029,7 +1047,7 @@ def prepare(args: argparse.Namespace, stack: contextlib.ExitStack) -> Setup:
         api_key=api_key,
         work=work,
         requests=http_requests(bodies, port, api_key),
-        raw_bodies=[json.loads(b) for b in bodies],
+        raw_bodies=[suggested(json.loads(b)) for b in bodies],
         server=server,
         children=children,
     )

@@ -272,8 +272,8 @@ class TriageModel:
     def __post_init__(self) -> None:
         # Features × outputs, in the layout a sparse product with a batch wants (converting
         # on every call would cost more than the product itself).
-        self.category_columns = self.category_weights.T.tocsr()
-        self.flag_columns = self.flag_weights.T.tocsr()
+        # Category and flag weights side by side: one sparse product scores both.
+        self.columns = sp.hstack([self.category_weights.T, self.flag_weights.T], format="csr")
 
     def save(self, path: Path) -> None:
         """A byte-stable .npz (fixed zip timestamps), so a rebuild gives the same file."""
@@ -350,11 +350,10 @@ def triage_batch(texts: Sequence[str], model: TriageModel | None = None) -> list
     x = features(readings, hits)
     # The category model is a linear SVM; a softmax of its margins (scaled) gives a
     # confidence between 0 and 1 that orders suggestions, not a calibrated probability.
-    category_p = _softmax(
-        CONFIDENCE_SCALE
-        * (np.asarray((x @ model.category_columns).todense()) + model.category_bias)
-    )
-    flag_p = 1 / (1 + np.exp(-(np.asarray((x @ model.flag_columns).todense()) + model.flag_bias)))
+    raw = np.asarray((x @ model.columns).todense())
+    k = len(CATEGORIES)
+    category_p = _softmax(CONFIDENCE_SCALE * (raw[:, :k] + model.category_bias))
+    flag_p = 1 / (1 + np.exp(-(raw[:, k:] + model.flag_bias)))
     out: list[Triage] = []
     for row, _reading in enumerate(readings):
         best = int(np.argmax(category_p[row]))
