@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.command import Command
@@ -174,7 +175,11 @@ def test_switching_to_french(browser: webdriver.Chrome, qurb_server: QurbServer)
     switch = browser.find_element(By.ID, "language").find_element(By.XPATH, "./ancestor::form")
     old_page = browser.find_element(By.TAG_NAME, "html")
     press(switch.find_element(By.CSS_SELECTOR, 'button[type="submit"]'))
-    wait(browser).until(ec.staleness_of(old_page))
+    # While the old document is torn down, chromedriver may answer "node does not belong to
+    # the document" instead of "stale element": both mean the page has been replaced.
+    WebDriverWait(browser, WAIT_SECONDS, ignored_exceptions=(WebDriverException,)).until(
+        ec.staleness_of(old_page)
+    )
 
     wait(browser).until(lambda d: html_attributes(d) == ("fr", "ltr"))
     assert browser.current_url == f"{qurb_server.url}/"
