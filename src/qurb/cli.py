@@ -10,6 +10,7 @@ ALIASES = {
     "triage-train": "triage_train",
     "triage-eval": "triage_eval",
     "triage-labels": "triage_labels",
+    "generate-reports": "generate_reports",
 }
 USAGE = """usage: qurb COMMAND [ARGS]
 
@@ -22,6 +23,7 @@ USAGE = """usage: qurb COMMAND [ARGS]
   triage-eval | triage-train [--extra FILE]
                                  evaluate on the held-out split | rebuild the model
   triage-labels                  staff confirmations and corrections, as JSON lines
+  generate-reports --count N     synthetic reports in bulk (scale tests)
   apikey create NAME | list | revoke PREFIX
                                  partner keys for the JSON API and Open311
   any Django management command (migrate, createsuperuser, check, …)

@@ -213,6 +213,8 @@ class Report(models.Model):
     outcome_at = models.DateTimeField(null=True, blank=True)
     # Written for the demo (never a real resident's report).
     is_demo = models.BooleanField(_("demo data"), default=False)
+    # Generated in bulk for scale tests and benchmarks (`qurb generate-reports`).
+    is_synthetic = models.BooleanField(_("synthetic"), default=False, db_index=True)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
