@@ -277,11 +277,16 @@ TRIAGE_WRITE_ROLES = frozenset({Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF}
 ASSIGN_ROLES = frozenset({Role.DISTRICT_CHIEF})
 
 
-def _require(user: Any, report: Report, roles: frozenset[str]) -> None:
-    """Staff may act only on reports of their areas, and only with a role that allows it."""
+def _may(user: Any, report: Report, roles: frozenset[str]) -> bool:
+    """Whether ``user`` has one of ``roles`` and the report lies in their areas."""
     scope = staff_area_ids(user)
     in_scope = scope is None or report.area_id in scope or report.district_id in scope
-    if not (user_roles(user) & roles) or not in_scope:
+    return bool(user_roles(user) & roles) and in_scope
+
+
+def _require(user: Any, report: Report, roles: frozenset[str]) -> None:
+    """Staff may act only on reports of their areas, and only with a role that allows it."""
+    if not _may(user, report, roles):
         raise PermissionError("not allowed")
 
 
@@ -347,11 +352,8 @@ def report_status_change(
 
 def report_assign(*, report: Report, officer: Any, actor: Any) -> Report:
     _require(actor, report, ASSIGN_ROLES)
-    if officer is not None:
-        scope = staff_area_ids(officer)
-        in_scope = scope is None or report.area_id in scope or report.district_id in scope
-        if not (user_roles(officer) & TRIAGE_WRITE_ROLES) or not in_scope:
-            raise ValidationError({"officer": [_("This officer does not serve this area.")]})
+    if officer is not None and not _may(officer, report, TRIAGE_WRITE_ROLES):
+        raise ValidationError({"officer": [_("This officer does not serve this area.")]})
     with transaction.atomic():
         report.assigned_to = officer
         report.save(update_fields=["assigned_to", "updated_at"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -34,7 +35,7 @@ from qurb.reports.intake import (
     pow_accept,
     pow_challenge,
 )
-from qurb.reports.models import Channel, ResponseTemplate, Status
+from qurb.reports.models import Channel, Report, ResponseTemplate, Status
 from qurb.reports.selectors import (
     QueueFilters,
     can_see_triage,
@@ -263,7 +264,6 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def detail(request: HttpRequest, report_id: int) -> HttpResponse:
-    _staff_only(request)
     report = report_for_staff(request.user, report_id)
     templates = response_templates(report)
     return render(
@@ -293,17 +293,22 @@ def _back(report_id: int) -> HttpResponse:
     return redirect("reports:detail", report_id=report_id)
 
 
-def _fail(request: HttpRequest, exc: ValidationError | PermissionError) -> None:
-    if isinstance(exc, PermissionError):
-        raise Http404
-    for message in exc.messages:
-        messages.error(request, message)
+def _act(request: HttpRequest, report: Report, action: Callable[[], str]) -> HttpResponse:
+    """Run a triage service: its message on success, its reasons on refusal, 404 when the
+    role does not allow it (existence must not leak); back to the report either way."""
+    try:
+        messages.success(request, action())
+    except PermissionError:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    return _back(report.pk)
 
 
 @login_required
 @require_POST
 def change_status(request: HttpRequest, report_id: int) -> HttpResponse:
-    _staff_only(request)
     report = report_for_staff(request.user, report_id)
     form = StatusForm(request.POST)
     if not form.is_valid():
@@ -314,7 +319,8 @@ def change_status(request: HttpRequest, report_id: int) -> HttpResponse:
     if template_id and not public_note.strip():
         template = ResponseTemplate.objects.filter(pk=template_id).first()
         public_note = template.text(report.language) if template else ""
-    try:
+
+    def action() -> str:
         services.report_status_change(
             report=report,
             to_status=form.cleaned_data["to_status"],
@@ -322,18 +328,14 @@ def change_status(request: HttpRequest, report_id: int) -> HttpResponse:
             public_note=public_note,
             staff_note=form.cleaned_data["staff_note"],
         )
-        messages.success(
-            request, _("Status changed to “%(status)s”.") % {"status": Status(report.status).label}
-        )
-    except (ValidationError, PermissionError) as exc:
-        _fail(request, exc)
-    return _back(report.pk)
+        return _("Status changed to “%(status)s”.") % {"status": Status(report.status).label}
+
+    return _act(request, report, action)
 
 
 @login_required
 @require_POST
 def assign(request: HttpRequest, report_id: int) -> HttpResponse:
-    _staff_only(request)
     report = report_for_staff(request.user, report_id)
     officer = None
     raw = request.POST.get("officer", "")
@@ -342,76 +344,69 @@ def assign(request: HttpRequest, report_id: int) -> HttpResponse:
         if officer is None:
             messages.error(request, _("This officer does not serve this area."))
             return _back(report.pk)
-    try:
+
+    def action() -> str:
         services.report_assign(report=report, officer=officer, actor=request.user)
-        messages.success(request, _("Assignment saved."))
-    except (ValidationError, PermissionError) as exc:
-        _fail(request, exc)
-    return _back(report.pk)
+        return _("Assignment saved.")
+
+    return _act(request, report, action)
 
 
 @login_required
 @require_POST
 def add_note(request: HttpRequest, report_id: int) -> HttpResponse:
-    _staff_only(request)
     report = report_for_staff(request.user, report_id)
     form = NoteForm(request.POST)
-    try:
-        services.report_note_add(
-            report=report,
-            text=request.POST.get("text", "") if form.is_valid() else "",
-            actor=request.user,
-        )
-        messages.success(request, _("Note added."))
-    except (ValidationError, PermissionError) as exc:
-        _fail(request, exc)
-    return _back(report.pk)
+    text = request.POST.get("text", "") if form.is_valid() else ""
+
+    def action() -> str:
+        services.report_note_add(report=report, text=text, actor=request.user)
+        return _("Note added.")
+
+    return _act(request, report, action)
 
 
 @login_required
 @require_POST
 def classify(request: HttpRequest, report_id: int) -> HttpResponse:
-    _staff_only(request)
     report = report_for_staff(request.user, report_id)
     form = TriageForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a category."))
         return _back(report.pk)
-    try:
+
+    def action() -> str:
         services.report_triage_confirm(
             report=report,
             category=form.cleaned_data["category"],
             flags=form.cleaned_data["flags"],
             actor=request.user,
         )
-        messages.success(request, _("Category and flags saved."))
-    except (ValidationError, PermissionError) as exc:
-        _fail(request, exc)
-    return _back(report.pk)
+        return _("Category and flags saved.")
+
+    return _act(request, report, action)
 
 
 @login_required
 @require_POST
 def merge(request: HttpRequest, report_id: int) -> HttpResponse:
-    _staff_only(request)
     report = report_for_staff(request.user, report_id)
     try:
         into = report_for_staff(request.user, int(request.POST.get("into", "0")))
     except ValueError:
         raise Http404 from None
-    try:
+
+    def action() -> str:
         services.report_merge(duplicate=report, into=into, actor=request.user)
-        messages.success(request, _("Merged into report #%(id)s.") % {"id": into.pk})
-    except (ValidationError, PermissionError) as exc:
-        _fail(request, exc)
-    return _back(report.pk)
+        return _("Merged into report #%(id)s.") % {"id": into.pk}
+
+    return _act(request, report, action)
 
 
 @login_required
 @never_cache
 @require_GET
 def contact(request: HttpRequest, report_id: int) -> HttpResponse:
-    _staff_only(request)
     report = report_for_staff(request.user, report_id)
     try:
         found = services.contact_read(report=report, actor=request.user)
@@ -423,7 +418,6 @@ def contact(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def photo(request: HttpRequest, report_id: int, photo_id: int) -> FileResponse:
-    _staff_only(request)
     found = photo_for_staff(request.user, report_id, photo_id)
     response = FileResponse(default_storage.open(found.file, "rb"), content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
