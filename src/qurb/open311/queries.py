@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qurb.open311.formats import not_w3c, w3c_parse
 from qurb.open311.schema import CLOSED, OPEN
-from qurb.reports.models import OPEN_STATUSES, ApiKey, Category, Report, StatusChange
+from qurb.reports.models import OPEN_STATUSES, ApiKey, Category, Report
 from qurb.reports.selectors import reports_of_key
 from qurb.reports.services import tracking_code_normalise
 
@@ -94,23 +92,3 @@ def requests_of_key(api_key: ApiKey, filters: RequestFilters) -> list[Report]:
         elif filters.statuses == {CLOSED}:
             qs = qs.exclude(status__in=OPEN_STATUSES)
     return list(qs.order_by("-created_at", "-pk")[:MAX_RESULTS])
-
-
-def latest_public_notes(reports: Iterable[Report]) -> dict[int, str]:
-    """Each report's latest public note (``status_notes``), in one query; never staff notes."""
-    ids = [r.pk for r in reports]
-    if not ids:
-        return {}
-    rows = (
-        StatusChange.objects.filter(report_id__in=ids)
-        .exclude(Q(public_note="") | Q(public_note__isnull=True))
-        .order_by("created_at", "pk")
-        .values_list("report_id", "public_note")
-    )
-    return dict(rows)  # later rows (newer notes) win
-
-
-def report_by_token(token: str) -> Report | None:
-    if not token or len(token) > 32:
-        return None
-    return Report.objects.filter(token=token).first()

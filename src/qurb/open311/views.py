@@ -26,15 +26,10 @@ from django.views.decorators.csrf import csrf_exempt
 
 from qurb.open311 import schema
 from qurb.open311.formats import Format, error_response, not_w3c, render, w3c_parse
-from qurb.open311.queries import (
-    filters_parse,
-    latest_public_notes,
-    report_by_token,
-    requests_of_key,
-)
+from qurb.open311.queries import filters_parse, requests_of_key
 from qurb.reports.intake import api_key_authenticate, intake_limited
 from qurb.reports.models import ApiKey, Category, Channel, When
-from qurb.reports.selectors import report_by_tracking_code
+from qurb.reports.selectors import latest_public_notes, report_by_token, report_by_tracking_code
 from qurb.reports.services import ReportInput, report_submit, tracking_code_normalise
 
 Handler = Callable[..., HttpResponse]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -213,6 +214,26 @@ def duplicate_groups(reports: list[Report]) -> dict[int, int]:
             for pk in group:
                 out[int(pk)] = number  # type: ignore[call-overload]
     return out
+
+
+def latest_public_notes(reports: Iterable[Report]) -> dict[int, str]:
+    """Each report's latest public note (``status_notes``), in one query; never staff notes."""
+    ids = [r.pk for r in reports]
+    if not ids:
+        return {}
+    rows = (
+        StatusChange.objects.filter(report_id__in=ids)
+        .exclude(Q(public_note="") | Q(public_note__isnull=True))
+        .order_by("created_at", "pk")
+        .values_list("report_id", "public_note")
+    )
+    return dict(rows)  # later rows (newer notes) win
+
+
+def report_by_token(token: str) -> Report | None:
+    if not token or len(token) > 32:
+        return None
+    return Report.objects.filter(token=token).first()
 
 
 def report_by_tracking_code(code: str) -> Report | None:
