@@ -24,6 +24,8 @@ USAGE = """usage: qurb COMMAND [ARGS]
                                  evaluate on the held-out split | rebuild the model
   triage-labels                  staff confirmations and corrections, as JSON lines
   generate-reports --count N     synthetic reports in bulk (scale tests)
+  insights rebuild | show CODE   recompute the daily counts | a district's hotspots,
+                                 alerts and patrol windows as JSON
   apikey create NAME | list | revoke PREFIX
                                  partner keys for the JSON API and Open311
   any Django management command (migrate, createsuperuser, check, …)

@@ -152,6 +152,15 @@ class Place(MultilingualName):
         help_text=_("The innermost area containing the place."),
     )
     is_demo = models.BooleanField(_("demo data"), default=False)
+    # For schools: entry and exit windows, e.g. {"label": "exit", "days": [0, 1, 2, 3, 4],
+    # "start": "16:30", "end": "18:30"} (weekday 0 = Monday, local times). Empty: the
+    # force's default windows (SCHOOL_WINDOWS_DEFAULT).
+    windows = models.JSONField(
+        _("entry and exit windows"),
+        default=list,
+        blank=True,
+        help_text=_("For schools: when pupils arrive and leave. Empty means the usual times."),
+    )
 
     class Meta:
         ordering = ["kind", "code"]

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "qurb.engagement",
     "qurb.neighbourhoods",
     "qurb.open311",
+    "qurb.insights",
     "qurb.demo",
 ]
 
@@ -336,3 +337,34 @@ REPORT_DUPLICATE_DAYS = int(os.environ.get("QURB_DUPLICATE_DAYS", "14"))
 REPORT_DUPLICATE_TEXT = float(os.environ.get("QURB_DUPLICATE_TEXT", "0.45"))
 OPEN311_JURISDICTION = os.environ.get("QURB_OPEN311_JURISDICTION", "qurb.ma")
 SITE_URL = os.environ.get("QURB_SITE_URL", "http://127.0.0.1:8000")
+
+# --- insights ------------------------------------------------------------------------------
+# Hexagon size for hotspots: H3 resolution 9 is about 0.1 km² (edges of about 200 m). After a
+# change, `qurb insights rebuild` recomputes the daily counts.
+HOTSPOT_H3_RESOLUTION = int(os.environ.get("QURB_HOTSPOT_RESOLUTION", "9"))
+# A hexagon is a hotspot when its neighbourhood's excess passes the false discovery rate below
+# and the hexagon itself holds at least this many reports in the period.
+HOTSPOT_FDR = float(os.environ.get("QURB_HOTSPOT_FDR", "0.05"))
+HOTSPOT_MIN_COUNT = int(os.environ.get("QURB_HOTSPOT_MIN_COUNT", "5"))
+# Trends: the recent weeks against the weeks before them.
+TREND_RECENT_DAYS = int(os.environ.get("QURB_TREND_RECENT_DAYS", "28"))
+TREND_BASELINE_DAYS = int(os.environ.get("QURB_TREND_BASELINE_DAYS", "84"))
+TREND_MIN_RATIO = float(os.environ.get("QURB_TREND_MIN_RATIO", "1.5"))
+TREND_MIN_COUNT = int(os.environ.get("QURB_TREND_MIN_COUNT", "5"))
+# Schools: how near counts as "near", and the entry and exit windows of a school that has none
+# of its own (weekdays 0 = Monday; local times).
+SCHOOL_RADIUS_M = float(os.environ.get("QURB_SCHOOL_RADIUS_M", "300"))
+SCHOOL_WINDOWS_DEFAULT = [
+    {"label": "entry", "days": [0, 1, 2, 3, 4, 5], "start": "07:30", "end": "08:30"},
+    {"label": "exit", "days": [0, 1, 2, 3, 4, 5], "start": "11:30", "end": "12:30"},
+    {"label": "entry", "days": [0, 1, 2, 3, 4], "start": "13:30", "end": "14:30"},
+    {"label": "exit", "days": [0, 1, 2, 3, 4], "start": "16:30", "end": "18:30"},
+]
+# Patrol windows: blocks of this many hours, over this many past days.
+PATROL_BLOCK_HOURS = int(os.environ.get("QURB_PATROL_BLOCK_HOURS", "2"))
+PATROL_LOOKBACK_DAYS = int(os.environ.get("QURB_PATROL_LOOKBACK_DAYS", "90"))
+PATROL_MIN_COUNT = int(os.environ.get("QURB_PATROL_MIN_COUNT", "5"))
+# Public figures: counts below this are shown as "fewer than N".
+PUBLIC_MIN_COUNT = int(os.environ.get("QURB_PUBLIC_MIN_COUNT", "5"))
+# Covering indexes (INCLUDE) are a PostgreSQL feature; SQLite keeps the key columns only.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", neighbourhood_views.home, name="home"),
     path("", include("qurb.neighbourhoods.urls")),
     path("", include("qurb.reports.urls")),
+    path("", include("qurb.insights.urls")),
     path("open311/v2/", include("qurb.open311.urls")),
     path("accounts/", include("qurb.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -217,6 +217,11 @@ class Report(models.Model):
     is_synthetic = models.BooleanField(_("synthetic"), default=False, db_index=True)
     created_at = models.DateTimeField(_("received at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Analysis columns (see reports.rollup): the point's H3 cell at resolution 15, the local
+    # day it was seen and the local hour of the week it happens (empty when unknown).
+    h3_cell = models.BigIntegerField(null=True, blank=True, editable=False)
+    seen_on = models.DateField(_("seen on"), null=True, blank=True, editable=False)
+    hour_of_week = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -225,6 +230,12 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["district", "status", "created_at"]),
             models.Index(fields=["area", "created_at"]),
+            # The analyses' raw reads (one district's period); covering on PostgreSQL.
+            models.Index(
+                fields=["district", "seen_on"],
+                include=["h3_cell", "hour_of_week", "category", "area", "status"],
+                name="report_district_seen",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -376,3 +387,52 @@ class ReportLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} ← #{self.report_id}"
+
+
+class CellDay(models.Model):
+    """Reports per district, day, category and hexagon (at ``HOTSPOT_H3_RESOLUTION``)."""
+
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    category = models.CharField(max_length=16, choices=Category.choices)
+    cell = models.BigIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "day", "category", "cell"], name="cellday_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["district", "day"], include=["cell", "category", "n"], name="cellday_read"
+            )
+        ]
+
+
+class HourDay(models.Model):
+    """Reports per district, day, category and local hour of the week."""
+
+    district = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    category = models.CharField(max_length=16, choices=Category.choices)
+    hour_of_week = models.PositiveSmallIntegerField()
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "day", "category", "hour_of_week"], name="hourday_key"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["district", "day"],
+                include=["hour_of_week", "category", "n"],
+                name="hourday_read",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.category} h{self.hour_of_week}: {self.n}"

@@ -89,7 +89,8 @@ def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
 
     Urgency weighs a weapon and "happening now" (4 each), a minor (2) and a school nearby (1).
     """
-    qs = reports_visible_to(user)
+    # Synthetic reports (scale tests, the demo's insights) feed the analyses, not the queue.
+    qs = reports_visible_to(user).filter(is_synthetic=False)
     if filters.category:
         qs = qs.filter(category=filters.category)
     if filters.status == "open":

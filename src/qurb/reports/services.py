@@ -21,6 +21,7 @@ from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.areas.selectors import areas_at
 from qurb.audit.services import audit_record
 from qurb.language.triage import triage_text
+from qurb.reports import rollup
 from qurb.reports.intake import api_key_forget, api_key_hash
 from qurb.reports.models import (
     FINAL_STATUSES,
@@ -200,6 +201,14 @@ def report_submit(
     suggestion = triage_text(data.description)
     flags |= set(suggestion.flags)
     stored = [photo_store(p) for p in cleaned]
+    received = timezone.now()
+    when_seen = rollup.seen(
+        when=data.when,
+        created_at=received,
+        occurred_at=data.occurred_at,
+        recurrence_days=data.recurrence_days if data.when == When.RECURRING else "",
+        recurrence_from=data.recurrence_from if data.when == When.RECURRING else None,
+    )
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -233,7 +242,11 @@ def report_submit(
                 anonymous=data.anonymous,
                 language=data.language[:8] or "ar",
                 is_demo=data.is_demo,
+                h3_cell=rollup.cell_of(data.lat, data.lon),
+                seen_on=when_seen.on,
+                hour_of_week=when_seen.hour_of_week,
             )
+            rollup.move(None, rollup.counted(report))
             contact = ReporterContact(
                 report=report,
                 updates_email=data.updates_email.strip(),
@@ -335,8 +348,10 @@ def report_status_change(
             staff_note=staff_note.strip()[:2000],
             actor=actor,
         )
+        counted_before = rollup.counted(locked)
         locked.status = to_status
         locked.save(update_fields=["status", "updated_at"])
+        rollup.move(counted_before, rollup.counted(locked))
         audit_record(
             actor=actor,
             action="report.status",
@@ -422,6 +437,8 @@ def report_triage_confirm(
     chosen = set(flags)
     with transaction.atomic():
         before = {"category": report.category, "flags": report.flags}
+        # The counts move from what is stored now, read under a lock.
+        counted_before = rollup.counted(Report.objects.select_for_update().get(pk=report.pk))
         report.category = category
         report.flag_weapon = Flag.WEAPON in chosen
         report.flag_minor = Flag.MINOR_INVOLVED in chosen
@@ -430,6 +447,7 @@ def report_triage_confirm(
         report.triage_confirmed_at = timezone.now()
         report.triage_confirmed_by = actor
         report.save()
+        rollup.move(counted_before, rollup.counted(report))
         ReportLabel.objects.create(
             report=report,
             text=report.description,

@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qurb.demo.reports import demo_api_key
 from qurb.demo.services import DEMO_PASSWORD, demo_load
+from qurb.reports.models import Report
+from qurb.reports.synthetic import generate_reports
 
 
 class Command(BaseCommand):
@@ -17,6 +19,12 @@ class Command(BaseCommand):
             "--no-serve", action="store_true", help="Prepare the database and exit."
         )
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument(
+            "--synthetic",
+            type=int,
+            default=30_000,
+            help="synthetic reports for the insights dashboard (only if none exist yet)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.HTTPS:
@@ -36,6 +44,12 @@ class Command(BaseCommand):
                 f"  areas: {len(r.created)} new, {len(r.changed)} changed, "
                 f"{len(r.unchanged)} unchanged"
             )
+        if options["synthetic"] and not Report.objects.filter(is_synthetic=True).exists():
+            self.stdout.write(
+                f"Generating {options['synthetic']:,} synthetic reports for the insights"
+                " (marked synthetic; kept out of the triage queue)…"
+            )
+            generate_reports(count=options["synthetic"])
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"\nDemo accounts (password for all: {DEMO_PASSWORD})")
         self.stdout.write(

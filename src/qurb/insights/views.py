@@ -1,0 +1,333 @@
+"""The staff insights dashboard, its patrol-window exports, and the public figures."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from django import forms
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from qurb.accounts.selectors import descendants_of
+from qurb.areas.models import Area, Boundary
+from qurb.insights import charts, exports, hexes
+from qurb.insights.selectors import (
+    PatrolWindow,
+    Period,
+    Picture,
+    SchoolStat,
+    TrendAlert,
+    district_picture,
+    groups_for,
+    last_days,
+    patrol_windows,
+    public_counts,
+    school_stats,
+    synthetic_share,
+    trends,
+)
+from qurb.reports.models import Category
+
+PERIODS = (30, 90, 180, 365, 730)
+WEEKDAYS = (
+    gettext_lazy("Mon"),
+    gettext_lazy("Tue"),
+    gettext_lazy("Wed"),
+    gettext_lazy("Thu"),
+    gettext_lazy("Fri"),
+    gettext_lazy("Sat"),
+    gettext_lazy("Sun"),
+)
+
+
+class InsightsForm(forms.Form):
+    area = forms.ChoiceField(label=gettext_lazy("District or prefecture"))
+    category = forms.ChoiceField(
+        label=gettext_lazy("Category"),
+        required=False,
+        choices=[("", gettext_lazy("All categories")), *Category.choices],
+    )
+    days = forms.TypedChoiceField(
+        label=gettext_lazy("Period"),
+        coerce=int,
+        required=False,
+        choices=[(d, gettext_lazy("last %(days)d days") % {"days": d}) for d in PERIODS],
+    )
+
+    def __init__(self, *args: Any, groups: list[tuple[Area, list[Area]]], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        choices: list[Any] = []
+        for parent, districts in groups:
+            options = [(f"d{d.pk}", d.name) for d in districts]
+            if len(districts) > 1 and parent.pk not in {d.pk for d in districts}:
+                options.insert(
+                    0, (f"p{parent.pk}", _("%(name)s — all districts") % {"name": parent.name})
+                )
+            choices.append((parent.name, options))
+        self.fields["area"].choices = choices
+
+
+def _selection(request: HttpRequest) -> tuple[InsightsForm, list[Area], str, int, str]:
+    """The chosen districts (one, or a prefecture's), category and period."""
+    groups = groups_for(request.user)
+    if not groups:
+        raise Http404
+    first = groups[0][1][0]
+    data = {"area": f"d{first.pk}", "category": "", "days": 90} | request.GET.dict()
+    form = InsightsForm(data, groups=groups)
+    if not form.is_valid():
+        data = {"area": f"d{first.pk}", "category": "", "days": 90}
+        form = InsightsForm(data, groups=groups)
+        form.is_valid()
+    choice = form.cleaned_data["area"]
+    by_id = {d.pk: d for _, ds in groups for d in ds}
+    if choice.startswith("p"):
+        parent_id = int(choice[1:])
+        chosen = [d for d in by_id.values() if d.parent_id == parent_id]
+        title = next(p.name for p, _ in groups if p.pk == parent_id)
+    else:
+        chosen = [by_id[int(choice[1:])]]
+        title = chosen[0].name
+    return form, chosen, form.cleaned_data["category"] or "", form.cleaned_data["days"] or 90, title
+
+
+def _windows(districts: list[Area]) -> list[PatrolWindow]:
+    found = [w for d in districts for w in patrol_windows(d, limit=50)]
+    found.sort(key=lambda w: (-w.excess, w.q, w.starts_at, w.label))
+    for rank, w in enumerate(found[:20], start=1):
+        w.rank = rank
+    return found[:20]
+
+
+@dataclass
+class Dashboard:
+    pictures: list[Picture]
+    hours: np.ndarray
+    alerts: list[TrendAlert]
+    series: dict[str, list[int]]
+    schools: list[SchoolStat]
+    windows: list[PatrolWindow]
+
+
+def _dashboard(districts: list[Area], period: Period, category: str) -> Dashboard:
+    pictures = [district_picture(d, period, category) for d in districts]
+    hours = sum((p.hours for p in pictures), np.zeros(168, dtype=np.int64))
+    alerts: list[TrendAlert] = []
+    series: dict[str, list[int]] = {}
+    for d in districts:
+        t = trends(d)
+        alerts += t.alerts
+        for key, values in t.series.items():
+            known = series.get(key)
+            series[key] = (
+                [a + b for a, b in zip(known, values, strict=True)] if known else list(values)
+            )
+    alerts.sort(key=lambda a: (a.q, -a.recent))
+    schools = [s for d in districts for s in school_stats(d, period, category)]
+    schools.sort(key=lambda s: (s.q, -s.in_windows))
+    return Dashboard(pictures, hours, alerts, series, schools, _windows(districts))
+
+
+def _outlines(districts: list[Area]) -> list[list[list[float]]]:
+    rings: list[list[list[float]]] = []
+    for geometry in Boundary.objects.filter(
+        area__in=districts, generation__active=True
+    ).values_list("geometry", flat=True):
+        polygons = (
+            geometry["coordinates"]
+            if geometry["type"] == "MultiPolygon"
+            else [geometry["coordinates"]]
+        )
+        rings += [polygon[0] for polygon in polygons]
+    return rings
+
+
+@login_required
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, districts, category, days, title = _selection(request)
+    period = last_days(days)
+    board = _dashboard(districts, period, category)
+    shown = [h for p in board.pictures for h in p.hexes if h.count]
+    top = max((h.count for h in shown), default=1)
+    rings = [
+        (
+            hexes.outline(h.cell),
+            {
+                "count": h.count,
+                "hot": h.hot,
+                "opacity": round(0.15 + 0.8 * h.count / top, 3),
+                "title": f"{h.h3}: {h.count} · z {h.z:.1f} · q {h.q:.2g}",
+            },
+        )
+        for h in shown
+    ]
+    hot = sorted((h for p in board.pictures for h in p.hotspots), key=lambda h: (-h.count, h.q))
+    labels = {c.value: str(c.label) for c in Category}
+    outlines = _outlines(districts)
+    geo = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": props,
+            }
+            for ring, props in rings
+        ]
+        + [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"outline": True},
+            }
+            for ring in outlines
+        ],
+    }
+    query = request.GET.urlencode()
+    return render(
+        request,
+        "insights/dashboard.html",
+        {
+            "form": form,
+            "title": title,
+            "period": period,
+            "category": category,
+            "total": sum(p.total for p in board.pictures),
+            "hotspots": [(h, hexes.centre(h.cell)) for h in hot[:15]],
+            "hot_count": len(hot),
+            "map": charts.hex_map(rings, outlines),
+            "geo": geo,
+            "heat": charts.heatmap(board.hours, left=44),
+            "weekdays": [(i * 22 + 15, str(d)) for i, d in enumerate(WEEKDAYS)],
+            "trend": charts.lines(board.series, labels),
+            "alerts": board.alerts,
+            "schools": board.schools,
+            "windows": board.windows,
+            "weekday_names": [str(d) for d in WEEKDAYS],
+            "query": query,
+            "synthetic": synthetic_share(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def patrol_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    _, districts, _, _, _title = _selection(request)
+    windows = _windows(districts)
+    name = f"qurb-patrol-windows-{districts[0].code if len(districts) == 1 else 'prefecture'}"
+    if fmt == "csv":
+        response = HttpResponse(exports.patrol_csv(windows), content_type="text/csv; charset=utf-8")
+    elif fmt == "geojson":
+        response = HttpResponse(
+            json.dumps(exports.patrol_geojson(windows), ensure_ascii=False),
+            content_type="application/geo+json",
+        )
+    elif fmt == "ics":
+        response = HttpResponse(
+            exports.patrol_icalendar(districts[0], windows, request.get_host()),
+            content_type="text/calendar; charset=utf-8",
+        )
+    else:
+        raise Http404
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- public figures ----------------------------------------------------------------------------
+
+
+def _public_districts() -> list[Area]:
+    return sorted(
+        Area.objects.filter(
+            type__code=settings.REPORT_AREA_TYPE, boundaries__generation__active=True
+        ).select_related("parent"),
+        key=lambda a: (a.parent.name if a.parent else "", a.name),
+    )
+
+
+def _public_area_ids(request: HttpRequest) -> tuple[Area | None, list[int] | None]:
+    raw = request.GET.get("district", "")
+    if not raw:
+        return None, None
+    district = next((d for d in _public_districts() if str(d.pk) == raw), None)
+    if district is None:
+        raise Http404
+    return district, sorted(descendants_of({district.pk}))
+
+
+@require_GET
+def figures(request: HttpRequest) -> HttpResponse:
+    district, area_ids = _public_area_ids(request)
+    counts = public_counts(area_ids) if district is not None else []
+    months = sorted({c.month for c in counts})
+    table: dict[Area, dict[str, dict[Any, int | None]]] = {}
+    for c in counts:
+        table.setdefault(c.area, {}).setdefault(c.category, {})[c.month] = c.count
+    labels = {c.value: str(c.label) for c in Category}
+    blocks = []
+    for area, cats in sorted(table.items(), key=lambda kv: kv[0].name):
+        rows = []
+        for category in Category.values:
+            if category not in cats:
+                continue
+            values = [cats[category].get(m, 0) for m in months]
+            rows.append(
+                {
+                    "label": labels[category],
+                    "cells": values,
+                    "chart": charts.bars(values, width=120, height=28),
+                }
+            )
+        blocks.append({"area": area, "rows": rows})
+    return render(
+        request,
+        "insights/figures.html",
+        {
+            "districts": _public_districts(),
+            "district": district,
+            "months": months,
+            "blocks": blocks,
+            "least": settings.PUBLIC_MIN_COUNT,
+            "synthetic": synthetic_share(),
+        },
+    )
+
+
+@require_GET
+def figures_data(request: HttpRequest, fmt: str) -> HttpResponse:
+    district, area_ids = _public_area_ids(request)
+    key = f"figures:{fmt}:{district.pk if district else 'all'}:{get_language()}"
+    body = cache.get(key)
+    if body is None:
+        counts = public_counts(area_ids)
+        if fmt == "csv":
+            body = exports.public_csv(counts)
+        elif fmt == "geojson":
+            geometries = dict(
+                Boundary.objects.filter(
+                    area_id__in={c.area.pk for c in counts}, generation__active=True
+                ).values_list("area_id", "geometry")
+            )
+            body = json.dumps(exports.public_geojson(counts, geometries), ensure_ascii=False)
+        else:
+            raise Http404
+        cache.set(key, body, 600)
+    if fmt == "geojson":
+        response: HttpResponse = HttpResponse(body, content_type="application/geo+json")
+    else:
+        response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="qurb-figures.csv"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
