@@ -410,6 +410,9 @@ class CellDay(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.day} {self.category} {self.cell:x}: {self.n}"
+
 
 class HourDay(models.Model):
     """Reports per district, day, category and local hour of the week."""
