@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage messages clean
+.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage bench-insights messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@interpreter=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
@@ -62,6 +62,9 @@ bench-intake: install
 
 bench-triage: install
 	$(BIN)/python bench/triage.py
+
+bench-insights: install
+	$(BIN)/python bench/insights.py
 
 messages: install
 	cd src/qurb && ../../$(BIN)/django-admin makemessages -l ar -l fr -l en --no-obsolete && ../../$(BIN)/django-admin compilemessages

@@ -71,14 +71,9 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
-@pytest.fixture
-def browser(
-    request: pytest.FixtureRequest, chromium: Path, screenshots: Path, tmp_path: Path
+def _driver(
+    request: pytest.FixtureRequest, chromium: Path, screenshots: Path, tmp_path: Path, phone: bool
 ) -> Iterator[webdriver.Chrome]:
-    """A fresh headless Chromium per test (own profile: no cookie or language carries over).
-
-    A failing test leaves a screenshot, var/screenshots/failed-<test>.png.
-    """
     options = webdriver.ChromeOptions()
     options.binary_location = str(chromium)
     for argument in (
@@ -91,16 +86,19 @@ def browser(
         "--no-first-run",
         "--disable-component-update",
         "--disable-sync",
-        f"--user-data-dir={tmp_path / 'chromium-profile'}",
+        f"--user-data-dir={tmp_path / ('chromium-phone' if phone else 'chromium-desktop')}",
         f"--lang={PHONE_LANGUAGES.split(',')[0]}",
         # Hermetic: nothing leaves the machine; map tiles fail at once instead of hanging.
         "--no-proxy-server",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
     ):
         options.add_argument(argument)
-    options.add_experimental_option(
-        "mobileEmulation", {"deviceMetrics": PHONE, "userAgent": PHONE_USER_AGENT}
-    )
+    if phone:
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": PHONE, "userAgent": PHONE_USER_AGENT}
+        )
+    else:
+        options.add_argument("--window-size=1280,2000")
     options.add_experimental_option("prefs", {"intl.accept_languages": PHONE_LANGUAGES})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
@@ -115,3 +113,22 @@ def browser(
                 driver.save_screenshot(str(screenshots / f"failed-{name}.png"))
     finally:
         driver.quit()
+
+
+@pytest.fixture
+def browser(
+    request: pytest.FixtureRequest, chromium: Path, screenshots: Path, tmp_path: Path
+) -> Iterator[webdriver.Chrome]:
+    """A fresh headless Chromium per test (own profile: no cookie or language carries over).
+
+    A failing test leaves a screenshot, var/screenshots/failed-<test>.png.
+    """
+    yield from _driver(request, chromium, screenshots, tmp_path, phone=True)
+
+
+@pytest.fixture
+def desktop(
+    request: pytest.FixtureRequest, chromium: Path, screenshots: Path, tmp_path: Path
+) -> Iterator[webdriver.Chrome]:
+    """A headless Chromium on a desktop screen (1280 CSS pixels wide), for staff pages."""
+    yield from _driver(request, chromium, screenshots, tmp_path, phone=False)

@@ -5,11 +5,14 @@ everything tested at once, so that a district with hundreds of hexagons does not
 chance:
 
 - Hotspots: Getis-Ord Gi* on hexagon counts. Each hexagon's neighbourhood (itself and its
-  six neighbours) is compared with what an even spread would put there. The z-score shown is
-  the classic Gi*; the decision uses the exact binomial tail of the neighbourhood's count
-  under the null hypothesis that the district's reports fall evenly over its area (Gi*'s
-  normal approximation is poor when most hexagons hold 0, 1 or 2 reports, and hexagons cut
-  by the boundary count for the part inside it).
+  six neighbours) is compared with the district's mean and spread of counts per hexagon,
+  one-sided normal p-value, as in the usual hot spot analysis. Because the spread is the
+  district's own, a city where every street corner has some reports does not light up
+  everywhere: only neighbourhoods far above the district's own variability do. A hotspot
+  must also hold a minimum number of reports itself (``HOTSPOT_MIN_COUNT``), which keeps the
+  normal approximation away from the sparsest hexagons. The expected count shown beside it
+  is what an even spread over the district's area would put in the neighbourhood (hexagons
+  cut by the boundary count for the part inside).
 - Windows in time (patrol blocks, school entry and exit): the number of a place's reports in
   a window against the share of the week the window covers, exact binomial tail.
 - Trends: reports in the recent weeks against the weeks before, the exact conditional test
@@ -23,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom
+from scipy.stats import binom, norm
 
 
 def benjamini_hochberg(
@@ -55,7 +58,7 @@ def upper_tail(k: np.ndarray | int, n: np.ndarray | int, share: np.ndarray | flo
 @dataclass(frozen=True)
 class GiStar:
     z: np.ndarray
-    p: np.ndarray
+    p: np.ndarray  # one-sided, from z
     q: np.ndarray
     neighbourhood: np.ndarray  # reports in each hexagon's neighbourhood
     expected: np.ndarray  # what the neighbourhood would hold if reports were spread evenly
@@ -90,7 +93,7 @@ def gi_star(
     total = int(x.sum())
     cover = np.ones(n) if coverage is None else np.asarray(coverage, dtype=float)
     share = np.append(cover, 0.0)[index].sum(axis=1) / cover.sum()
-    p = upper_tail(lag.astype(int), total, np.minimum(share, 1.0))
+    p = np.asarray(norm.sf(z), dtype=float)
     return GiStar(z, p, benjamini_hochberg(p), lag.astype(int), total * share)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -319,47 +320,46 @@ def _rows(
         yield rows
 
 
+def _write(cursor: Any, chunk: list[tuple[object, ...]]) -> None:
+    columns = ", ".join(f'"{c}"' for c in COLUMNS)  # fixed names, never input
+    if connection.vendor == "postgresql":
+        raw = cursor.cursor  # psycopg's cursor under Django's wrapper
+        with transaction.atomic(), raw.copy(f"COPY reports_report ({columns}) FROM STDIN") as copy:
+            for row in chunk:
+                copy.write_row(row)
+    else:
+        marks = ", ".join(["%s"] * len(COLUMNS))
+        sql = f"INSERT INTO reports_report ({columns}) VALUES ({marks})"  # noqa: S608
+        with transaction.atomic():
+            cursor.executemany(sql, chunk)
+
+
 def generate_reports(
     *,
     count: int,
     seed: int = 2026,
     days: int = 365,
     progress: Callable[[int, int], None] | None = None,
-    batch: int = 50_000,
 ) -> int:
-    """Write ``count`` synthetic reports in bulk, then recompute the daily counts.
-
-    Returns how many reports were written. ``batch`` is kept for compatibility: rows are
-    made and written in chunks of 50,000.
-    """
-    del batch
+    """Write ``count`` synthetic reports in bulk (chunks of 50,000), then recompute the
+    daily counts. Returns how many reports were written."""
     rng = np.random.default_rng(seed)
     model = city_model(rng)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     written = 0
-    columns = ", ".join(f'"{c}"' for c in COLUMNS)
     with connection.cursor() as cursor:
-        # Rows are made before each COPY starts: making them may query the database (the
-        # point index checks the active generation), which a COPY in progress on the same
-        # connection would block.
-        for chunk in _rows(model, count, rng, days, now):
-            if connection.vendor == "postgresql":
-                raw = cursor.cursor  # psycopg's cursor under Django's wrapper
-                # Column names come from COLUMNS above, never from input.
-                with (
-                    transaction.atomic(),
-                    raw.copy(f"COPY reports_report ({columns}) FROM STDIN") as copy,
-                ):
-                    for row in chunk:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join(["%s"] * len(COLUMNS))
-                sql = f"INSERT INTO reports_report ({columns}) VALUES ({marks})"  # noqa: S608
-                with transaction.atomic():
-                    cursor.executemany(sql, chunk)
-            written += len(chunk)
-            if progress:
-                progress(written, count)
+        # Rows are made in a thread of their own while the previous chunk is written (the
+        # database does its share of the work in its own process meanwhile). Making rows
+        # never touches the database: the city model has read everything it needs.
+        with ThreadPoolExecutor(max_workers=1) as maker:
+            chunks = _rows(model, count, rng, days, now)
+            pending = maker.submit(next, chunks, None)
+            while (chunk := pending.result()) is not None:
+                pending = maker.submit(next, chunks, None)
+                _write(cursor, chunk)
+                written += len(chunk)
+                if progress:
+                    progress(written, count)
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE reports_report")
     rebuild()

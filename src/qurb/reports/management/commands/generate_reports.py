@@ -17,7 +17,6 @@ class Command(BaseCommand):
         parser.add_argument("--count", type=int, required=True)
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--days", type=int, default=365, help="spread over this many days")
-        parser.add_argument("--batch", type=int, default=20_000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
@@ -27,13 +26,12 @@ class Command(BaseCommand):
             bar = "#" * int(30 * done / total)
             sys.stderr.write(f"\r  [{bar:<30}] {done:,}/{total:,} ({rate:,.0f} reports/s)")
             if done >= total:
-                sys.stderr.write("\n")
+                sys.stderr.write("\n  computing the daily counts…\n")
 
         written = generate_reports(
             count=options["count"],
             seed=options["seed"],
             days=options["days"],
-            batch=options["batch"],
             progress=progress,
         )
         seconds = time.monotonic() - started

@@ -1,0 +1,88 @@
+"""An analyst signs in and reads a district's hotspots, hours and patrol windows: real
+headless Chromium against a private server holding the demo's synthetic reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django_otp.oath import totp
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+
+from qurb.demo.services import DEMO_PASSWORD, _demo_totp_key
+from tests.browser.server import QurbServer
+from tests.browser.test_journey import horizontal_overflow, page_errors
+from tests.browser.test_report_journey import wait
+
+pytestmark = pytest.mark.browser
+
+
+def _sign_in(browser: webdriver.Chrome, url: str, username: str) -> None:
+    browser.get(f"{url}/accounts/login/?next=/staff/insights/")
+    browser.find_element(By.NAME, "username").send_keys(username)
+    browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
+    browser.find_element(By.NAME, "password").submit()
+    token = wait(browser).until(ec.visibility_of_element_located((By.NAME, "token")))
+    key_hex, _b32 = _demo_totp_key(username)
+    token.send_keys(f"{totp(bytes.fromhex(key_hex)):06d}")
+    token.submit()
+    wait(browser).until(ec.visibility_of_element_located((By.ID, "insights-filters")))
+
+
+def _district_options(browser: webdriver.Chrome) -> list[str]:
+    return [
+        value
+        for o in browser.find_elements(By.CSS_SELECTOR, "#id_area option")
+        if (value := o.get_attribute("value") or "").startswith("d")
+    ]
+
+
+def _rows(browser: webdriver.Chrome, table: str) -> int:
+    return len(browser.find_elements(By.CSS_SELECTOR, f"#{table} tbody tr"))
+
+
+def test_dashboard_shows_a_hotspot_the_heatmap_and_patrol_windows(
+    browser: webdriver.Chrome, qurb_server: QurbServer, screenshots: Path
+) -> None:
+    _sign_in(browser, qurb_server.url, "analyst")
+    chosen = None
+    for value in _district_options(browser):
+        browser.get(f"{qurb_server.url}/staff/insights/?area={value}&days=90")
+        wait(browser).until(ec.visibility_of_element_located((By.ID, "heatmap")))
+        if _rows(browser, "hotspots") and _rows(browser, "patrol-windows"):
+            chosen = value
+            break
+    assert chosen, "no demo district shows a hotspot and a patrol window"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "#heatmap rect")) == 168
+    hexagons = browser.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path, svg.hexes path")
+    assert len(hexagons) > 10
+    assert horizontal_overflow(browser) == 0
+    assert page_errors(browser) == []
+    browser.save_screenshot(str(screenshots / "insights-ar-phone.png"))
+
+
+def test_dashboard_on_a_desktop_in_english(
+    desktop: webdriver.Chrome, qurb_server: QurbServer, screenshots: Path
+) -> None:
+    # A district chief (another account: a TOTP code is accepted once).
+    _sign_in(desktop, qurb_server.url, "chief.agdal")
+    desktop.find_element(By.CSS_SELECTOR, "#language option[value='en']").click()
+    desktop.find_element(By.CSS_SELECTOR, "form.lang button").click()
+    wait(desktop).until(ec.text_to_be_present_in_element((By.TAG_NAME, "h1"), "Where and when"))
+    for value in _district_options(desktop):
+        desktop.get(f"{qurb_server.url}/staff/insights/?area={value}&days=90")
+        wait(desktop).until(ec.visibility_of_element_located((By.ID, "heatmap")))
+        if _rows(desktop, "hotspots") and _rows(desktop, "patrol-windows"):
+            break
+    else:
+        pytest.fail("no demo district shows a hotspot and a patrol window")
+    # The hexagons are drawn on the map, hotspots outlined.
+    wait(desktop).until(
+        lambda d: (
+            len(d.find_elements(By.CSS_SELECTOR, ".leaflet-overlay-pane path, svg.hexes path")) > 10
+        )
+    )
+    assert page_errors(desktop) == []
+    desktop.save_screenshot(str(screenshots / "insights-en-desktop.png"))
