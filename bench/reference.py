@@ -55,7 +55,7 @@ def export_parquet(path: Path) -> int:
         f"COPY (SELECT * FROM read_csv('{staging}', header = true, columns = {columns})) "
         f"TO '{path}' (FORMAT parquet)"
     )
-    count = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()
+    count = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()  # noqa: S608
     staging.unlink()
     return int(count[0]) if count else 0
 

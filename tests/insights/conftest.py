@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import shapely
 from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
 
 from qurb.areas.models import Area, Boundary
 from qurb.areas.selectors import areas_at
@@ -21,7 +22,7 @@ from qurb.reports.models import Report
 DISTRICT = "032310105"  # a Fès arrondissement of the demo
 
 
-def district_shape(district: Area) -> shapely.Geometry:
+def district_shape(district: Area) -> BaseGeometry:
     geometry = Boundary.objects.get(area=district, generation__active=True).geometry
     return shape(geometry)
 

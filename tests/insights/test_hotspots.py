@@ -1,12 +1,13 @@
 """A planted cluster is found as a hotspot and a patrol window; uniform noise yields none."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from qurb.areas.models import Area
 from qurb.insights.hexes import centre, disk
 from qurb.insights.selectors import district_picture, last_days, patrol_windows, today
 from qurb.reports import rollup
@@ -19,14 +20,14 @@ EXIT_HOURS = [16, 17]  # school exit, 16:00–18:00
 SCHOOL_DAYS = [0, 1, 2, 3, 4]
 
 
-def _noise(district, n, seed):
+def _noise(district: Area, n: int, seed: int) -> list[Report]:
     rng = np.random.default_rng(seed)
     points = uniform_points(district, n, rng)
     hours = [int(h) for h in rng.integers(0, 168, n)]
     return plant(district, points, days=spread_days(n, rng), hours=hours)
 
 
-def _cluster(district, n, seed):
+def _cluster(district: Area, n: int, seed: int) -> tuple[int, tuple[float, float]]:
     """Reports within 40 m of one point, on school days at exit time."""
     rng = np.random.default_rng(seed)
     lat, lon = uniform_points(district, 1, np.random.default_rng(seed + 1))[0]
@@ -37,7 +38,8 @@ def _cluster(district, n, seed):
         for dy, dx in rng.uniform(-25, 25, size=(n, 2))
     ]
     # Days on school days only, exit hours only.
-    days, hours = [], []
+    days: list[date] = []
+    hours: list[int | None] = []
     while len(days) < n:
         day = today() - timedelta(days=int(rng.integers(0, 85)))
         if day.weekday() in SCHOOL_DAYS:
@@ -51,7 +53,9 @@ def _cluster(district, n, seed):
 
 
 @pytest.mark.parametrize(("seed", "n"), [(1, 800), (2, 800), (3, 800), (4, 3000), (5, 200)])
-def test_uniform_noise_yields_no_hotspot_and_no_patrol_window(district, seed, n):
+def test_uniform_noise_yields_no_hotspot_and_no_patrol_window(
+    district: Area, seed: int, n: int
+) -> None:
     Report.objects.filter(district=district).delete()
     _noise(district, n, seed)
     picture = district_picture(district, last_days(90))
@@ -61,7 +65,7 @@ def test_uniform_noise_yields_no_hotspot_and_no_patrol_window(district, seed, n)
 
 
 @pytest.mark.parametrize("seed", [7, 8, 9])
-def test_planted_cluster_is_a_hotspot_and_a_patrol_window(district, seed):
+def test_planted_cluster_is_a_hotspot_and_a_patrol_window(district: Area, seed: int) -> None:
     Report.objects.filter(district=district).delete()
     _noise(district, 800, seed)
     cell, (_lat0, _lon0) = _cluster(district, 45, seed + 4)
@@ -92,7 +96,7 @@ def test_planted_cluster_is_a_hotspot_and_a_patrol_window(district, seed):
     assert dict(first.categories)["drugs"] == first.reports
 
 
-def test_hour_of_week_pattern_counts_each_report_once(district):
+def test_hour_of_week_pattern_counts_each_report_once(district: Area) -> None:
     Report.objects.filter(district=district).delete()
     _cluster(district, 30, 5)
     hours = district_picture(district, last_days(90)).hours
@@ -100,7 +104,7 @@ def test_hour_of_week_pattern_counts_each_report_once(district):
     assert set(np.flatnonzero(hours)) <= {d * 24 + h for d in SCHOOL_DAYS for h in EXIT_HOURS}
 
 
-def test_category_filter(district):
+def test_category_filter(district: Area) -> None:
     Report.objects.filter(district=district).delete()
     _cluster(district, 30, 5)
     assert district_picture(district, last_days(90), "theft").total == 0

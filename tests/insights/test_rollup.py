@@ -1,6 +1,7 @@
 """The analysis columns and the daily counts stay true to the reports through every change."""
 
 from datetime import UTC, datetime, time
+from typing import Any
 
 import h3
 import pytest
@@ -22,14 +23,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("resolution", [0, 5, 8, 9, 10, 12, 15])
-def test_parent_is_h3s_parent(resolution):
+def test_parent_is_h3s_parent(resolution: int) -> None:
     for lat, lon in [(34.03, -5.0), (33.99, -4.97), (-33.9, 151.2), (64.1, -21.9)]:
         cell = h3.latlng_to_cell(lat, lon, 15)
         ours = rollup.parent_of(h3.str_to_int(cell), resolution)
         assert ours == h3.str_to_int(h3.cell_to_parent(cell, resolution))
 
 
-def test_cell_range_holds_exactly_the_children():
+def test_cell_range_holds_exactly_the_children() -> None:
     cell = h3.str_to_int(h3.latlng_to_cell(34.03, -5.0, 9))
     lo, hi = rollup.cell_range(cell)
     inside = [h3.str_to_int(c) for c in h3.cell_to_children(h3.int_to_str(cell), 15)][:5000:97]
@@ -39,7 +40,7 @@ def test_cell_range_holds_exactly_the_children():
         assert not lo <= child <= hi
 
 
-def test_seen_follows_the_local_clock():
+def test_seen_follows_the_local_clock() -> None:
     # 23:30 UTC on a Sunday is 00:30 on Monday in Casablanca (UTC+1 outside Ramadan).
     received = datetime(2026, 11, 22, 23, 30, tzinfo=UTC)
     seen = rollup.seen(when="now", created_at=received)
@@ -56,11 +57,11 @@ def test_seen_follows_the_local_clock():
     assert rollup.seen(when="unknown", created_at=received).hour_of_week is None
 
 
-def _snapshot():
-    cells = sorted(
+def _snapshot() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    cells: list[tuple[object, ...]] = sorted(
         CellDay.objects.filter(n__gt=0).values_list("district_id", "day", "category", "cell", "n")
     )
-    hours = sorted(
+    hours: list[tuple[object, ...]] = sorted(
         HourDay.objects.filter(n__gt=0).values_list(
             "district_id", "day", "category", "hour_of_week", "n"
         )
@@ -68,8 +69,21 @@ def _snapshot():
     return cells, hours
 
 
-def test_counts_follow_submit_reclassify_and_merge():
+def test_counts_follow_submit_reclassify_and_merge() -> None:
     lat, lon = point_in("032310107")
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("now", {}),
+        ("unknown", {}),
+        ("moment", {"occurred_at": datetime(2026, 11, 2, 21, 0, tzinfo=UTC)}),
+        (
+            "recurring",
+            {
+                "recurrence_days": "school_days",
+                "recurrence_from": time(16),
+                "recurrence_to": time(18),
+            },
+        ),
+    ]
     made = [
         report_submit(
             data=ReportInput(
@@ -82,22 +96,11 @@ def test_counts_follow_submit_reclassify_and_merge():
                 **extra,
             )
         )[0]
-        for when, extra in [
-            ("now", {}),
-            ("unknown", {}),
-            ("moment", {"occurred_at": datetime(2026, 11, 2, 21, 0, tzinfo=UTC)}),
-            (
-                "recurring",
-                {
-                    "recurrence_days": "school_days",
-                    "recurrence_from": time(16),
-                    "recurrence_to": time(18),
-                },
-            ),
-        ]
+        for when, extra in cases
     ]
     assert all(r.h3_cell and r.seen_on for r in made)
     assert made[1].hour_of_week is None
+    assert made[3].hour_of_week is not None
     assert made[3].hour_of_week % 24 == 16
     chief = User.objects.get(username="chief.medina")
     report_triage_confirm(report=made[0], category="theft", flags=[], actor=chief)
@@ -107,6 +110,7 @@ def test_counts_follow_submit_reclassify_and_merge():
     rollup.rebuild()
     assert _snapshot() == incremental
     mine = Report.objects.filter(pk__in=[r.pk for r in made])
+    assert made[0].h3_cell is not None
     cell = rollup.parent_of(made[0].h3_cell, settings.HOTSPOT_H3_RESOLUTION)
     counted = CellDay.objects.filter(cell=cell, district_id=made[0].district_id)
     # The merged report no longer counts; the reclassified one counts as theft.

@@ -15,13 +15,13 @@ from tests.insights.conftest import plant, spread_days, uniform_points
 pytestmark = pytest.mark.django_db
 
 
-def test_benjamini_hochberg_matches_the_textbook():
+def test_benjamini_hochberg_matches_the_textbook() -> None:
     p = [0.01, 0.04, 0.03, 0.005]
     assert np.allclose(stats.benjamini_hochberg(p), [0.02, 0.04, 0.04, 0.02])
     assert np.allclose(stats.benjamini_hochberg([0.01], tests=10), [0.1])
 
 
-def test_rate_test():
+def test_rate_test() -> None:
     result = stats.rate_increase(np.array([30, 10, 0]), np.array([30, 30, 5]), 28, 84)
     assert result.p[0] < 0.001  # three times the rate
     assert result.p[1] > 0.3  # the same rate
@@ -29,7 +29,7 @@ def test_rate_test():
     assert result.ratio[0] == pytest.approx(3.0)
 
 
-def test_steady_reports_raise_no_alert_and_a_surge_does(district):
+def test_steady_reports_raise_no_alert_and_a_surge_does(district: Area) -> None:
     Report.objects.filter(district=district).delete()
     rng = np.random.default_rng(4)
     end = today()
@@ -39,7 +39,8 @@ def test_steady_reports_raise_no_alert_and_a_surge_does(district):
     assert trends(district, ending=end).alerts == []
     # A surge of robberies in one neighbourhood over the last four weeks.
     hood = Area.objects.filter(parent=district).order_by("code").first()
-    inside = [p for p in points[80:] if hood and _in(hood, p)][:25]
+    assert hood is not None
+    inside = [p for p in points[80:] if _in(hood, p)][:25]
     assert len(inside) >= 20
     plant(
         district,
@@ -66,19 +67,19 @@ def test_steady_reports_raise_no_alert_and_a_surge_does(district):
     assert len(found.weeks) == len(found.series["drugs"]) == 16
 
 
-def _in(area, point):
+def _in(area: Area, point: tuple[float, float]) -> bool:
     from qurb.areas.selectors import areas_at
 
     return area.pk in {a.pk for a in areas_at(lat=point[0], lon=point[1])}
 
 
-def test_window_hours():
+def test_window_hours() -> None:
     hours = window_hours([{"days": [0, 4], "start": "16:30", "end": "18:30"}])
     assert hours == {16, 17, 18, 4 * 24 + 16, 4 * 24 + 17, 4 * 24 + 18}
     assert len(window_hours(settings.SCHOOL_WINDOWS_DEFAULT)) < 168
 
 
-def test_school_exit_concentration_is_found(district):
+def test_school_exit_concentration_is_found(district: Area) -> None:
     Report.objects.filter(district=district).delete()
     rng = np.random.default_rng(9)
     school = Place.objects.filter(kind=PlaceKind.SCHOOL, area__parent=district).first()

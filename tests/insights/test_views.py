@@ -22,12 +22,12 @@ from tests.insights.test_hotspots import _cluster, _noise
 pytestmark = pytest.mark.django_db
 
 
-def test_dashboard_for_a_chief_shows_hotspot_heatmap_and_windows(district):
+def test_dashboard_for_a_chief_shows_hotspot_heatmap_and_windows(district: Area) -> None:
     Report.objects.filter(district=district).delete()
     _noise(district, 600, 3)
     _cluster(district, 45, 4)
     client = signed_in("analyst")
-    page = client.get(reverse("insights:dashboard"), {"area": f"d{district.pk}", "days": 90})
+    page = client.get(reverse("insights:dashboard"), {"area": f"d{district.pk}", "days": "90"})
     assert page.status_code == 200
     body = page.content.decode()
     assert 'id="hotspots"' in body
@@ -38,7 +38,7 @@ def test_dashboard_for_a_chief_shows_hotspot_heatmap_and_windows(district):
     assert hot
 
 
-def test_dashboard_is_for_staff_in_scope(district):
+def test_dashboard_is_for_staff_in_scope(district: Area) -> None:
     chief = signed_in("chief.medina")  # Fès Médina only
     assert chief.get(reverse("insights:dashboard")).status_code == 200
     elsewhere = chief.get(reverse("insights:dashboard"), {"area": f"d{district.pk}"})
@@ -49,15 +49,16 @@ def test_dashboard_is_for_staff_in_scope(district):
     assert anonymous.status_code == 404
 
 
-def test_prefecture_view_combines_its_districts(district):
+def test_prefecture_view_combines_its_districts(district: Area) -> None:
     page = signed_in("analyst").get(
-        reverse("insights:dashboard"), {"area": f"p{district.parent_id}", "days": 365}
+        reverse("insights:dashboard"), {"area": f"p{district.parent_id}", "days": "365"}
     )
     assert page.status_code == 200
+    assert district.parent is not None
     assert district.parent.name in page.content.decode()
 
 
-def test_patrol_exports_parse(district):
+def test_patrol_exports_parse(district: Area) -> None:
     Report.objects.filter(district=district).delete()
     _noise(district, 600, 3)
     _cluster(district, 45, 4)
@@ -83,7 +84,7 @@ def test_patrol_exports_parse(district):
     assert events[0].decoded("dtstart").hour == 16
 
 
-def test_public_figures_withhold_small_counts(district):
+def test_public_figures_withhold_small_counts(district: Area) -> None:
     Report.objects.filter(district=district).delete()
     rng = np.random.default_rng(1)
     points = uniform_points(district, 40, rng)
@@ -124,14 +125,14 @@ def test_public_figures_withhold_small_counts(district):
     assert all(f["geometry"]["type"] in {"Polygon", "MultiPolygon"} for f in geo["features"])
 
 
-def test_public_figures_page_without_a_district_and_unknown_district():
+def test_public_figures_page_without_a_district_and_unknown_district() -> None:
     client = signed_in("resident")
     assert client.get(reverse("insights:figures")).status_code == 200
     assert client.get(reverse("insights:figures"), {"district": "999999"}).status_code == 404
     assert client.get(reverse("insights:figures_data", args=["xlsx"])).status_code == 404
 
 
-def test_csv_cells_cannot_run_as_formulas():
+def test_csv_cells_cannot_run_as_formulas() -> None:
     assert csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert csv_cell("@SUM") == "'@SUM"
     assert csv_cell("Agdal") == "Agdal"

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 READ = ["reports:queue", "reports:detail", "reports:photo", "reports:contact"]
 WRITE = ["reports:status", "reports:assign", "reports:note", "reports:merge", "reports:classify"]
 STAFF_AREA = "neighbourhoods:staff_area"
+INSIGHTS = ["insights:dashboard", "insights:patrol"]  # their matrix: tests/insights
 
 # What each account may do with a report in the Fès Médina district (inside its first sector).
 READERS = {"chief.medina", "officer.medina", "analyst", "admin"}
@@ -61,7 +62,7 @@ def staff_route_names() -> set[str]:
 
 
 def test_matrix_covers_every_staff_url() -> None:
-    assert staff_route_names() == {*READ, *WRITE, STAFF_AREA}
+    assert staff_route_names() == {*READ, *WRITE, STAFF_AREA, *INSIGHTS}
 
 
 def _png() -> io.BytesIO:

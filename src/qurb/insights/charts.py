@@ -7,7 +7,7 @@ the content security policy allows (inline style attributes it would not).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,8 +60,8 @@ class Line:
 
 
 def lines(
-    series: dict[str, Sequence[int]],
-    labels: dict[str, str],
+    series: Mapping[str, Sequence[int]],
+    labels: Mapping[str, str],
     *,
     width: int = 560,
     height: int = 160,

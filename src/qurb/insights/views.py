@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from django import forms
@@ -73,7 +73,7 @@ class InsightsForm(forms.Form):
                     0, (f"p{parent.pk}", _("%(name)s — all districts") % {"name": parent.name})
                 )
             choices.append((parent.name, options))
-        self.fields["area"].choices = choices
+        cast("forms.ChoiceField", self.fields["area"]).choices = choices
 
 
 def _selection(request: HttpRequest) -> tuple[InsightsForm, list[Area], str, int, str]:
