@@ -3,6 +3,7 @@ headless Chromium against a private server holding the demo's synthetic reports.
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,16 @@ def _sign_in(browser: webdriver.Chrome, url: str, username: str) -> None:
     token.send_keys(f"{totp(bytes.fromhex(key_hex)):06d}")
     token.submit()
     wait(browser).until(ec.visibility_of_element_located((By.ID, "insights-filters")))
+
+
+def full_page(driver: webdriver.Chrome, path: Path) -> None:
+    """The whole page, not only what the screen shows."""
+    size = driver.execute_cdp_cmd("Page.getLayoutMetrics", {})["cssContentSize"]
+    clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
+    shot = driver.execute_cdp_cmd(
+        "Page.captureScreenshot", {"captureBeyondViewport": True, "clip": clip}
+    )
+    path.write_bytes(base64.b64decode(shot["data"]))
 
 
 def _district_options(browser: webdriver.Chrome) -> list[str]:
@@ -60,7 +71,7 @@ def test_dashboard_shows_a_hotspot_the_heatmap_and_patrol_windows(
     assert len(hexagons) > 10
     assert horizontal_overflow(browser) == 0
     assert page_errors(browser) == []
-    browser.save_screenshot(str(screenshots / "insights-ar-phone.png"))
+    full_page(browser, screenshots / "insights-ar-phone.png")
 
 
 def test_dashboard_on_a_desktop_in_english(

@@ -38,6 +38,7 @@ from qurb.insights.selectors import (
 from qurb.reports.models import Category
 
 PERIODS = (30, 90, 180, 365, 730)
+HEAT_LEFT = 64  # room for the weekday names, in any language
 WEEKDAYS = (
     gettext_lazy("Mon"),
     gettext_lazy("Tue"),
@@ -207,7 +208,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "hot_count": len(hot),
             "map": charts.hex_map(rings, outlines),
             "geo": geo,
-            "heat": charts.heatmap(board.hours, left=44),
+            "heat": charts.heatmap(board.hours, left=HEAT_LEFT),
+            "label_x": HEAT_LEFT - 4,
             "weekdays": [(i * 22 + 15, str(d)) for i, d in enumerate(WEEKDAYS)],
             "trend": charts.lines(board.series, labels),
             "alerts": board.alerts,
