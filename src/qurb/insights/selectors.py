@@ -349,7 +349,7 @@ class TrendAlert:
 @dataclass
 class Trends:
     alerts: list[TrendAlert]
-    weeks: list[date]  # the Monday-free start day of each 7-day bucket, oldest first
+    weeks: list[date]  # the first day of each 7-day bucket, oldest first
     series: dict[str, list[int]]  # category -> reports per 7-day bucket
     recent_days: int
     baseline_days: int
