@@ -334,6 +334,16 @@ def _write(cursor: Any, chunk: list[tuple[object, ...]]) -> None:
             cursor.executemany(sql, chunk)
 
 
+def _write_in_thread(chunk: list[tuple[object, ...]]) -> int:
+    """Write one chunk on this thread's own connection (closed when done)."""
+    try:
+        with connection.cursor() as cursor:
+            _write(cursor, chunk)
+    finally:
+        connection.close()
+    return len(chunk)
+
+
 def generate_reports(
     *,
     count: int,
@@ -347,19 +357,33 @@ def generate_reports(
     model = city_model(rng)
     now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     written = 0
-    with connection.cursor() as cursor:
-        # Rows are made in a thread of their own while the previous chunk is written (the
-        # database does its share of the work in its own process meanwhile). Making rows
-        # never touches the database: the city model has read everything it needs.
-        with ThreadPoolExecutor(max_workers=1) as maker:
-            chunks = _rows(model, count, rng, days, now)
-            pending = maker.submit(next, chunks, None)
-            while (chunk := pending.result()) is not None:
-                pending = maker.submit(next, chunks, None)
-                _write(cursor, chunk)
+    # On PostgreSQL two connections write at once while this thread makes the next rows (the
+    # database's work per row, indexes and checks, is the larger share). Making rows never
+    # touches the database: the city model has read everything it needs. SQLite has one
+    # writer, and inside a transaction (a caller's, or a test's) other connections would
+    # not see it: there, rows are written here, in turn.
+    parallel = connection.vendor == "postgresql" and not connection.in_atomic_block
+    writers = 2 if parallel else 0
+    with ThreadPoolExecutor(max_workers=max(writers, 1)) as pool:
+        pending: list[Any] = []
+        for chunk in _rows(model, count, rng, days, now):
+            if writers:
+                pending.append(pool.submit(_write_in_thread, chunk))
+                while len(pending) > writers:  # at most one chunk waiting
+                    written += pending.pop(0).result()
+                    if progress:
+                        progress(written, count)
+            else:
+                with connection.cursor() as cursor:
+                    _write(cursor, chunk)
                 written += len(chunk)
                 if progress:
                     progress(written, count)
+        for future in pending:
+            written += future.result()
+            if progress:
+                progress(written, count)
+    with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE reports_report")
     rebuild()
