@@ -106,3 +106,19 @@ def test_school_exit_concentration_is_found(district: Area) -> None:
     )
     stat = next(s for s in school_stats(district, last_days(90)) if s.school.pk == school.pk)
     assert not stat.significant
+
+
+@pytest.mark.parametrize("radius", [100.0, 300.0, 800.0])
+def test_cells_around_a_school_hold_every_point_within_the_radius(radius: float) -> None:
+    from qurb.insights.selectors import SCHOOL_CELL_RESOLUTION, _cells_around, distance_m
+    from qurb.reports.rollup import cell_of, parent_of
+
+    rng = np.random.default_rng(int(radius))
+    for lat0, lon0 in [(34.0333, -5.0), (35.78, -5.81), (-33.9, 151.2)]:
+        cells = set(_cells_around(lat0, lon0, radius))
+        dy, dx = rng.uniform(-radius, radius, (2, 3000))
+        lats = lat0 + dy / 111_320
+        lons = lon0 + dx / (111_320 * np.cos(np.radians(lat0)))
+        inside = distance_m(lats, lons, lat0, lon0) <= radius
+        for lat, lon in zip(lats[inside], lons[inside], strict=True):
+            assert parent_of(cell_of(float(lat), float(lon)), SCHOOL_CELL_RESOLUTION) in cells

@@ -139,6 +139,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles a query once its estimated cost is high, which on the
+    # analyses' scans of a busy district costs more (about 1 s) than the query itself.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+        "QURB_PG_OPTIONS", "-c jit=off"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How often (seconds) a process re-reads which boundary generation is active.
 AREAS_INDEX_RECHECK_SECONDS = float(os.environ.get("QURB_AREAS_INDEX_RECHECK", "5"))

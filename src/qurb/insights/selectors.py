@@ -15,9 +15,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import h3
 import numpy as np
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Q, Sum, When
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Q,
+    Sum,
+    When,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -25,7 +34,7 @@ from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
 from qurb.areas.models import Area, Boundary, Place, PlaceKind
 from qurb.insights import hexes, stats
 from qurb.reports.models import Category, CellDay, HourDay, Report
-from qurb.reports.rollup import NOT_COUNTED_STATUSES, cell_range, local_zone, parent_of
+from qurb.reports.rollup import NOT_COUNTED_STATUSES, cell_range, local_zone, parent_sql
 from qurb.reports.selectors import TRIAGE_READ_ROLES
 
 HOURS_IN_WEEK = 168
@@ -216,7 +225,7 @@ def area_hours(area: Area, period: Period, category: str = "") -> np.ndarray:
         qs = qs.filter(category=category)
     hours = np.zeros(HOURS_IN_WEEK, dtype=np.int64)
     for hour, n in (
-        qs.values("hour_of_week").annotate(n=Count("id")).values_list("hour_of_week", "n")
+        qs.values("hour_of_week").annotate(n=Count("*")).values_list("hour_of_week", "n")
     ):
         hours[hour] = n
     return hours
@@ -280,43 +289,93 @@ def schools_in(district: Area) -> list[Place]:
     )
 
 
+SCHOOL_CELL_RESOLUTION = 9
+
+
+def _cells_around(lat: float, lon: float, radius: float) -> list[int]:
+    """Cells (at ``SCHOOL_CELL_RESOLUTION``) holding every point within ``radius`` metres.
+
+    A point within the radius lies in a cell whose centre is within radius + one edge, itself
+    within radius + two edges of the centre cell's centre, and each ring of cells reaches at
+    least 1.5 edges further; edges vary over the globe, so a shorter one is assumed.
+    """
+    edge = 0.8 * float(h3.average_hexagon_edge_length(SCHOOL_CELL_RESOLUTION, "m"))
+    k = math.ceil((radius + 2 * edge) / (1.5 * edge))
+    centre = h3.latlng_to_cell(lat, lon, SCHOOL_CELL_RESOLUTION)
+    return sorted(int(h3.str_to_int(c)) for c in h3.grid_disk(centre, k))
+
+
+def _school_counts(
+    district: Area, period: Period, schools: list[Place], category: str = ""
+) -> list[Counter[tuple[int, str]]]:
+    """Reports with a known hour within ``SCHOOL_RADIUS_M`` of each school, per (hour of the
+    week, category), counted in the database in one pass over the district's period.
+
+    Each report's cell is matched against the cells around each school (a hash join), then
+    the distance is checked: equirectangular, which at a few hundred metres differs from the
+    great-circle distance by far less than a metre. A report near two schools counts for both.
+    """
+    if not schools:
+        return []
+    radius = settings.SCHOOL_RADIUS_M
+    ky = 111_320.0
+    rows_sql = []
+    params: list[Any] = []
+    for i, school in enumerate(schools):
+        kx = ky * max(math.cos(math.radians(school.lat)), 0.01)
+        for cell in _cells_around(school.lat, school.lon, radius):
+            rows_sql.append("(%s, %s, %s, %s, %s)")
+            params += [i, cell, school.lat, school.lon, kx]
+    excluded = ", ".join(["%s"] * len(NOT_COUNTED_STATUSES))
+    cell_sql = parent_sql("r.h3_cell", SCHOOL_CELL_RESOLUTION)
+    sql = (
+        f"WITH s (i, cell, lat, lon, kx) AS (VALUES {', '.join(rows_sql)}) "  # noqa: S608
+        "SELECT s.i, r.hour_of_week, r.category, COUNT(*) FROM reports_report r "
+        f"JOIN s ON {cell_sql} = s.cell "
+        "AND ((r.lat - s.lat) * %s) * ((r.lat - s.lat) * %s) "
+        "+ ((r.lon - s.lon) * s.kx) * ((r.lon - s.lon) * s.kx) <= %s "
+        "WHERE r.district_id = %s AND r.seen_on BETWEEN %s AND %s "
+        f"AND r.hour_of_week IS NOT NULL AND r.status NOT IN ({excluded})"
+        + (" AND r.category = %s" if category else "")
+        + " GROUP BY 1, 2, 3"
+    )
+    params += [ky, ky, radius * radius, district.pk, period.since, period.until]
+    params += sorted(NOT_COUNTED_STATUSES)
+    if category:
+        params.append(category)
+    out: list[Counter[tuple[int, str]]] = [Counter() for _ in schools]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for i, hour, cat, n in cursor.fetchall():
+            out[int(i)][(int(hour), cat)] += int(n)
+    return out
+
+
 def school_stats(district: Area, period: Period, category: str = "") -> list[SchoolStat]:
     schools = schools_in(district)
     if not schools:
         return []
-    radius = settings.SCHOOL_RADIUS_M
-    pad_lat = radius / 111_320
-    lats = [s.lat for s in schools]
-    pad_lon = radius / (111_320 * max(math.cos(math.radians(max(map(abs, lats)))), 0.01))
-    qs = _counted_reports().filter(
-        district_id=district.pk,
-        seen_on__gte=period.since,
-        seen_on__lte=period.until,
-        hour_of_week__isnull=False,
-        lat__gte=min(lats) - pad_lat,
-        lat__lte=max(lats) + pad_lat,
-        lon__gte=min(s.lon for s in schools) - pad_lon,
-        lon__lte=max(s.lon for s in schools) + pad_lon,
-    )
-    if category:
-        qs = qs.filter(category=category)
-    rows = np.array(list(qs.values_list("lat", "lon", "hour_of_week")), dtype=float).reshape(-1, 3)
     out = []
-    for school in schools:
-        near = rows[distance_m(rows[:, 0], rows[:, 1], school.lat, school.lon) <= radius]
+    for school, counts in zip(
+        schools, _school_counts(district, period, schools, category), strict=True
+    ):
+        by_hour: Counter[int] = Counter()
+        for (hour, _category), n in counts.items():
+            by_hour[hour] += n
+        near = sum(by_hour.values())
         hours = window_hours(school_windows(school))
         share = len(hours) / HOURS_IN_WEEK
-        in_windows = int(np.isin(near[:, 2].astype(int), sorted(hours)).sum())
-        p = float(stats.upper_tail(in_windows, len(near), share)) if in_windows else 1.0
+        in_windows = sum(n for hour, n in by_hour.items() if hour in hours)
+        p = float(stats.upper_tail(in_windows, near, share)) if in_windows else 1.0
         out.append(
             SchoolStat(
                 school=school,
-                near=len(near),
+                near=near,
                 in_windows=in_windows,
                 window_share=share,
-                expected=len(near) * share,
+                expected=near * share,
                 p=p,
-                by_hour=Counter(int(h) for h in near[:, 2]),
+                by_hour=by_hour,
             )
         )
     qs_ = stats.benjamini_hochberg([s.p for s in out])
@@ -483,28 +542,12 @@ def patrol_windows(
     picture = district_picture(district, period)
     hot = picture.hotspots
     candidates: list[dict[str, Any]] = []
-    base = _counted_reports().filter(
-        district_id=district.pk,
-        seen_on__gte=period.since,
-        seen_on__lte=period.until,
-        hour_of_week__isnull=False,
-    )
     if hot:
-        ranges = Q()
+        per_cell = _cell_hours(district, period, [h.cell for h in hot])
         for h in hot:
-            lo, hi = cell_range(h.cell)
-            ranges |= Q(h3_cell__gte=lo, h3_cell__lte=hi)
-        resolution = settings.HOTSPOT_H3_RESOLUTION
-        per_cell: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for cell, hour, category in base.filter(ranges).values_list(
-            "h3_cell", "hour_of_week", "category"
-        ):
-            per_cell[parent_of(cell, resolution)].append((hour, category))
-        for h in hot:
-            rows = per_cell.get(h.cell, [])
             lat, lon = hexes.centre(h.cell)
             candidates += _blocks(
-                rows,
+                per_cell.get(h.cell, Counter()),
                 block,
                 {
                     "kind": "hexagon",
@@ -516,12 +559,11 @@ def patrol_windows(
                 },
                 allowed=None,
             )
-    for s in school_stats(district, period):
-        if not s.significant:
-            continue
-        rows = _school_rows(base, s.school)
+    flagged = [s for s in school_stats(district, period) if s.significant]
+    near = _school_counts(district, period, [s.school for s in flagged])
+    for s, counts in zip(flagged, near, strict=True):
         candidates += _blocks(
-            rows,
+            counts,
             block,
             {
                 "kind": "school",
@@ -578,38 +620,46 @@ def patrol_windows(
     return out[:limit]
 
 
-def _school_rows(base: Any, school: Place) -> list[tuple[int, str]]:
-    radius = settings.SCHOOL_RADIUS_M
-    pad_lat = radius / 111_320
-    pad_lon = radius / (111_320 * max(math.cos(math.radians(school.lat)), 0.01))
-    rows = list(
-        base.filter(
-            lat__gte=school.lat - pad_lat,
-            lat__lte=school.lat + pad_lat,
-            lon__gte=school.lon - pad_lon,
-            lon__lte=school.lon + pad_lon,
-        ).values_list("lat", "lon", "hour_of_week", "category")
+def _cell_hours(
+    district: Area, period: Period, cells: list[int]
+) -> dict[int, Counter[tuple[int, str]]]:
+    """Reports per (hour of the week, category) in each of ``cells``, counted in the database."""
+    resolution = settings.HOTSPOT_H3_RESOLUTION
+    ranges = [cell_range(c) for c in cells]
+    where = " OR ".join(["(h3_cell BETWEEN %s AND %s)"] * len(ranges))
+    excluded = ", ".join(["%s"] * len(NOT_COUNTED_STATUSES))
+    cell = parent_sql("h3_cell", resolution)
+    sql = (
+        f"SELECT {cell}, hour_of_week, category, COUNT(*) FROM reports_report "  # noqa: S608
+        "WHERE district_id = %s AND seen_on BETWEEN %s AND %s AND hour_of_week IS NOT NULL "
+        f"AND status NOT IN ({excluded}) AND ({where}) GROUP BY 1, 2, 3"
     )
-    if not rows:
-        return []
-    lat = np.array([r[0] for r in rows])
-    lon = np.array([r[1] for r in rows])
-    near = distance_m(lat, lon, school.lat, school.lon) <= radius
-    return [(r[2], r[3]) for r, ok in zip(rows, near, strict=True) if ok]
+    params: list[Any] = [district.pk, period.since, period.until, *sorted(NOT_COUNTED_STATUSES)]
+    for lo, hi in ranges:
+        params += [lo, hi]
+    out: dict[int, Counter[tuple[int, str]]] = defaultdict(Counter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for parent, hour, category, n in cursor.fetchall():
+            out[int(parent)][(int(hour), category)] += int(n)
+    return out
 
 
 def _blocks(
-    rows: list[tuple[int, str]], block: int, place: dict[str, Any], allowed: set[int] | None
+    counts: Counter[tuple[int, str]],
+    block: int,
+    place: dict[str, Any],
+    allowed: set[int] | None,
 ) -> list[dict[str, Any]]:
-    total = len(rows)
+    total = sum(counts.values())
     if not total:
         return []
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for hour, category in rows:
-        counts[hour // block][category] += 1
+    by_block: dict[int, Counter[str]] = defaultdict(Counter)
+    for (hour, category), n in counts.items():
+        by_block[hour // block][category] += n
     share = block / HOURS_IN_WEEK
     out = []
-    for b, cats in counts.items():
+    for b, cats in by_block.items():
         hours = set(range(b * block, (b + 1) * block))
         if allowed is not None and not hours & allowed:
             continue
@@ -682,7 +732,7 @@ def public_counts(area_ids: Iterable[int] | None = None, months: int = 12) -> li
     rows = (
         qs.annotate(month=TruncMonth("seen_on"))
         .values("area_id", "month", "category")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
         .values_list("area_id", "month", "category", "n")
     )
     data = list(rows)

@@ -233,7 +233,7 @@ class Report(models.Model):
             # The analyses' raw reads (one district's period); covering on PostgreSQL.
             models.Index(
                 fields=["district", "seen_on"],
-                include=["h3_cell", "hour_of_week", "category", "area", "status"],
+                include=["h3_cell", "hour_of_week", "category", "area", "status", "lat", "lon"],
                 name="report_district_seen",
             ),
         ]

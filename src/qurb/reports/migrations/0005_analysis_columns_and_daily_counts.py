@@ -108,7 +108,7 @@ class Migration(migrations.Migration):
             model_name="report",
             index=models.Index(
                 fields=["district", "seen_on"],
-                include=("h3_cell", "hour_of_week", "category", "area", "status"),
+                include=("h3_cell", "hour_of_week", "category", "area", "status", "lat", "lon"),
                 name="report_district_seen",
             ),
         ),
