@@ -137,3 +137,27 @@ def test_csv_cells_cannot_run_as_formulas() -> None:
     assert csv_cell("@SUM") == "'@SUM"
     assert csv_cell("Agdal") == "Agdal"
     assert csv_cell(5) == 5
+
+
+def test_hours_for_one_neighbourhood(district: Area) -> None:
+    Report.objects.filter(district=district).delete()
+    _cluster(district, 30, 5)
+    hood = Report.objects.filter(district=district).values_list("area", flat=True).first()
+    assert hood is not None
+    client = signed_in("analyst")
+    page = client.get(reverse("insights:dashboard"), {"area": f"d{district.pk}", "hood": str(hood)})
+    assert page.context["hood"].pk == hood
+    assert page.context["heat"]["max"] > 0
+    other = Area.objects.filter(parent=district).exclude(pk=hood).first()
+    assert other is not None
+    empty = client.get(
+        reverse("insights:dashboard"), {"area": f"d{district.pk}", "hood": str(other.pk)}
+    )
+    assert empty.context["heat"]["max"] == 0
+    # A neighbourhood outside the chosen district is ignored.
+    elsewhere = Area.objects.exclude(parent=district).filter(parent__type__code="district").first()
+    assert elsewhere is not None
+    page = client.get(
+        reverse("insights:dashboard"), {"area": f"d{district.pk}", "hood": str(elsewhere.pk)}
+    )
+    assert page.context["hood"] is None

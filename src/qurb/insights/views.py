@@ -26,6 +26,7 @@ from qurb.insights.selectors import (
     Picture,
     SchoolStat,
     TrendAlert,
+    area_hours,
     district_picture,
     groups_for,
     last_days,
@@ -158,6 +159,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form, districts, category, days, title = _selection(request)
     period = last_days(days)
     board = _dashboard(districts, period, category)
+    # Hours of the week for one neighbourhood of the chosen districts, when asked.
+    hoods = sorted(
+        Area.objects.filter(parent__in=districts, boundaries__generation__active=True),
+        key=lambda a: a.name,
+    )
+    hood = next((h for h in hoods if str(h.pk) == request.GET.get("hood", "")), None)
+    hours = area_hours(hood, period, category) if hood is not None else board.hours
     shown = [h for p in board.pictures for h in p.hexes if h.count]
     top = max((h.count for h in shown), default=1)
     rings = [
@@ -208,7 +216,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "hot_count": len(hot),
             "map": charts.hex_map(rings, outlines),
             "geo": geo,
-            "heat": charts.heatmap(board.hours, left=HEAT_LEFT),
+            "heat": charts.heatmap(hours, left=HEAT_LEFT),
+            "hoods": hoods,
+            "hood": hood,
             "label_x": HEAT_LEFT - 4,
             "weekdays": [(i * 22 + 15, str(d)) for i, d in enumerate(WEEKDAYS)],
             "trend": charts.lines(board.series, labels),
