@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area
 from qurb.core.text import pick_translation
+from qurb.reports.models import Category
 
 
 class Meeting(models.Model):
@@ -62,6 +63,12 @@ class Priority(models.Model):
         _("status"), max_length=16, choices=PriorityStatus.choices, default=PriorityStatus.CURRENT
     )
     set_on = models.DateField(_("set on"))
+    # SARA: the problem's category (empty: every category) decides which reports measure it;
+    # the response starts with the first action, which splits "before" from "after".
+    category = models.CharField(
+        _("category of the problem"), max_length=16, choices=Category.choices, blank=True
+    )
+    response_started_on = models.DateField(_("response started on"), null=True, blank=True)
 
     class Meta:
         ordering = ["-set_on"]
@@ -80,3 +87,29 @@ class Priority(models.Model):
         return pick_translation(
             {"ar": self.description_ar, "fr": self.description_fr, "en": self.description_en}
         )
+
+
+class ActionProgress(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    DONE = "done", _("Done")
+
+
+class PriorityAction(models.Model):
+    """What the police did about a priority (the SARA "response"), dated."""
+
+    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField(_("what was done"), max_length=2000)
+    done_on = models.DateField(_("date"))
+    progress = models.CharField(
+        _("progress"), max_length=16, choices=ActionProgress.choices, default=ActionProgress.DONE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["done_on", "pk"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+
+    def __str__(self) -> str:
+        return f"{self.done_on}: {self.description[:60]}"

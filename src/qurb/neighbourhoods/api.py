@@ -59,12 +59,39 @@ class EventOut(Schema):
     type: str
 
 
+class PriorityActionOut(Schema):
+    action: str
+    action_date: str
+    progress: str
+
+
+class AssessmentOut(Schema):
+    before_from: str
+    after_from: str
+    after_until: str
+    days: int
+    reports_before: int
+    reports_after: int
+    change_percent: int | None
+    p_value: float
+    significant: bool
+
+
 class PriorityOut(Schema):
     id: int
     issue: str
     description: str
     issue_date: str
     status: str
+    category: str | None
+    action: str | None = Field(description="The latest action, as data.police.uk's `action`")
+    action_date: str | None
+    progress: str | None
+    actions: list[PriorityActionOut]
+    assessment: AssessmentOut | None = Field(
+        description="Reports of the priority's category in the area, over equal periods before "
+        "and after the response began; exact two-sided test of equal rates"
+    )
 
 
 class LocateQuery(Schema):

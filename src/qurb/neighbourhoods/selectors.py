@@ -12,7 +12,7 @@ from qurb.accounts.selectors import officers_serving
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.areas.selectors import area_ancestors, areas_at, places_in
 from qurb.engagement.models import Meeting, Priority
-from qurb.engagement.selectors import current_priorities, upcoming_meetings
+from qurb.engagement.selectors import current_priorities, priority_assessment, upcoming_meetings
 
 
 @dataclass
@@ -35,7 +35,11 @@ def neighbourhood_meetings(area: Area) -> list[Meeting]:
 
 
 def neighbourhood_priorities(area: Area) -> list[Priority]:
-    return list(current_priorities(area)[:10])
+    """Current priorities with their actions and the assessment ("you said, we did")."""
+    found = list(current_priorities(area).prefetch_related("actions")[:10])
+    for priority in found:
+        priority.assessment = priority_assessment(priority)  # type: ignore[attr-defined]
+    return found
 
 
 def neighbourhood_summary(area: Area) -> NeighbourhoodSummary:
@@ -80,12 +84,40 @@ def meeting_public(meeting: Meeting) -> dict[str, Any]:
 
 
 def priority_public(priority: Priority) -> dict[str, Any]:
+    """A priority as data.police.uk publishes one (issue, action and their dates), with the
+    actions taken and the before/after assessment."""
+    actions = list(priority.actions.all())
+    latest = actions[-1] if actions else None
+    assessment = getattr(priority, "assessment", None) or priority_assessment(priority)
     return {
         "id": priority.pk,
         "issue": priority.title,
         "description": priority.description,
         "issue_date": priority.set_on.isoformat(),
         "status": priority.status,
+        "category": priority.category or None,
+        "action": latest.description if latest else None,
+        "action_date": latest.done_on.isoformat() if latest else None,
+        "progress": latest.progress if latest else None,
+        "actions": [
+            {"action": a.description, "action_date": a.done_on.isoformat(), "progress": a.progress}
+            for a in actions
+        ],
+        "assessment": (
+            {
+                "before_from": assessment.before_since.isoformat(),
+                "after_from": assessment.after_since.isoformat(),
+                "after_until": assessment.after_until.isoformat(),
+                "days": assessment.days,
+                "reports_before": assessment.before,
+                "reports_after": assessment.after,
+                "change_percent": assessment.change_percent,
+                "p_value": round(assessment.p, 6),
+                "significant": assessment.significant,
+            }
+            if assessment
+            else None
+        ),
     }
 
 

@@ -1,0 +1,157 @@
+"""A priority's assessment is computed from the reports, not typed: the same measure before
+and after the response began, over equal periods, with its significance."""
+
+from datetime import date, timedelta
+
+import numpy as np
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from qurb.accounts.models import User
+from qurb.areas.models import Area
+from qurb.audit.models import AuditEvent
+from qurb.engagement.selectors import priority_assessment
+from qurb.engagement.services import priority_action_add, priority_close, priority_set
+from qurb.insights.selectors import today
+from tests.insights.conftest import plant, uniform_points
+
+pytestmark = pytest.mark.django_db
+
+MEDINA = "032310107"
+
+
+def _hood() -> Area:
+    hood = Area.objects.filter(parent__code=MEDINA).order_by("code").first()
+    assert hood is not None
+    return hood
+
+
+def _days(rng: np.random.Generator, n: int, first: date, span: int) -> list[date]:
+    return [first + timedelta(days=int(d)) for d in rng.integers(0, span, n)]
+
+
+def _plant(hood: Area, n: int, first: date, span: int, seed: int, category: str = "drugs") -> None:
+    rng = np.random.default_rng(seed)
+    district = hood.parent
+    assert district is not None
+    plant(
+        district,
+        uniform_points(hood, n, rng),
+        days=_days(rng, n, first, span),
+        hours=[None] * n,
+        category=category,
+    )
+
+
+def test_assessment_counts_before_and_after_and_tests_the_change() -> None:
+    hood = _hood()
+    chief = User.objects.get(username="chief.medina")
+    end = today()
+    start = end - timedelta(days=60)
+    priority = priority_set(
+        area=hood,
+        title="بيع المخدرات قرب المدرسة",
+        category="drugs",
+        set_on=start - timedelta(days=70),
+        actor=chief,
+    )
+    assert priority_assessment(priority, today=end) is None  # no response yet
+    # 40 drug reports in the 60 days before the first action, 10 in the 60 days after; theft
+    # reports and reports before the window do not count.
+    _plant(hood, 40, start - timedelta(days=60), 60, 1)
+    _plant(hood, 10, start, 60, 2)
+    _plant(hood, 25, start - timedelta(days=60), 120, 3, category="theft")
+    _plant(hood, 30, start - timedelta(days=90), 25, 4)
+    priority_action_add(
+        priority=priority,
+        description="دوريات راجلة عند الخروج من المدرسة",
+        done_on=start,
+        actor=chief,
+    )
+    priority.refresh_from_db()
+    assert priority.response_started_on == start
+    result = priority_assessment(priority, today=end)
+    assert result is not None
+    assert (result.days, result.before, result.after) == (60, 40, 10)
+    assert result.before_since == start - timedelta(days=60)
+    assert result.change_percent == -75
+    assert result.p < 0.001
+    assert result.significant
+    assert AuditEvent.objects.filter(action="priority.action").exists()
+
+
+def test_an_unchanged_rate_is_not_significant() -> None:
+    hood = _hood()
+    chief = User.objects.get(username="chief.medina")
+    end = today()
+    start = end - timedelta(days=30)
+    priority = priority_set(
+        area=hood,
+        title="Vols à l'arraché",
+        category="robbery",
+        set_on=start - timedelta(days=40),
+        language="fr",
+        actor=chief,
+    )
+    _plant(hood, 20, start - timedelta(days=30), 30, 5, category="robbery")
+    _plant(hood, 18, start, 30, 6, category="robbery")
+    priority_action_add(
+        priority=priority, description="Éclairage réparé", done_on=start, actor=chief
+    )
+    result = priority_assessment(priority, today=end)
+    assert result is not None
+    assert (result.before, result.after) == (20, 18)
+    assert not result.significant
+
+
+def test_only_staff_of_the_area_set_priorities_and_bad_input_is_explained() -> None:
+    hood = _hood()
+    with pytest.raises(PermissionDenied):
+        priority_set(
+            area=hood, title="x", set_on=today(), actor=User.objects.get(username="chief.agdal")
+        )
+    chief = User.objects.get(username="chief.medina")
+    with pytest.raises(ValidationError) as error:
+        priority_set(area=hood, title=" ", category="nonsense", set_on=today(), actor=chief)
+    assert set(error.value.message_dict) == {"title", "category"}
+    priority = priority_set(area=hood, title="Harcèlement", set_on=today(), actor=chief)
+    with pytest.raises(ValidationError):
+        priority_action_add(
+            priority=priority, description="x", done_on=today() - timedelta(days=3), actor=chief
+        )
+    priority_close(priority=priority, actor=chief)
+    assert priority.status == "closed"
+
+
+def test_published_on_the_neighbourhood_page_and_in_the_api() -> None:
+    from django.test import Client
+
+    hood = _hood()
+    chief = User.objects.get(username="chief.medina")
+    start = today() - timedelta(days=45)
+    priority = priority_set(
+        area=hood,
+        title="Drug dealing at the school gate",
+        category="drugs",
+        set_on=start - timedelta(days=10),
+        language="en",
+        actor=chief,
+    )
+    _plant(hood, 30, start - timedelta(days=45), 45, 7)
+    _plant(hood, 6, start, 45, 8)
+    priority_action_add(
+        priority=priority, description="Foot patrols at school exit", done_on=start, actor=chief
+    )
+    client = Client()
+    page = client.get(f"/neighbourhoods/{hood.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "You said" in page
+    assert "Foot patrols at school exit" in page
+    assert "A real fall, beyond chance." in page
+    data = client.get(f"/api/v1/neighbourhoods/{hood.pk}/priorities").json()
+    mine = next(p for p in data if p["id"] == priority.pk)
+    assert mine["action"] == "Foot patrols at school exit"
+    assert mine["action_date"] == start.isoformat()
+    assert mine["progress"] == "done"
+    assert mine["assessment"]["reports_before"] == 30
+    assert mine["assessment"]["reports_after"] == 6
+    assert mine["assessment"]["significant"] is True
