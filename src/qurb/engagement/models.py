@@ -1,7 +1,9 @@
-"""Neighbourhood meetings and priorities: the start of the SARA "response" step.
+"""Neighbourhood meetings and priorities (SARA).
 
-Only what the "my neighbourhood" page shows lives here for now; agendas, minutes and
-evaluations come with the meetings work.
+A meeting (لقاء تواصلي) has invited associations and open registration with places and a
+waiting list, an agenda drafted from the data, attendance, minutes, the proposals raised and
+their answers, action items, and the attendees' ratings. A priority records the problem, the
+actions taken and, computed from the reports, the assessment.
 """
 
 from django.db import models
@@ -10,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from qurb.areas.models import Area
 from qurb.core.text import pick_translation
 from qurb.reports.models import Category
+
+
+class MeetingMode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    ONLINE = "online", _("Online")
+    HYBRID = "hybrid", _("In person and online")
 
 
 class Meeting(models.Model):
@@ -24,6 +32,22 @@ class Meeting(models.Model):
     location = models.CharField(_("place"), max_length=300)
     is_public = models.BooleanField(_("open to residents"), default=True)
     cancelled = models.BooleanField(_("cancelled"), default=False)
+    mode = models.CharField(
+        _("format"), max_length=12, choices=MeetingMode.choices, default=MeetingMode.IN_PERSON
+    )
+    online_url = models.URLField(_("online link"), blank=True)
+    capacity = models.PositiveIntegerField(
+        _("places"), null=True, blank=True, help_text=_("Empty: no limit.")
+    )
+    invited = models.ManyToManyField(
+        "accounts.Association",
+        verbose_name=_("invited associations"),
+        blank=True,
+        related_name="meeting_invitations",
+    )
+    agenda = models.TextField(_("agenda"), blank=True)
+    minutes = models.TextField(_("minutes"), blank=True)
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at"]
@@ -113,3 +137,115 @@ class PriorityAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.done_on}: {self.description[:60]}"
+
+
+class RegistrationStatus(models.TextChoices):
+    CONFIRMED = "confirmed", _("Place confirmed")
+    WAITLISTED = "waitlisted", _("On the waiting list")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Registration(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="registrations")
+    user = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    association = models.ForeignKey(
+        "accounts.Association", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    name = models.CharField(_("name"), max_length=150)
+    email = models.EmailField(_("e-mail"), blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=12,
+        choices=RegistrationStatus.choices,
+        default=RegistrationStatus.CONFIRMED,
+    )
+    attended = models.BooleanField(_("attended"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "user"],
+                condition=models.Q(user__isnull=False),
+                name="one_registration_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.meeting_id} ({self.status})"
+
+
+class ProposalAnswer(models.TextChoices):
+    PENDING = "pending", _("Awaiting an answer")
+    ACCEPTED = "accepted", _("Accepted")
+    UNDER_STUDY = "under_study", _("Under study")
+    REJECTED = "rejected", _("Rejected")
+
+
+class Proposal(models.Model):
+    """A proposal raised at a meeting, and the police's answer."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="proposals")
+    association = models.ForeignKey(
+        "accounts.Association", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("proposal"), max_length=2000)
+    answer = models.CharField(
+        _("answer"), max_length=12, choices=ProposalAnswer.choices, default=ProposalAnswer.PENDING
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ActionItemStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    DONE = "done", _("Done")
+
+
+class ActionItem(models.Model):
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="action_items")
+    text = models.TextField(_("action"), max_length=2000)
+    owner = models.CharField(_("owner"), max_length=150)
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=8, choices=ActionItemStatus.choices, default=ActionItemStatus.OPEN
+    )
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class Rating(models.Model):
+    """An attendee's rating of the meeting and of the district's performance (1 to 5)."""
+
+    registration = models.OneToOneField(
+        Registration, on_delete=models.CASCADE, related_name="rating"
+    )
+    meeting_score = models.PositiveSmallIntegerField(_("the meeting"))
+    performance_score = models.PositiveSmallIntegerField(_("the district's performance"))
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(meeting_score__gte=1, meeting_score__lte=5)
+                & models.Q(performance_score__gte=1, performance_score__lte=5),
+                name="rating_scores_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_score}/{self.performance_score}"

@@ -1,15 +1,27 @@
+"""Reads for meetings and priorities: upcoming meetings, assessments, agendas, ratings."""
+
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from scipy.stats import binomtest
+from scipy.stats import t as student_t
 
 from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area
 from qurb.areas.selectors import area_and_ancestors
-from qurb.engagement.models import Meeting, Priority, PriorityAction, PriorityStatus
-from qurb.reports.models import Report
+from qurb.engagement.models import (
+    ActionItem,
+    ActionItemStatus,
+    Meeting,
+    Priority,
+    PriorityAction,
+    PriorityStatus,
+    Rating,
+)
+from qurb.reports.models import Category, Report
 from qurb.reports.rollup import NOT_COUNTED_STATUSES
 
 
@@ -96,3 +108,126 @@ def priority_assessment(priority: Priority, *, today: date | None = None) -> Ass
 
 def priority_actions(priority: Priority) -> QuerySet[PriorityAction]:
     return priority.actions.all()
+
+
+# --- meetings ------------------------------------------------------------------------------------
+
+
+def last_held_meeting(area: Area) -> Meeting | None:
+    return (
+        Meeting.objects.filter(area_id__in=descendants_of({area.pk}), held_at__isnull=False)
+        .order_by("-held_at")
+        .first()
+    )
+
+
+def agenda_draft(area: Area, *, now: datetime | None = None, top: int = 5) -> str:
+    """An agenda drafted from the data since the area's last meeting, for staff to edit:
+    the top concerns, the places reported most, open priorities and open action items."""
+    moment = now or timezone.now()
+    last = last_held_meeting(area)
+    since = (
+        timezone.localdate(last.held_at)
+        if last and last.held_at
+        else (timezone.localdate(moment) - timedelta(days=90))
+    )
+    area_ids = descendants_of({area.pk})
+    counted = Report.objects.exclude(status__in=NOT_COUNTED_STATUSES).filter(
+        area_id__in=area_ids, seen_on__gte=since
+    )
+    lines = [str(_("Agenda drafted from the reports since %(date)s") % {"date": since.isoformat()})]
+    concerns = list(
+        counted.values("category").annotate(n=Count("pk")).order_by("-n", "category")[:top]
+    )
+    lines.append("")
+    lines.append(str(_("1. Top concerns")))
+    for row in concerns:
+        lines.append(f"   - {Category(row['category']).label}: {row['n']}")
+    if not concerns:
+        lines.append(str(_("   - no report in this period")))
+    places = list(
+        counted.exclude(area_id=area.pk)
+        .values("area_id")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "area_id")[:3]
+    )
+    if places:
+        names = Area.objects.in_bulk([p["area_id"] for p in places])
+        lines.append("")
+        lines.append(str(_("2. Neighbourhoods reported most")))
+        lines += [f"   - {names[p['area_id']].name}: {p['n']}" for p in places]
+    priorities = list(
+        Priority.objects.filter(area_id__in=area_ids, status=PriorityStatus.CURRENT)
+        .prefetch_related("actions")
+        .order_by("set_on")
+    )
+    lines.append("")
+    lines.append(str(_("3. Open priorities and their progress")))
+    for priority in priorities:
+        actions = list(priority.actions.all())
+        result = priority_assessment(priority, today=timezone.localdate(moment))
+        progress = (
+            str(_("%(before)s reports before, %(after)s since the response"))
+            % {"before": result.before, "after": result.after}
+            if result
+            else str(_("no action yet"))
+        )
+        latest = f" — {actions[-1].description}" if actions else ""
+        lines.append(f"   - {priority.title}{latest} ({progress})")
+    if not priorities:
+        lines.append(str(_("   - none")))
+    items = list(
+        ActionItem.objects.filter(
+            meeting__area_id__in=area_ids, status=ActionItemStatus.OPEN
+        ).order_by("due_on")
+    )
+    if items:
+        lines.append("")
+        lines.append(str(_("4. Action items still open")))
+        lines += [f"   - {i.text} ({i.owner}, {i.due_on.isoformat()})" for i in items]
+    lines.append("")
+    lines.append(str(_("5. Proposals from residents and associations")))
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Score:
+    n: int
+    mean: float | None
+    low: float | None  # 95% confidence interval (Student's t)
+    high: float | None
+
+
+def _score(values: list[int]) -> Score:
+    n = len(values)
+    if n == 0:
+        return Score(0, None, None, None)
+    mean = sum(values) / n
+    if n == 1:
+        return Score(1, mean, None, None)
+    sd = (sum((v - mean) ** 2 for v in values) / (n - 1)) ** 0.5
+    half = float(student_t.ppf(0.975, n - 1)) * sd / n**0.5
+    return Score(n, mean, max(1.0, mean - half), min(5.0, mean + half))
+
+
+@dataclass(frozen=True)
+class Performance:
+    meetings: int
+    meeting_score: Score
+    performance_score: Score
+
+
+def district_performance(area: Area, *, since: date | None = None) -> Performance:
+    """Attendees' ratings of the meetings held in the area and below, with 95% intervals."""
+    held = Meeting.objects.filter(area_id__in=descendants_of({area.pk}), held_at__isnull=False)
+    if since is not None:
+        held = held.filter(held_at__date__gte=since)
+    ratings = Rating.objects.filter(registration__meeting__in=held).values_list(
+        "meeting_score", "performance_score"
+    )
+    pairs = list(ratings)
+    return Performance(
+        meetings=held.count(),
+        meeting_score=_score([m for m, _p in pairs]),
+        performance_score=_score([p for _m, p in pairs]),
+    )

@@ -1,23 +1,38 @@
-"""Writes for neighbourhood priorities (SARA): setting one, recording what was done, closing."""
+"""Writes for neighbourhood priorities (SARA) and meetings with residents.
+
+Priorities: set one, record what was done, close it. Meetings: plan one, register (with a
+waiting list), hold it (attendance, minutes), record and answer proposals, action items, and
+the attendees' ratings.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qurb.accounts.models import Role
+from qurb.accounts.models import Association, Role
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.areas.models import Area
 from qurb.audit.services import audit_record
 from qurb.engagement.models import (
+    ActionItem,
     ActionProgress,
+    Meeting,
+    MeetingMode,
     Priority,
     PriorityAction,
     PriorityStatus,
+    Proposal,
+    ProposalAnswer,
+    Rating,
+    Registration,
+    RegistrationStatus,
 )
 from qurb.reports.models import Category
 
@@ -109,3 +124,221 @@ def priority_close(*, priority: Priority, actor: Any) -> Priority:
             actor=actor, action="priority.close", target=priority, area_id=priority.area_id
         )
     return priority
+
+
+# --- meetings ----------------------------------------------------------------------------------
+
+MEETING_ROLES = frozenset(
+    {Role.DISTRICT_CHIEF, Role.NEIGHBOURHOOD_OFFICER, Role.COMMUNICATION_CELL}
+)
+
+
+def _require_meeting(actor: Any, area: Area) -> None:
+    scope = staff_area_ids(actor)
+    if not user_roles(actor) & MEETING_ROLES or (scope is not None and area.pk not in scope):
+        raise PermissionDenied
+
+
+def meeting_create(
+    *,
+    area: Area,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str,
+    mode: str = MeetingMode.IN_PERSON,
+    online_url: str = "",
+    capacity: int | None = None,
+    is_public: bool = True,
+    invited: Sequence[Association] = (),
+    agenda: str = "",
+    language: str = "ar",
+    actor: Any,
+) -> Meeting:
+    """Plan a meeting; ``agenda`` is usually the draft from ``agenda_draft``, edited."""
+    _require_meeting(actor, area)
+    errors: dict[str, list[Any]] = {}
+    if not title.strip():
+        errors["title"] = [_("Give the meeting a title.")]
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("The meeting must end after it starts.")]
+    if mode not in MeetingMode.values:
+        errors["mode"] = [_("Choose a format.")]
+    elif mode != MeetingMode.IN_PERSON and not online_url:
+        errors["online_url"] = [_("An online meeting needs its link.")]
+    if mode != MeetingMode.ONLINE and not location.strip():
+        errors["location"] = [_("Say where the meeting takes place.")]
+    if capacity is not None and capacity < 1:
+        errors["capacity"] = [_("There must be at least one place.")]
+    if errors:
+        raise ValidationError(errors)
+    lang = language if language in {"ar", "fr", "en"} else "ar"
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            area=area,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            location=location.strip()[:300],
+            mode=mode,
+            online_url=online_url,
+            capacity=capacity,
+            is_public=is_public,
+            agenda=agenda.strip(),
+            **{f"title_{lang}": title.strip()[:200]},
+        )
+        meeting.invited.set(invited)
+        audit_record(actor=actor, action="meeting.create", target=meeting, area_id=area.pk)
+    return meeting
+
+
+def meeting_register(
+    *,
+    meeting: Meeting,
+    name: str,
+    email: str = "",
+    user: Any = None,
+    association: Association | None = None,
+) -> Registration:
+    """A place at the meeting, or a place on its waiting list once it is full.
+
+    Registering twice with the same account returns the first registration.
+    """
+    errors: dict[str, list[Any]] = {}
+    if meeting.cancelled or meeting.held_at is not None or meeting.starts_at <= timezone.now():
+        errors["meeting"] = [_("Registration for this meeting is closed.")]
+    elif not meeting.is_public and (
+        association is None or not meeting.invited.filter(pk=association.pk).exists()
+    ):
+        errors["meeting"] = [_("This meeting is by invitation: your association is not invited.")]
+    if not name.strip():
+        errors["name"] = [_("Give your name.")]
+    if errors:
+        raise ValidationError(errors)
+    account = user if getattr(user, "pk", None) else None
+    with transaction.atomic():
+        locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        existing = (
+            Registration.objects.filter(meeting=locked, user=account).first() if account else None
+        )
+        if existing is not None and existing.status != RegistrationStatus.CANCELLED:
+            return existing
+        taken = locked.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
+        full = locked.capacity is not None and taken >= locked.capacity
+        registration = existing or Registration(meeting=locked, user=account)
+        registration.name = name.strip()[:150]
+        registration.email = email.strip()
+        registration.association = association
+        registration.status = (
+            RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED
+        )
+        registration.save()
+    return registration
+
+
+def registration_cancel(*, registration: Registration) -> Registration:
+    """Give the place back; the first on the waiting list takes it."""
+    with transaction.atomic():
+        meeting = Meeting.objects.select_for_update().get(pk=registration.meeting_id)
+        was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+        registration.status = RegistrationStatus.CANCELLED
+        registration.save(update_fields=["status"])
+        if was_confirmed:
+            waiting = meeting.registrations.filter(status=RegistrationStatus.WAITLISTED).first()
+            if waiting is not None:
+                waiting.status = RegistrationStatus.CONFIRMED
+                waiting.save(update_fields=["status"])
+    return registration
+
+
+def meeting_hold(*, meeting: Meeting, attended: Sequence[int], minutes: str, actor: Any) -> Meeting:
+    """Record that the meeting took place: who came (registration ids) and the minutes."""
+    _require_meeting(actor, meeting.area)
+    if meeting.starts_at > timezone.now():
+        raise ValidationError({"meeting": [_("A meeting cannot be held before it starts.")]})
+    if not minutes.strip():
+        raise ValidationError({"minutes": [_("Write the minutes.")]})
+    with transaction.atomic():
+        meeting.held_at = timezone.now()
+        meeting.minutes = minutes.strip()
+        meeting.save(update_fields=["held_at", "minutes"])
+        meeting.registrations.update(attended=False)
+        meeting.registrations.filter(pk__in=list(attended)).exclude(
+            status=RegistrationStatus.CANCELLED
+        ).update(attended=True)
+        audit_record(
+            actor=actor,
+            action="meeting.held",
+            target=meeting,
+            area_id=meeting.area_id,
+            details={"attended": len(attended)},
+        )
+    return meeting
+
+
+def proposal_add(
+    *, meeting: Meeting, text: str, association: Association | None = None, actor: Any
+) -> Proposal:
+    _require_meeting(actor, meeting.area)
+    if not text.strip():
+        raise ValidationError({"text": [_("Write the proposal.")]})
+    return Proposal.objects.create(
+        meeting=meeting, text=text.strip()[:2000], association=association
+    )
+
+
+def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor: Any) -> Proposal:
+    """Accepted, under study, or rejected (a rejection says why)."""
+    _require_meeting(actor, proposal.meeting.area)
+    if answer not in {ProposalAnswer.ACCEPTED, ProposalAnswer.UNDER_STUDY, ProposalAnswer.REJECTED}:
+        raise ValidationError({"answer": [_("Choose an answer.")]})
+    if answer == ProposalAnswer.REJECTED and not reason.strip():
+        raise ValidationError({"reason": [_("Say why the proposal is rejected.")]})
+    with transaction.atomic():
+        proposal.answer = answer
+        proposal.reason = reason.strip()
+        proposal.answered_at = timezone.now()
+        proposal.save(update_fields=["answer", "reason", "answered_at"])
+        audit_record(
+            actor=actor,
+            action="meeting.proposal",
+            target=proposal.meeting,
+            area_id=proposal.meeting.area_id,
+            details={"proposal": proposal.pk, "answer": answer},
+        )
+    return proposal
+
+
+def action_item_add(
+    *, meeting: Meeting, text: str, owner: str, due_on: date, actor: Any
+) -> ActionItem:
+    _require_meeting(actor, meeting.area)
+    errors: dict[str, list[Any]] = {}
+    if not text.strip():
+        errors["text"] = [_("Say what is to be done.")]
+    if not owner.strip():
+        errors["owner"] = [_("Say who does it.")]
+    if errors:
+        raise ValidationError(errors)
+    return ActionItem.objects.create(
+        meeting=meeting, text=text.strip()[:2000], owner=owner.strip()[:150], due_on=due_on
+    )
+
+
+def rating_record(
+    *, registration: Registration, meeting_score: int, performance_score: int, comment: str = ""
+) -> Rating:
+    """An attendee rates the meeting and the district's performance, once, after it is held."""
+    meeting = registration.meeting
+    if meeting.held_at is None or not registration.attended:
+        raise ValidationError({"rating": [_("Only those who attended can rate the meeting.")]})
+    scores = (meeting_score, performance_score)
+    if any(not isinstance(s, int) or not 1 <= s <= 5 for s in scores):
+        raise ValidationError({"rating": [_("Give a score from 1 to 5.")]})
+    if Rating.objects.filter(registration=registration).exists():
+        raise ValidationError({"rating": [_("You have already rated this meeting.")]})
+    return Rating.objects.create(
+        registration=registration,
+        meeting_score=meeting_score,
+        performance_score=performance_score,
+        comment=comment.strip()[:2000],
+    )
