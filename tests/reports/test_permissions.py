@@ -23,6 +23,14 @@ READ = ["reports:queue", "reports:detail", "reports:photo", "reports:contact"]
 WRITE = ["reports:status", "reports:assign", "reports:note", "reports:merge", "reports:classify"]
 STAFF_AREA = "neighbourhoods:staff_area"
 INSIGHTS = ["insights:dashboard", "insights:patrol"]  # their matrix: tests/insights
+MEETINGS = [  # their matrix: tests/engagement/test_meeting_pages.py
+    "neighbourhoods:meeting_new",
+    "neighbourhoods:meeting_manage",
+    "neighbourhoods:meeting_hold",
+    "neighbourhoods:meeting_proposal",
+    "neighbourhoods:meeting_answer",
+    "neighbourhoods:meeting_action",
+]
 
 # What each account may do with a report in the Fès Médina district (inside its first sector).
 READERS = {"chief.medina", "officer.medina", "analyst", "admin"}
@@ -62,7 +70,7 @@ def staff_route_names() -> set[str]:
 
 
 def test_matrix_covers_every_staff_url() -> None:
-    assert staff_route_names() == {*READ, *WRITE, STAFF_AREA, *INSIGHTS}
+    assert staff_route_names() == {*READ, *WRITE, STAFF_AREA, *INSIGHTS, *MEETINGS}
 
 
 def _png() -> io.BytesIO:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from icalendar import Calendar, Event
@@ -121,17 +122,23 @@ def priority_public(priority: Priority) -> dict[str, Any]:
     }
 
 
-def meetings_icalendar(area: Area, meetings: list[Meeting], host: str) -> bytes:
+def meetings_icalendar(
+    area: Area, meetings: list[Meeting], host: str, *, name: str | None = None
+) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Qurb//Neighbourhood meetings//AR")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", area.name)
+    cal.add("x-wr-calname", name or area.name)
     for meeting in meetings:
         event = Event()
         event.add("uid", f"meeting-{meeting.pk}@{host}")
+        event.add("dtstamp", datetime.now(UTC))
         event.add("summary", meeting.title)
         event.add("dtstart", meeting.starts_at)
         event.add("dtend", meeting.ends_at)
-        event.add("location", meeting.location)
+        event.add("location", meeting.location or meeting.online_url)
+        event.add("url", f"https://{host}/meetings/{meeting.pk}/")
+        if meeting.agenda:
+            event.add("description", meeting.agenda)
         cal.add_component(event)
     return bytes(cal.to_ical())

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qurb.neighbourhoods import views
+from qurb.neighbourhoods import meeting_views, views
 
 app_name = "neighbourhoods"
 urlpatterns = [
@@ -9,4 +9,29 @@ urlpatterns = [
     path("neighbourhoods/<int:area_id>/meetings.ics", views.meetings_ics, name="meetings_ics"),
     path("areas.geojson", views.map_areas, name="map_areas"),
     path("staff/areas/<int:area_id>/", views.staff_area, name="staff_area"),
+    path("meetings/<int:meeting_id>/", meeting_views.meeting_page, name="meeting"),
+    path("meetings/<int:meeting_id>/rate/", meeting_views.meeting_rate, name="meeting_rate"),
+    path(
+        "associations/<int:association_id>/meetings.ics",
+        meeting_views.association_meetings_ics,
+        name="association_meetings_ics",
+    ),
+    path("staff/areas/<int:area_id>/meetings/new/", meeting_views.meeting_new, name="meeting_new"),
+    path("staff/meetings/<int:meeting_id>/", meeting_views.meeting_manage, name="meeting_manage"),
+    path("staff/meetings/<int:meeting_id>/hold/", meeting_views.meeting_hold, name="meeting_hold"),
+    path(
+        "staff/meetings/<int:meeting_id>/proposals/",
+        meeting_views.proposal_add,
+        name="meeting_proposal",
+    ),
+    path(
+        "staff/meetings/<int:meeting_id>/proposals/<int:proposal_id>/answer/",
+        meeting_views.proposal_answer,
+        name="meeting_answer",
+    ),
+    path(
+        "staff/meetings/<int:meeting_id>/actions/",
+        meeting_views.action_item_add,
+        name="meeting_action",
+    ),
 ]

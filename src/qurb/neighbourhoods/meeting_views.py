@@ -1,0 +1,309 @@
+"""Meetings on the web: the public page (registration, closing report, rating), the staff
+pages (plan with a drafted agenda, hold, proposals, action items) and association feeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qurb.accounts.models import Association
+from qurb.accounts.selectors import access_area, associations_in, descendants_of
+from qurb.areas.selectors import area_public
+from qurb.engagement import services
+from qurb.engagement.models import Meeting, MeetingMode, Proposal, ProposalAnswer
+from qurb.engagement.selectors import agenda_draft
+from qurb.neighbourhoods.selectors import meetings_icalendar
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    starts_at = forms.DateTimeField(
+        label=gettext_lazy("Starts at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    ends_at = forms.DateTimeField(
+        label=gettext_lazy("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    mode = forms.ChoiceField(label=gettext_lazy("Format"), choices=MeetingMode.choices)
+    location = forms.CharField(label=gettext_lazy("Place"), max_length=300, required=False)
+    online_url = forms.URLField(label=gettext_lazy("Online link"), required=False)
+    capacity = forms.IntegerField(label=gettext_lazy("Places"), required=False, min_value=1)
+    is_public = forms.BooleanField(
+        label=gettext_lazy("Open to residents (otherwise invited associations only)"),
+        required=False,
+        initial=True,
+    )
+    invited = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("Invited associations"),
+        queryset=Association.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    agenda = forms.CharField(
+        label=gettext_lazy("Agenda (drafted from the data; edit it)"),
+        widget=forms.Textarea(attrs={"rows": 14}),
+        required=False,
+    )
+
+
+class RegisterForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Your name"), max_length=150)
+    email = forms.EmailField(label=gettext_lazy("E-mail (for the reminder)"), required=False)
+
+
+def _errors(form: forms.Form, exc: ValidationError) -> None:
+    for field, problems in exc.message_dict.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+def _public_meeting(meeting_id: int) -> Meeting:
+    meeting = Meeting.objects.select_related("area").filter(pk=meeting_id, cancelled=False).first()
+    if meeting is None or area_public(meeting.area_id) is None:
+        raise Http404
+    return meeting
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _public_meeting(meeting_id)
+    user = request.user if request.user.is_authenticated else None
+    association = getattr(user, "association", None)
+    form = RegisterForm(request.POST or None, initial={"name": str(user) if user else ""})
+    if request.method == "POST" and form.is_valid():
+        try:
+            registration = services.meeting_register(
+                meeting=meeting,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                user=user,
+                association=association,
+            )
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, registration.get_status_display())
+            return redirect("neighbourhoods:meeting", meeting_id=meeting.pk)
+    mine = (
+        meeting.registrations.filter(user=user).exclude(status="cancelled").first()
+        if user
+        else None
+    )
+    return render(
+        request,
+        "neighbourhoods/meeting.html",
+        {
+            "meeting": meeting,
+            "form": form,
+            "mine": mine,
+            "proposals": meeting.proposals.all(),
+            "items": meeting.action_items.all(),
+            "can_rate": bool(
+                mine and mine.attended and meeting.held_at and not hasattr(mine, "rating")
+            ),
+        },
+    )
+
+
+@login_required
+@require_POST
+def meeting_rate(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _public_meeting(meeting_id)
+    mine = meeting.registrations.filter(user_id=int(request.user.pk or 0)).first()
+    if mine is None:
+        raise Http404
+    try:
+        services.rating_record(
+            registration=mine,
+            meeting_score=int(request.POST.get("meeting_score", "0") or 0),
+            performance_score=int(request.POST.get("performance_score", "0") or 0),
+            comment=request.POST.get("comment", ""),
+        )
+    except (ValidationError, ValueError) as exc:
+        text = (
+            "; ".join(exc.messages)
+            if isinstance(exc, ValidationError)
+            else _("Give a score from 1 to 5.")
+        )
+        messages.error(request, text)
+    else:
+        messages.success(request, _("Thank you: your rating is recorded."))
+    return redirect("neighbourhoods:meeting", meeting_id=meeting.pk)
+
+
+@require_GET
+def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpResponse:
+    """The meetings an association is invited to, or the public ones of its area."""
+    association = Association.objects.select_related("area").filter(pk=association_id).first()
+    if association is None:
+        raise Http404
+    invited = Meeting.objects.filter(invited=association, cancelled=False)
+    public = Meeting.objects.filter(
+        area_id__in=descendants_of({association.area_id}), is_public=True, cancelled=False
+    )
+    meetings = list((invited | public).distinct().order_by("starts_at"))
+    body = meetings_icalendar(association.area, meetings, request.get_host(), name=association.name)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_new(request: HttpRequest, area_id: int) -> HttpResponse:
+    area = access_area(request.user, area_id)
+    form = MeetingForm(request.POST or None, initial={"agenda": agenda_draft(area)})
+    field = form.fields["invited"]
+    field.queryset = associations_in(descendants_of({area.pk}))  # type: ignore[attr-defined]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            meeting = services.meeting_create(
+                area=area,
+                title=d["title"],
+                starts_at=d["starts_at"],
+                ends_at=d["ends_at"],
+                location=d["location"] or "",
+                mode=d["mode"],
+                online_url=d["online_url"] or "",
+                capacity=d["capacity"],
+                is_public=d["is_public"],
+                invited=list(d["invited"]),
+                agenda=d["agenda"] or "",
+                language=get_language() or "ar",
+                actor=request.user,
+            )
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            _errors(form, exc)
+        else:
+            return redirect("neighbourhoods:meeting_manage", meeting_id=meeting.pk)
+    return render(request, "neighbourhoods/meeting_new.html", {"area": area, "form": form})
+
+
+def _staff_meeting(request: HttpRequest, meeting_id: int) -> Meeting:
+    meeting = Meeting.objects.select_related("area").filter(pk=meeting_id).first()
+    if meeting is None:
+        raise Http404
+    access_area(request.user, meeting.area_id)  # 404 outside the user's scope
+    return meeting
+
+
+@login_required
+@require_GET
+def meeting_manage(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _staff_meeting(request, meeting_id)
+    return render(
+        request,
+        "neighbourhoods/meeting_manage.html",
+        {
+            "meeting": meeting,
+            "registrations": meeting.registrations.select_related("association"),
+            "proposals": meeting.proposals.all(),
+            "items": meeting.action_items.all(),
+            "answers": [
+                (ProposalAnswer.ACCEPTED, ProposalAnswer.ACCEPTED.label),
+                (ProposalAnswer.UNDER_STUDY, ProposalAnswer.UNDER_STUDY.label),
+                (ProposalAnswer.REJECTED, ProposalAnswer.REJECTED.label),
+            ],
+        },
+    )
+
+
+def _act(request: HttpRequest, meeting: Meeting, action: Any, done: str) -> HttpResponse:
+    try:
+        action()
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect("neighbourhoods:meeting_manage", meeting_id=meeting.pk)
+
+
+@login_required
+@require_POST
+def meeting_hold(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _staff_meeting(request, meeting_id)
+    attended = [int(v) for v in request.POST.getlist("attended") if v.isdigit()]
+    return _act(
+        request,
+        meeting,
+        lambda: services.meeting_hold(
+            meeting=meeting,
+            attended=attended,
+            minutes=request.POST.get("minutes", ""),
+            actor=request.user,
+        ),
+        _("The meeting is recorded as held."),
+    )
+
+
+@login_required
+@require_POST
+def proposal_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _staff_meeting(request, meeting_id)
+    return _act(
+        request,
+        meeting,
+        lambda: services.proposal_add(
+            meeting=meeting, text=request.POST.get("text", ""), actor=request.user
+        ),
+        _("Proposal recorded."),
+    )
+
+
+@login_required
+@require_POST
+def proposal_answer(request: HttpRequest, meeting_id: int, proposal_id: int) -> HttpResponse:
+    meeting = _staff_meeting(request, meeting_id)
+    proposal = Proposal.objects.filter(pk=proposal_id, meeting=meeting).first()
+    if proposal is None:
+        raise Http404
+    return _act(
+        request,
+        meeting,
+        lambda: services.proposal_answer(
+            proposal=proposal,
+            answer=request.POST.get("answer", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        ),
+        _("Answer recorded."),
+    )
+
+
+@login_required
+@require_POST
+def action_item_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    meeting = _staff_meeting(request, meeting_id)
+    field = forms.DateField()
+    try:
+        due_on = field.clean(request.POST.get("due_on", ""))
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+        return redirect("neighbourhoods:meeting_manage", meeting_id=meeting.pk)
+    return _act(
+        request,
+        meeting,
+        lambda: services.action_item_add(
+            meeting=meeting,
+            text=request.POST.get("text", ""),
+            owner=request.POST.get("owner", ""),
+            due_on=due_on,
+            actor=request.user,
+        ),
+        _("Action item recorded."),
+    )
