@@ -162,6 +162,7 @@ class Registration(models.Model):
         default=RegistrationStatus.CONFIRMED,
     )
     attended = models.BooleanField(_("attended"), default=False)
+    reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -249,3 +250,21 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_score}/{self.performance_score}"
+
+
+class Invitation(models.Model):
+    """An invited association's e-mail invitation, sent once by a background task."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="invitations")
+    association = models.ForeignKey(
+        "accounts.Association", on_delete=models.CASCADE, related_name="+"
+    )
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "association"], name="one_invitation")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} → {self.association_id}"

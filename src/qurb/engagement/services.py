@@ -8,7 +8,7 @@ the attendees' ratings.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -23,6 +23,7 @@ from qurb.audit.services import audit_record
 from qurb.engagement.models import (
     ActionItem,
     ActionProgress,
+    Invitation,
     Meeting,
     MeetingMode,
     Priority,
@@ -187,8 +188,40 @@ def meeting_create(
             **{f"title_{lang}": title.strip()[:200]},
         )
         meeting.invited.set(invited)
+        for association in invited:
+            if association.contact_email:
+                invitation = Invitation.objects.create(meeting=meeting, association=association)
+                transaction.on_commit(
+                    lambda pk=invitation.pk: _enqueue_invitation(pk)  # type: ignore[misc]
+                )
         audit_record(actor=actor, action="meeting.create", target=meeting, area_id=area.pk)
     return meeting
+
+
+def _enqueue_invitation(invitation_id: int) -> None:
+    from qurb.engagement.tasks import send_invitation
+
+    send_invitation.enqueue(invitation_id)
+
+
+def meetings_remind(*, now: datetime | None = None, hours: int = 24) -> int:
+    """Enqueue a reminder for every confirmed registration with an e-mail address, for the
+    meetings starting within ``hours``; each is sent once (run it hourly). Returns how many."""
+    from qurb.engagement.tasks import send_reminder
+
+    moment = now or timezone.now()
+    due = Registration.objects.filter(
+        status=RegistrationStatus.CONFIRMED,
+        reminded_at__isnull=True,
+        meeting__cancelled=False,
+        meeting__held_at__isnull=True,
+        meeting__starts_at__gt=moment,
+        meeting__starts_at__lte=moment + timedelta(hours=hours),
+    ).exclude(email="")
+    ids = list(due.values_list("pk", flat=True))
+    for pk in ids:
+        send_reminder.enqueue(pk)
+    return len(ids)
 
 
 def meeting_register(

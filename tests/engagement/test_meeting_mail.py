@@ -1,0 +1,58 @@
+"""Invitations and reminders go through the database task queue and are sent once."""
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from qurb.accounts.models import Association, User
+from qurb.areas.models import Area
+from qurb.engagement.services import meeting_create, meeting_register, meetings_remind
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As in the reports' e-mail test: the worker must not close this test's connection.
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def test_invitations_and_reminders_are_sent_once(
+    queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    association = Association.objects.exclude(contact_email="").first()
+    assert association is not None
+    start = timezone.now() + timedelta(hours=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = meeting_create(
+            area=Area.objects.get(code="032310107"),
+            title="لقاء تواصلي",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            location="دار الشباب",
+            capacity=1,
+            invited=[association],
+            actor=User.objects.get(username="chief.medina"),
+        )
+    mail.outbox.clear()
+    call_command("worker", batch=True)
+    assert [m.to for m in mail.outbox] == [[association.contact_email]]
+    assert meeting.title in mail.outbox[0].subject
+    meeting_register(meeting=meeting, name="Amina", email="amina@example.org")
+    meeting_register(meeting=meeting, name="Omar", email="omar@example.org")  # waiting list
+    meeting_register(meeting=meeting, name="Sans e-mail")
+    mail.outbox.clear()
+    assert meetings_remind() == 1
+    call_command("worker", batch=True)
+    assert [m.to for m in mail.outbox] == [["amina@example.org"]]
+    assert meetings_remind() == 0  # already reminded
+    call_command("worker", batch=True)
+    assert len(mail.outbox) == 1
