@@ -11,7 +11,7 @@ from icalendar import Calendar
 
 from qurb.accounts.models import Association, User
 from qurb.areas.models import Area
-from qurb.engagement.models import Meeting, ProposalAnswer
+from qurb.engagement.models import Meeting, Priority, ProposalAnswer
 from qurb.engagement.selectors import district_performance
 from tests.conftest import signed_in
 
@@ -152,3 +152,39 @@ def test_association_feed_parses_with_icalendar() -> None:
     assert feed["Content-Type"].startswith("text/calendar")
     events = Calendar.from_ical(feed.content).walk("VEVENT")
     assert any(str(e["uid"]).startswith(f"meeting-{meeting.pk}@") for e in events)
+
+
+def test_priority_set_and_action_from_the_staff_page_show_on_the_neighbourhood_page() -> None:
+    medina = Area.objects.get(code=MEDINA)
+    hood = Area.objects.filter(parent=medina).order_by("code").first()
+    assert hood is not None
+    chief = signed_in("chief.medina")
+    page = chief.get(reverse("neighbourhoods:staff_area", args=[medina.pk]))
+    assert 'id="priority-form"' in page.content.decode()
+    chief.post(
+        reverse("neighbourhoods:priority_new", args=[medina.pk]),
+        {"area": str(hood.pk), "title": "Vente de drogue devant l'école", "category": "drugs"},
+    )
+    priority = Priority.objects.latest("pk")
+    assert priority.title == "Vente de drogue devant l'école"
+    assert priority.area_id == hood.pk
+    chief.post(
+        reverse("neighbourhoods:priority_action", args=[priority.pk]),
+        {
+            "description": "Patrouilles à la sortie",
+            "done_on": timezone.localdate().isoformat(),
+            "progress": "in_progress",
+            "back": str(medina.pk),
+        },
+    )
+    public = Client().get(reverse("neighbourhoods:detail", args=[hood.pk])).content.decode()
+    assert "Vente de drogue devant l" in public
+    assert "Patrouilles à la sortie" in public
+    # Outside the chief's scope: 404, nothing written.
+    other = signed_in("chief.agdal")
+    answer = other.post(
+        reverse("neighbourhoods:priority_action", args=[priority.pk]),
+        {"description": "x", "done_on": timezone.localdate().isoformat()},
+    )
+    assert answer.status_code == 404
+    assert priority.actions.count() == 1

@@ -30,6 +30,8 @@ MEETINGS = [  # their matrix: tests/engagement/test_meeting_pages.py
     "neighbourhoods:meeting_proposal",
     "neighbourhoods:meeting_answer",
     "neighbourhoods:meeting_action",
+    "neighbourhoods:priority_new",
+    "neighbourhoods:priority_action",
 ]
 
 # What each account may do with a report in the Fès Médina district (inside its first sector).

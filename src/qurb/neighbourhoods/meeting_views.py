@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +20,7 @@ from qurb.accounts.models import Association
 from qurb.accounts.selectors import access_area, associations_in, descendants_of
 from qurb.areas.selectors import area_public
 from qurb.engagement import services
-from qurb.engagement.models import Meeting, MeetingMode, Proposal, ProposalAnswer
+from qurb.engagement.models import Meeting, MeetingMode, Priority, Proposal, ProposalAnswer
 from qurb.engagement.selectors import agenda_draft
 from qurb.neighbourhoods.selectors import meetings_icalendar
 
@@ -306,4 +307,63 @@ def action_item_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
             actor=request.user,
         ),
         _("Action item recorded."),
+    )
+
+
+# --- priorities (SARA) ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
+    """Set a priority for the area or one of its neighbourhoods (as agreed with residents)."""
+    area = access_area(request.user, area_id)
+    target = area
+    chosen = request.POST.get("area", "")
+    if chosen.isdigit() and int(chosen) != area.pk:
+        target = access_area(request.user, int(chosen))
+    try:
+        services.priority_set(
+            area=target,
+            title=request.POST.get("title", ""),
+            description=request.POST.get("description", ""),
+            category=request.POST.get("category", ""),
+            set_on=timezone.localdate(),
+            language=get_language() or "ar",
+            actor=request.user,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("The priority is published on the neighbourhood page."))
+    return redirect("neighbourhoods:staff_area", area_id=area.pk)
+
+
+@login_required
+@require_POST
+def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
+    priority = Priority.objects.select_related("area").filter(pk=priority_id).first()
+    if priority is None:
+        raise Http404
+    access_area(request.user, priority.area_id)
+    try:
+        done_on = forms.DateField().clean(request.POST.get("done_on", ""))
+        services.priority_action_add(
+            priority=priority,
+            description=request.POST.get("description", ""),
+            done_on=done_on,
+            progress=request.POST.get("progress", "done"),
+            actor=request.user,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        messages.error(request, "; ".join(exc.messages))
+    else:
+        messages.success(request, _("Action recorded."))
+    back = request.POST.get("back", "")
+    return redirect(
+        "neighbourhoods:staff_area", area_id=int(back) if back.isdigit() else priority.area_id
     )

@@ -13,7 +13,13 @@ from qurb.accounts.selectors import officers_serving
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.areas.selectors import area_ancestors, areas_at, places_in
 from qurb.engagement.models import Meeting, Priority
-from qurb.engagement.selectors import current_priorities, priority_assessment, upcoming_meetings
+from qurb.engagement.selectors import (
+    Performance,
+    current_priorities,
+    district_performance,
+    priority_assessment,
+    upcoming_meetings,
+)
 
 
 @dataclass
@@ -24,6 +30,7 @@ class NeighbourhoodSummary:
     meetings: list[Meeting]
     priorities: list[Priority]
     schools: list[Place]
+    performance: Performance | None = None
 
     @property
     def district(self) -> Area | None:
@@ -51,6 +58,7 @@ def neighbourhood_summary(area: Area) -> NeighbourhoodSummary:
         meetings=neighbourhood_meetings(area),
         priorities=neighbourhood_priorities(area),
         schools=list(places_in(area, PlaceKind.SCHOOL)[:50]),
+        performance=district_performance(area),
     )
 
 

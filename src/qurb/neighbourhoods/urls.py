@@ -30,6 +30,16 @@ urlpatterns = [
         name="meeting_answer",
     ),
     path(
+        "staff/areas/<int:area_id>/priorities/",
+        meeting_views.priority_new,
+        name="priority_new",
+    ),
+    path(
+        "staff/priorities/<int:priority_id>/actions/",
+        meeting_views.priority_action,
+        name="priority_action",
+    ),
+    path(
         "staff/meetings/<int:meeting_id>/actions/",
         meeting_views.action_item_add,
         name="meeting_action",

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -17,6 +18,7 @@ from qurb.areas.selectors import (
     leaf_boundaries,
     neighbourhood_choices,
 )
+from qurb.engagement.models import ActionProgress, Meeting, Priority, PriorityStatus
 from qurb.neighbourhoods.forms import LocateForm, PickForm
 from qurb.neighbourhoods.selectors import (
     innermost_area_at,
@@ -24,6 +26,7 @@ from qurb.neighbourhoods.selectors import (
     neighbourhood_meetings,
     neighbourhood_summary,
 )
+from qurb.reports.models import Category
 
 
 @require_GET
@@ -125,5 +128,16 @@ def staff_area(request: HttpRequest, area_id: int) -> HttpResponse:
             "children": children,
             "officers": officers_serving(area),
             "associations": associations_in(descendants_of({area.pk})),
+            "priorities": Priority.objects.filter(
+                area_id__in=descendants_of({area.pk}), status=PriorityStatus.CURRENT
+            )
+            .select_related("area")
+            .prefetch_related("actions"),
+            "meetings": Meeting.objects.filter(area_id__in=descendants_of({area.pk})).order_by(
+                "-starts_at"
+            )[:20],
+            "categories": Category.choices,
+            "progress": ActionProgress.choices,
+            "today": timezone.localdate(),
         },
     )
