@@ -32,6 +32,7 @@ MEETINGS = [  # their matrix: tests/engagement/test_meeting_pages.py
     "neighbourhoods:meeting_action",
     "neighbourhoods:priority_new",
     "neighbourhoods:priority_action",
+    "neighbourhoods:survey_open",
 ]
 
 # What each account may do with a report in the Fès Médina district (inside its first sector).

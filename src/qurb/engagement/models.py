@@ -268,3 +268,89 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} → {self.association_id}"
+
+
+class QuestionKind(models.TextChoices):
+    SCALE = "scale", _("From 1 to 5")
+    YES_NO = "yes_no", _("Yes or no")
+    CHOICE = "choice", _("One of several answers")
+
+
+class Survey(models.Model):
+    """A trust and satisfaction questionnaire for an area, answered anonymously."""
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="surveys")
+    title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
+    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
+    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
+    opens_on = models.DateField(_("opens on"))
+    closes_on = models.DateField(_("closes on"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-opens_on", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(closes_on__gte=models.F("opens_on")), name="survey_dates"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        return pick_translation({"ar": self.title_ar, "fr": self.title_fr, "en": self.title_en})
+
+
+class Question(models.Model):
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=8, choices=QuestionKind.choices)
+    text_ar = models.CharField(max_length=300, blank=True)
+    text_fr = models.CharField(max_length=300, blank=True)
+    text_en = models.CharField(max_length=300, blank=True)
+    # For CHOICE: [{"value": "often", "ar": "…", "fr": "…", "en": "…"}, …]
+    choices = models.JSONField(default=list, blank=True)
+    # Questions marked "trust" make the trust index (scale questions, 1 to 5).
+    measures_trust = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        return pick_translation({"ar": self.text_ar, "fr": self.text_fr, "en": self.text_en})
+
+
+class SurveyResponse(models.Model):
+    """One person's answers; the respondent is kept only as a keyed hash, to answer once."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    respondent = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "respondent"], name="one_response_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}: {self.created_at:%Y-%m-%d}"
+
+
+class SurveyAnswer(models.Model):
+    response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    value = models.CharField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="one_answer_each")
+        ]
+
+    def __str__(self) -> str:
+        return self.value

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from scipy.stats import binomtest
 from scipy.stats import t as student_t
@@ -19,7 +20,11 @@ from qurb.engagement.models import (
     Priority,
     PriorityAction,
     PriorityStatus,
+    Question,
+    QuestionKind,
     Rating,
+    Survey,
+    SurveyAnswer,
 )
 from qurb.reports.models import Category, Report
 from qurb.reports.rollup import NOT_COUNTED_STATUSES
@@ -230,4 +235,106 @@ def district_performance(area: Area, *, since: date | None = None) -> Performanc
         meetings=held.count(),
         meeting_score=_score([m for m, _p in pairs]),
         performance_score=_score([p for _m, p in pairs]),
+    )
+
+
+# --- surveys -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Share:
+    label: str
+    count: int
+    share: float
+    low: float  # Wilson 95% interval
+    high: float
+
+
+def wilson(k: int, n: int, z: float = 1.959964) -> tuple[float, float]:
+    """The Wilson score interval for a proportion k / n (95% by default)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * ((p * (1 - p) / n + z * z / (4 * n * n)) ** 0.5) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    n: int
+    score: Score | None = None  # scale questions: mean from 1 to 5
+    shares: list[Share] | None = None  # yes/no and choice questions
+
+
+def survey_results(survey: Survey) -> list[QuestionResult]:
+    answers: dict[int, list[str]] = {}
+    for question_id, value in SurveyAnswer.objects.filter(response__survey=survey).values_list(
+        "question_id", "value"
+    ):
+        answers.setdefault(question_id, []).append(value)
+    language = get_language() or "ar"
+    out = []
+    for question in survey.questions.all():
+        values = answers.get(question.pk, [])
+        result = QuestionResult(question, len(values))
+        if question.kind == QuestionKind.SCALE:
+            result.score = _score([int(v) for v in values])
+        else:
+            options = (
+                [("yes", str(_("Yes"))), ("no", str(_("No")))]
+                if question.kind == QuestionKind.YES_NO
+                else [(c["value"], c.get(language[:2]) or c["value"]) for c in question.choices]
+            )
+            result.shares = []
+            for value, label in options:
+                k = values.count(value)
+                low, high = wilson(k, len(values))
+                share = k / len(values) if values else 0.0
+                result.shares.append(Share(label, k, share, low, high))
+        out.append(result)
+    return out
+
+
+@dataclass(frozen=True)
+class TrustPoint:
+    month: date
+    n: int  # answers to the trust questions
+    index: float  # 0 (no trust) to 100 (full trust)
+    low: float | None
+    high: float | None
+
+
+def trust_index(area: Area) -> list[TrustPoint]:
+    """The trust index per month: the trust questions' mean, from 1–5 to 0–100, with a 95%
+    interval, over the surveys of the area and the areas below it."""
+    rows = SurveyAnswer.objects.filter(
+        question__measures_trust=True,
+        response__survey__area_id__in=descendants_of({area.pk}),
+    ).values_list("response__created_at", "value")
+    by_month: dict[date, list[int]] = {}
+    for created, value in rows:
+        month = timezone.localtime(created).date().replace(day=1)
+        by_month.setdefault(month, []).append(int(value))
+
+    def scaled(v: float | None) -> float | None:
+        return None if v is None else round((v - 1) / 4 * 100, 1)
+
+    out = []
+    for month in sorted(by_month):
+        score = _score(by_month[month])
+        out.append(
+            TrustPoint(
+                month, score.n, scaled(score.mean) or 0.0, scaled(score.low), scaled(score.high)
+            )
+        )
+    return out
+
+
+def open_surveys(area: Area) -> QuerySet[Survey]:
+    """Surveys open today for the area or the areas above it."""
+    today = timezone.localdate()
+    return Survey.objects.filter(
+        area_id__in=_area_and_ancestor_ids(area), opens_on__lte=today, closes_on__gte=today
     )

@@ -12,12 +12,15 @@ from qurb.accounts.models import OfficerProfile
 from qurb.accounts.selectors import officers_serving
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.areas.selectors import area_ancestors, areas_at, places_in
-from qurb.engagement.models import Meeting, Priority
+from qurb.engagement.models import Meeting, Priority, Survey
 from qurb.engagement.selectors import (
     Performance,
+    TrustPoint,
     current_priorities,
     district_performance,
+    open_surveys,
     priority_assessment,
+    trust_index,
     upcoming_meetings,
 )
 
@@ -31,6 +34,8 @@ class NeighbourhoodSummary:
     priorities: list[Priority]
     schools: list[Place]
     performance: Performance | None = None
+    surveys: list[Survey] | None = None
+    trust: list[TrustPoint] | None = None
 
     @property
     def district(self) -> Area | None:
@@ -59,6 +64,8 @@ def neighbourhood_summary(area: Area) -> NeighbourhoodSummary:
         priorities=neighbourhood_priorities(area),
         schools=list(places_in(area, PlaceKind.SCHOOL)[:50]),
         performance=district_performance(area),
+        surveys=list(open_surveys(area)),
+        trust=trust_index(area),
     )
 
 

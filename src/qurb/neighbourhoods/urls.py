@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qurb.neighbourhoods import meeting_views, views
+from qurb.neighbourhoods import meeting_views, survey_views, views
 
 app_name = "neighbourhoods"
 urlpatterns = [
@@ -9,6 +9,13 @@ urlpatterns = [
     path("neighbourhoods/<int:area_id>/meetings.ics", views.meetings_ics, name="meetings_ics"),
     path("areas.geojson", views.map_areas, name="map_areas"),
     path("staff/areas/<int:area_id>/", views.staff_area, name="staff_area"),
+    path("surveys/<int:survey_id>/", survey_views.survey_page, name="survey"),
+    path(
+        "surveys/<int:survey_id>/results/",
+        survey_views.survey_results_page,
+        name="survey_results",
+    ),
+    path("staff/areas/<int:area_id>/surveys/", survey_views.survey_open, name="survey_open"),
     path("meetings/<int:meeting_id>/", meeting_views.meeting_page, name="meeting"),
     path("meetings/<int:meeting_id>/rate/", meeting_views.meeting_rate, name="meeting_rate"),
     path(

@@ -22,7 +22,7 @@ import redis
 from altcha.v1 import ChallengeOptions, create_challenge, solve_challenge, verify_solution
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from qurb.reports.limits import Limit
@@ -128,6 +128,20 @@ def device_id(request: HttpRequest) -> str:
 
 def new_device_id() -> str:
     return secrets.token_urlsafe(18)
+
+
+def remember_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Give the browser a device cookie if it has none (rate limits, one answer each)."""
+    if not request.COOKIES.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new_device_id(),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.HTTPS,
+        )
+    return response
 
 
 def intake_limited(request: HttpRequest, *, api_key: ApiKey | None = None) -> bool:

@@ -29,11 +29,10 @@ from qurb.reports.forms import (
     TriageForm,
 )
 from qurb.reports.intake import (
-    DEVICE_COOKIE,
     intake_limited,
-    new_device_id,
     pow_accept,
     pow_challenge,
+    remember_device,
 )
 from qurb.reports.models import Channel, Report, ResponseTemplate, Status
 from qurb.reports.selectors import (
@@ -66,16 +65,7 @@ def _form_context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
 
 
 def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    if not request.COOKIES.get(DEVICE_COOKIE):
-        response.set_cookie(
-            DEVICE_COOKIE,
-            new_device_id(),
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=settings.HTTPS,
-        )
-    return response
+    return remember_device(request, response)
 
 
 @never_cache
