@@ -33,6 +33,8 @@ MEETINGS = [  # their matrix: tests/engagement/test_meeting_pages.py
     "neighbourhoods:priority_new",
     "neighbourhoods:priority_action",
     "neighbourhoods:survey_open",
+    "neighbourhoods:association_queue",
+    "neighbourhoods:association_decide",
 ]
 
 # What each account may do with a report in the Fès Médina district (inside its first sector).

@@ -164,6 +164,8 @@ class Association(MultilingualName):
         related_name="associations",
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
+    rejection_reason = models.TextField(_("reason for refusal"), blank=True)
     status = models.CharField(
         _("status"),
         max_length=16,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from qurb.accounts.models import (
     Association,
@@ -123,11 +125,14 @@ def association_register(
     registration_number: str,
     area: Area,
     contact_email: str = "",
+    contact_person: str = "",
     is_demo: bool = False,
     actor: Any = None,
 ) -> Association:
+    """An association's application; it waits for a communication cell to verify it."""
     with transaction.atomic():
         association = Association(
+            contact_person=contact_person.strip()[:150],
             name_ar=names.get("ar", ""),
             name_fr=names.get("fr", ""),
             name_en=names.get("en", ""),
@@ -155,6 +160,23 @@ def association_verify(*, association: Association, actor: User) -> Association:
         audit_record(
             actor=actor,
             action="accounts.association_verify",
+            target=association,
+            area_id=association.area_id,
+        )
+    return association
+
+
+def association_reject(*, association: Association, reason: str, actor: User) -> Association:
+    """A communication cell refuses an application, saying why."""
+    if not reason.strip():
+        raise ValidationError({"reason": [_("Say why the application is refused.")]})
+    with transaction.atomic():
+        association.status = AssociationStatus.REJECTED
+        association.rejection_reason = reason.strip()
+        association.save(update_fields=["status", "rejection_reason"])
+        audit_record(
+            actor=actor,
+            action="accounts.association_reject",
             target=association,
             area_id=association.area_id,
         )

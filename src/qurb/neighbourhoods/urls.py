@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qurb.neighbourhoods import meeting_views, survey_views, views
+from qurb.neighbourhoods import association_views, meeting_views, survey_views, views
 
 app_name = "neighbourhoods"
 urlpatterns = [
@@ -9,6 +9,13 @@ urlpatterns = [
     path("neighbourhoods/<int:area_id>/meetings.ics", views.meetings_ics, name="meetings_ics"),
     path("areas.geojson", views.map_areas, name="map_areas"),
     path("staff/areas/<int:area_id>/", views.staff_area, name="staff_area"),
+    path("associations/apply/", association_views.association_apply, name="association_apply"),
+    path("staff/associations/", association_views.association_queue, name="association_queue"),
+    path(
+        "staff/associations/<int:association_id>/decide/",
+        association_views.association_decide,
+        name="association_decide",
+    ),
     path("surveys/<int:survey_id>/", survey_views.survey_page, name="survey"),
     path(
         "surveys/<int:survey_id>/results/",
