@@ -40,7 +40,9 @@ def test_plan_register_hold_answer_rate() -> None:
     new = reverse("neighbourhoods:meeting_new", args=[medina.pk])
     page = chief.get(new, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
-    assert "1. Top concerns" in page.context["form"].initial["agenda"]
+    agenda = page.context["form"].initial["agenda"]
+    assert "1. Top concerns" in agenda
+    assert agenda.index("1. Top concerns") < agenda.index("2.")
     start = timezone.localtime() + timedelta(days=5)
     fmt = "%Y-%m-%dT%H:%M"
     bad = chief.post(
@@ -188,3 +190,22 @@ def test_priority_set_and_action_from_the_staff_page_show_on_the_neighbourhood_p
     )
     assert answer.status_code == 404
     assert priority.actions.count() == 1
+
+
+def test_drafted_agenda_names_the_hotspots() -> None:
+    from django.utils import translation
+
+    from qurb.insights.hexes import to_str
+    from qurb.neighbourhoods.meeting_views import _agenda
+    from qurb.reports.models import Report
+    from tests.insights.test_hotspots import _cluster, _noise
+
+    medina = Area.objects.get(code=MEDINA)
+    Report.objects.filter(district=medina).delete()
+    _noise(medina, 300, 2)
+    cell, _point = _cluster(medina, 40, 3)
+    with translation.override("en"):
+        agenda = _agenda(medina)
+    assert "Hotspots of the last 90 days" in agenda
+    assert to_str(cell) in agenda
+    assert agenda.index("1. Top concerns") < agenda.index("Hotspots") < agenda.index("3.")

@@ -30,6 +30,7 @@ MEETINGS = [  # their matrix: tests/engagement/test_meeting_pages.py
     "neighbourhoods:meeting_proposal",
     "neighbourhoods:meeting_answer",
     "neighbourhoods:meeting_action",
+    "neighbourhoods:meeting_action_done",
     "neighbourhoods:priority_new",
     "neighbourhoods:priority_action",
     "neighbourhoods:survey_open",

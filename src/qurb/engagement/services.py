@@ -25,6 +25,7 @@ from qurb.areas.models import Area
 from qurb.audit.services import audit_record
 from qurb.engagement.models import (
     ActionItem,
+    ActionItemStatus,
     ActionProgress,
     Invitation,
     Meeting,
@@ -363,6 +364,21 @@ def action_item_add(
     return ActionItem.objects.create(
         meeting=meeting, text=text.strip()[:2000], owner=owner.strip()[:150], due_on=due_on
     )
+
+
+def action_item_done(*, item: ActionItem, actor: Any) -> ActionItem:
+    _require_meeting(actor, item.meeting.area)
+    with transaction.atomic():
+        item.status = ActionItemStatus.DONE
+        item.save(update_fields=["status"])
+        audit_record(
+            actor=actor,
+            action="meeting.action_done",
+            target=item.meeting,
+            area_id=item.meeting.area_id,
+            details={"item": item.pk},
+        )
+    return item
 
 
 def rating_record(

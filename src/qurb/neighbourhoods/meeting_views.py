@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,10 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qurb.accounts.models import Association
 from qurb.accounts.selectors import access_area, associations_in, descendants_of
-from qurb.areas.selectors import area_public
+from qurb.areas.models import Area
+from qurb.areas.selectors import area_and_ancestors, area_public, areas_at
 from qurb.engagement import services
 from qurb.engagement.models import Meeting, MeetingMode, Priority, Proposal, ProposalAnswer
 from qurb.engagement.selectors import agenda_draft
+from qurb.insights import hexes
+from qurb.insights.selectors import district_picture, last_days
 from qurb.neighbourhoods.selectors import meetings_icalendar
 
 
@@ -54,6 +58,31 @@ class MeetingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14}),
         required=False,
     )
+
+
+def _agenda(area: Area) -> str:
+    """The engagement draft, with the hotspots of the area's districts inserted after the top
+    concerns (Gi* over the last 90 days, see insights)."""
+    draft = agenda_draft(area)
+    districts = [
+        d for d in area_and_ancestors(area) if d.type.code == settings.REPORT_AREA_TYPE
+    ] or list(Area.objects.filter(parent=area, type__code=settings.REPORT_AREA_TYPE))
+    lines = []
+    for district in districts:
+        for hot in district_picture(district, last_days(90)).hotspots[:3]:
+            lat, lon = hexes.centre(hot.cell)
+            found = areas_at(lat=lat, lon=lon)
+            place = found[-1].name if found else district.name
+            lines.append(
+                "   - "
+                + _("%(place)s: %(count)s reports in one hexagon (%(cell)s), a hotspot")
+                % {"place": place, "count": hot.count, "cell": hot.h3}
+            )
+    if not lines:
+        return draft
+    block = "\n".join(["", _("Hotspots of the last 90 days"), *lines])
+    marker = "\n\n2."
+    return draft.replace(marker, block + marker, 1) if marker in draft else draft + "\n" + block
 
 
 class RegisterForm(forms.Form):
@@ -163,7 +192,7 @@ def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: HttpRequest, area_id: int) -> HttpResponse:
     area = access_area(request.user, area_id)
-    form = MeetingForm(request.POST or None, initial={"agenda": agenda_draft(area)})
+    form = MeetingForm(request.POST or None, initial={"agenda": _agenda(area)})
     field = form.fields["invited"]
     field.queryset = associations_in(descendants_of({area.pk}))  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
@@ -366,4 +395,19 @@ def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
     back = request.POST.get("back", "")
     return redirect(
         "neighbourhoods:staff_area", area_id=int(back) if back.isdigit() else priority.area_id
+    )
+
+
+@login_required
+@require_POST
+def action_item_done(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
+    meeting = _staff_meeting(request, meeting_id)
+    item = meeting.action_items.filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    return _act(
+        request,
+        meeting,
+        lambda: services.action_item_done(item=item, actor=request.user),
+        _("Action item marked done."),
     )

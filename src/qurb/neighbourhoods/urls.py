@@ -54,6 +54,11 @@ urlpatterns = [
         name="priority_action",
     ),
     path(
+        "staff/meetings/<int:meeting_id>/actions/<int:item_id>/done/",
+        meeting_views.action_item_done,
+        name="meeting_action_done",
+    ),
+    path(
         "staff/meetings/<int:meeting_id>/actions/",
         meeting_views.action_item_add,
         name="meeting_action",
