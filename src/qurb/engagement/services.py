@@ -49,9 +49,10 @@ from qurb.reports.models import Category
 PRIORITY_ROLES = frozenset({Role.DISTRICT_CHIEF, Role.NEIGHBOURHOOD_OFFICER})
 
 
-def _require(actor: Any, area: Area) -> None:
+def _require(actor: Any, area: Area, roles: frozenset[str]) -> None:
+    """The actor holds one of ``roles`` and works in ``area`` (404-style refusal otherwise)."""
     scope = staff_area_ids(actor)
-    if not user_roles(actor) & PRIORITY_ROLES or (scope is not None and area.pk not in scope):
+    if not user_roles(actor) & roles or (scope is not None and area.pk not in scope):
         raise PermissionDenied
 
 
@@ -66,7 +67,7 @@ def priority_set(
     actor: Any,
 ) -> Priority:
     """A neighbourhood priority, as agreed with residents (the SARA "scanning" step)."""
-    _require(actor, area)
+    _require(actor, area, PRIORITY_ROLES)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the priority a title.")]
@@ -95,7 +96,7 @@ def priority_action_add(
     actor: Any,
 ) -> PriorityAction:
     """What was done (the "response"); the first action starts the assessment's "after"."""
-    _require(actor, priority.area)
+    _require(actor, priority.area, PRIORITY_ROLES)
     errors: dict[str, list[Any]] = {}
     if not description.strip():
         errors["description"] = [_("Say what was done.")]
@@ -126,7 +127,7 @@ def priority_action_add(
 
 
 def priority_close(*, priority: Priority, actor: Any) -> Priority:
-    _require(actor, priority.area)
+    _require(actor, priority.area, PRIORITY_ROLES)
     with transaction.atomic():
         priority.status = PriorityStatus.CLOSED
         priority.save(update_fields=["status"])
@@ -141,12 +142,6 @@ def priority_close(*, priority: Priority, actor: Any) -> Priority:
 MEETING_ROLES = frozenset(
     {Role.DISTRICT_CHIEF, Role.NEIGHBOURHOOD_OFFICER, Role.COMMUNICATION_CELL}
 )
-
-
-def _require_meeting(actor: Any, area: Area) -> None:
-    scope = staff_area_ids(actor)
-    if not user_roles(actor) & MEETING_ROLES or (scope is not None and area.pk not in scope):
-        raise PermissionDenied
 
 
 def meeting_create(
@@ -166,7 +161,7 @@ def meeting_create(
     actor: Any,
 ) -> Meeting:
     """Plan a meeting; ``agenda`` is usually the draft from ``agenda_draft``, edited."""
-    _require_meeting(actor, area)
+    _require(actor, area, MEETING_ROLES)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the meeting a title.")]
@@ -294,7 +289,7 @@ def registration_cancel(*, registration: Registration) -> Registration:
 
 def meeting_hold(*, meeting: Meeting, attended: Sequence[int], minutes: str, actor: Any) -> Meeting:
     """Record that the meeting took place: who came (registration ids) and the minutes."""
-    _require_meeting(actor, meeting.area)
+    _require(actor, meeting.area, MEETING_ROLES)
     if meeting.starts_at > timezone.now():
         raise ValidationError({"meeting": [_("A meeting cannot be held before it starts.")]})
     if not minutes.strip():
@@ -320,7 +315,7 @@ def meeting_hold(*, meeting: Meeting, attended: Sequence[int], minutes: str, act
 def proposal_add(
     *, meeting: Meeting, text: str, association: Association | None = None, actor: Any
 ) -> Proposal:
-    _require_meeting(actor, meeting.area)
+    _require(actor, meeting.area, MEETING_ROLES)
     if not text.strip():
         raise ValidationError({"text": [_("Write the proposal.")]})
     return Proposal.objects.create(
@@ -330,7 +325,7 @@ def proposal_add(
 
 def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor: Any) -> Proposal:
     """Accepted, under study, or rejected (a rejection says why)."""
-    _require_meeting(actor, proposal.meeting.area)
+    _require(actor, proposal.meeting.area, MEETING_ROLES)
     if answer not in {ProposalAnswer.ACCEPTED, ProposalAnswer.UNDER_STUDY, ProposalAnswer.REJECTED}:
         raise ValidationError({"answer": [_("Choose an answer.")]})
     if answer == ProposalAnswer.REJECTED and not reason.strip():
@@ -353,7 +348,7 @@ def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor:
 def action_item_add(
     *, meeting: Meeting, text: str, owner: str, due_on: date, actor: Any
 ) -> ActionItem:
-    _require_meeting(actor, meeting.area)
+    _require(actor, meeting.area, MEETING_ROLES)
     errors: dict[str, list[Any]] = {}
     if not text.strip():
         errors["text"] = [_("Say what is to be done.")]
@@ -367,7 +362,7 @@ def action_item_add(
 
 
 def action_item_done(*, item: ActionItem, actor: Any) -> ActionItem:
-    _require_meeting(actor, item.meeting.area)
+    _require(actor, item.meeting.area, MEETING_ROLES)
     with transaction.atomic():
         item.status = ActionItemStatus.DONE
         item.save(update_fields=["status"])
@@ -470,7 +465,7 @@ STANDARD_SURVEY: list[tuple[str, bool, dict[str, str], list[dict[str, str]]]] = 
 
 def survey_open(*, area: Area, opens_on: date, closes_on: date, actor: Any) -> Survey:
     """Open the standard trust and satisfaction survey for an area."""
-    _require_meeting(actor, area)
+    _require(actor, area, MEETING_ROLES)
     if closes_on < opens_on:
         raise ValidationError({"closes_on": [_("A survey must close after it opens.")]})
     with transaction.atomic():

@@ -16,6 +16,7 @@ from qurb.accounts.models import Association, AssociationStatus, Role
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.accounts.services import association_register, association_reject, association_verify
 from qurb.areas.selectors import areas_in_active_generation
+from qurb.core.forms import add_service_errors
 from qurb.reports.intake import client_address, limit_hit
 from qurb.reports.limits import Limit
 
@@ -53,9 +54,7 @@ def association_apply(request: HttpRequest) -> HttpResponse:
                     contact_person=d["contact_person"],
                 )
             except ValidationError as exc:
-                for field, problems in exc.message_dict.items():
-                    for problem in problems:
-                        form.add_error(field if field in form.fields else None, problem)
+                add_service_errors(form, exc)
             else:
                 messages.success(
                     request,

@@ -21,6 +21,7 @@ from qurb.accounts.models import Association
 from qurb.accounts.selectors import access_area, associations_in, descendants_of
 from qurb.areas.models import Area
 from qurb.areas.selectors import area_and_ancestors, area_public, areas_at
+from qurb.core.forms import add_service_errors
 from qurb.engagement import services
 from qurb.engagement.models import Meeting, MeetingMode, Priority, Proposal, ProposalAnswer
 from qurb.engagement.selectors import agenda_draft
@@ -90,12 +91,6 @@ class RegisterForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail (for the reminder)"), required=False)
 
 
-def _errors(form: forms.Form, exc: ValidationError) -> None:
-    for field, problems in exc.message_dict.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
-
-
 def _public_meeting(meeting_id: int) -> Meeting:
     meeting = Meeting.objects.select_related("area").filter(pk=meeting_id, cancelled=False).first()
     if meeting is None or area_public(meeting.area_id) is None:
@@ -119,7 +114,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 association=association,
             )
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, registration.get_status_display())
             return redirect("neighbourhoods:meeting", meeting_id=meeting.pk)
@@ -216,7 +211,7 @@ def meeting_new(request: HttpRequest, area_id: int) -> HttpResponse:
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
-            _errors(form, exc)
+            add_service_errors(form, exc)
         else:
             return redirect("neighbourhoods:meeting_manage", meeting_id=meeting.pk)
     return render(request, "neighbourhoods/meeting_new.html", {"area": area, "form": form})

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qurb.core.forms import add_service_errors
 from qurb.reports import services
 from qurb.reports.forms import (
     NoteForm,
@@ -139,8 +140,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                     user=request.user,
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                add_service_errors(form, exc)
             else:
                 request.session["qurb_last_report"] = report.tracking_code
                 return redirect("reports:sent", code=report.tracking_code)
