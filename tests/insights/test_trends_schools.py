@@ -1,5 +1,6 @@
 """Emerging problems against their baseline, and reports around schools at entry and exit."""
 
+import math
 from datetime import timedelta
 
 import numpy as np
@@ -11,6 +12,15 @@ from qurb.insights import stats
 from qurb.insights.selectors import last_days, school_stats, today, trends, window_hours
 from qurb.reports.models import Report
 from tests.insights.conftest import plant, spread_days, uniform_points
+
+
+def distance_m(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
+    """Great-circle distance in metres (haversine): the reference the tests measure with."""
+    p1, p2 = np.radians(lat), math.radians(lat0)
+    dl = np.radians(lon) - math.radians(lon0)
+    a = np.sin((p1 - p2) / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * 6_371_008.8 * np.arcsin(np.sqrt(a)))
+
 
 pytestmark = pytest.mark.django_db
 
@@ -110,7 +120,7 @@ def test_school_exit_concentration_is_found(district: Area) -> None:
 
 @pytest.mark.parametrize("radius", [100.0, 300.0, 800.0])
 def test_cells_around_a_school_hold_every_point_within_the_radius(radius: float) -> None:
-    from qurb.insights.selectors import SCHOOL_CELL_RESOLUTION, _cells_around, distance_m
+    from qurb.insights.selectors import SCHOOL_CELL_RESOLUTION, _cells_around
     from qurb.reports.rollup import cell_of, parent_of
 
     rng = np.random.default_rng(int(radius))

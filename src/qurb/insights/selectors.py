@@ -255,15 +255,6 @@ def school_windows(place: Place) -> list[dict[str, Any]]:
     return list(place.windows) or list(settings.SCHOOL_WINDOWS_DEFAULT)
 
 
-def distance_m(lat: np.ndarray, lon: np.ndarray, lat0: float, lon0: float) -> np.ndarray:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = np.radians(lat), math.radians(lat0)
-    dp = p1 - p2
-    dl = np.radians(lon) - math.radians(lon0)
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
-    return np.asarray(2 * 6_371_008.8 * np.arcsin(np.sqrt(a)))
-
-
 @dataclass
 class SchoolStat:
     school: Place
@@ -274,7 +265,15 @@ class SchoolStat:
     p: float
     q: float = 1.0
     significant: bool = False
-    by_hour: Counter[int] = field(default_factory=Counter)
+    # Reports near the school per (hour of the week, category): patrol windows reuse them.
+    counts: Counter[tuple[int, str]] = field(default_factory=Counter)
+
+    @property
+    def by_hour(self) -> Counter[int]:
+        hours: Counter[int] = Counter()
+        for (hour, _category), n in self.counts.items():
+            hours[hour] += n
+        return hours
 
     @property
     def share(self) -> float:
@@ -359,13 +358,10 @@ def school_stats(district: Area, period: Period, category: str = "") -> list[Sch
     for school, counts in zip(
         schools, _school_counts(district, period, schools, category), strict=True
     ):
-        by_hour: Counter[int] = Counter()
-        for (hour, _category), n in counts.items():
-            by_hour[hour] += n
-        near = sum(by_hour.values())
+        near = sum(counts.values())
         hours = window_hours(school_windows(school))
         share = len(hours) / HOURS_IN_WEEK
-        in_windows = sum(n for hour, n in by_hour.items() if hour in hours)
+        in_windows = sum(n for (hour, _category), n in counts.items() if hour in hours)
         p = float(stats.upper_tail(in_windows, near, share)) if in_windows else 1.0
         out.append(
             SchoolStat(
@@ -375,7 +371,7 @@ def school_stats(district: Area, period: Period, category: str = "") -> list[Sch
                 window_share=share,
                 expected=near * share,
                 p=p,
-                by_hour=by_hour,
+                counts=counts,
             )
         )
     qs_ = stats.benjamini_hochberg([s.p for s in out])
@@ -525,7 +521,12 @@ def _next_occurrence(weekday: int, hour: int, now: datetime) -> datetime:
 
 
 def patrol_windows(
-    district: Area, *, now: datetime | None = None, limit: int = 20
+    district: Area,
+    *,
+    now: datetime | None = None,
+    limit: int = 20,
+    picture: Picture | None = None,
+    schools: list[SchoolStat] | None = None,
 ) -> list[PatrolWindow]:
     """Place × time suggestions for the coming week, ranked by their excess of reports.
 
@@ -534,12 +535,20 @@ def patrol_windows(
     ``PATROL_BLOCK_HOURS`` hours of the week is tested against an even spread of the place's
     reports over the week; blocks that pass the false discovery rate are kept, and adjacent
     ones on the same day are joined.
+
+    A caller that already holds the district's picture and its school figures (same period
+    and category) passes them in; they are used when that is the lookback period and every
+    category, and computed here otherwise.
     """
     zone = local_zone()
     moment = timezone.localtime(now or timezone.now(), zone)
     period = last_days(settings.PATROL_LOOKBACK_DAYS, ending=moment.date())
     block = settings.PATROL_BLOCK_HOURS
-    picture = district_picture(district, period)
+    if picture is None or picture.period != period or picture.category:
+        picture = district_picture(district, period)
+        schools = None  # the caller's school figures are for another period or category
+    if schools is None:
+        schools = school_stats(district, period)
     hot = picture.hotspots
     candidates: list[dict[str, Any]] = []
     if hot:
@@ -559,11 +568,11 @@ def patrol_windows(
                 },
                 allowed=None,
             )
-    flagged = [s for s in school_stats(district, period) if s.significant]
-    near = _school_counts(district, period, [s.school for s in flagged])
-    for s, counts in zip(flagged, near, strict=True):
+    for s in schools:
+        if not s.significant:
+            continue
         candidates += _blocks(
-            counts,
+            s.counts,
             block,
             {
                 "kind": "school",

@@ -102,8 +102,23 @@ def _selection(request: HttpRequest) -> tuple[InsightsForm, list[Area], str, int
     return form, chosen, form.cleaned_data["category"] or "", form.cleaned_data["days"] or 90, title
 
 
-def _windows(districts: list[Area]) -> list[PatrolWindow]:
-    found = [w for d in districts for w in patrol_windows(d, limit=50)]
+def _windows(
+    districts: list[Area],
+    pictures: dict[int, Picture] | None = None,
+    schools: dict[int, list[SchoolStat]] | None = None,
+) -> list[PatrolWindow]:
+    """The districts' patrol windows, ranked together; ``pictures`` and ``schools`` (by
+    district) are reused when they cover the lookback period."""
+    found = [
+        w
+        for d in districts
+        for w in patrol_windows(
+            d,
+            limit=50,
+            picture=(pictures or {}).get(d.pk),
+            schools=(schools or {}).get(d.pk),
+        )
+    ]
     found.sort(key=lambda w: (-w.excess, w.q, w.starts_at, w.label))
     for rank, w in enumerate(found[:20], start=1):
         w.rank = rank
@@ -134,9 +149,11 @@ def _dashboard(districts: list[Area], period: Period, category: str) -> Dashboar
                 [a + b for a, b in zip(known, values, strict=True)] if known else list(values)
             )
     alerts.sort(key=lambda a: (a.q, -a.recent))
-    schools = [s for d in districts for s in school_stats(d, period, category)]
+    by_district = {d.pk: school_stats(d, period, category) for d in districts}
+    schools = [s for found in by_district.values() for s in found]
     schools.sort(key=lambda s: (s.q, -s.in_windows))
-    return Dashboard(pictures, hours, alerts, series, schools, _windows(districts))
+    windows = _windows(districts, {p.district_id: p for p in pictures}, by_district)
+    return Dashboard(pictures, hours, alerts, series, schools, windows)
 
 
 def _outlines(districts: list[Area]) -> list[list[list[float]]]:
