@@ -23,6 +23,7 @@ from qurb.accounts.models import Association, Role
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.areas.models import Area
 from qurb.audit.services import audit_record
+from qurb.core.text import field_language
 from qurb.engagement.models import (
     ActionItem,
     ActionItemStatus,
@@ -75,7 +76,7 @@ def priority_set(
         errors["category"] = [_("Choose a category.")]
     if errors:
         raise ValidationError(errors)
-    lang = language if language in {"ar", "fr", "en"} else "ar"
+    lang = field_language(language)
     with transaction.atomic():
         priority = Priority.objects.create(
             area=area,
@@ -177,7 +178,7 @@ def meeting_create(
         errors["capacity"] = [_("There must be at least one place.")]
     if errors:
         raise ValidationError(errors)
-    lang = language if language in {"ar", "fr", "en"} else "ar"
+    lang = field_language(language)
     with transaction.atomic():
         meeting = Meeting.objects.create(
             area=area,

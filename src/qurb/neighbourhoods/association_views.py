@@ -17,6 +17,7 @@ from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.accounts.services import association_register, association_reject, association_verify
 from qurb.areas.selectors import areas_in_active_generation
 from qurb.core.forms import add_service_errors
+from qurb.core.text import field_language
 from qurb.reports.intake import client_address, limit_hit
 from qurb.reports.limits import Limit
 
@@ -44,10 +45,9 @@ def association_apply(request: HttpRequest) -> HttpResponse:
             form.add_error(None, _("Too many applications from this connection; try again later."))
         else:
             d = form.cleaned_data
-            language = (get_language() or "ar")[:2]
             try:
                 association_register(
-                    names={language if language in {"ar", "fr", "en"} else "ar": d["name"]},
+                    names={field_language(get_language()): d["name"]},
                     registration_number=d["registration_number"].strip(),
                     area=d["area"],
                     contact_email=d["contact_email"],
