@@ -16,6 +16,7 @@ from qurb.accounts.models import Association, AssociationStatus, Role
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.accounts.services import association_register, association_reject, association_verify
 from qurb.areas.selectors import areas_in_active_generation
+from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
 from qurb.core.text import field_language
 from qurb.reports.intake import client_address, limit_hit
@@ -90,17 +91,21 @@ def association_decide(request: HttpRequest, association_id: int) -> HttpRespons
     association = Association.objects.filter(pk=association_id).first()
     if association is None or (scope is not None and association.area_id not in scope):
         raise Http404
-    try:
-        if request.POST.get("decision") == "verify":
-            association_verify(association=association, actor=request.user)  # type: ignore[arg-type]
-            messages.success(request, _("The association is verified."))
-        else:
-            association_reject(
-                association=association,
-                reason=request.POST.get("reason", ""),
-                actor=request.user,  # type: ignore[arg-type]
-            )
-            messages.success(request, _("The application is refused; the reason is recorded."))
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-    return redirect("neighbourhoods:association_queue")
+    back = redirect("neighbourhoods:association_queue")
+    if request.POST.get("decision") == "verify":
+        return run_service(
+            request,
+            lambda: association_verify(association=association, actor=request.user),  # type: ignore[arg-type]
+            done=_("The association is verified."),
+            back=back,
+        )
+    return run_service(
+        request,
+        lambda: association_reject(
+            association=association,
+            reason=request.POST.get("reason", ""),
+            actor=request.user,  # type: ignore[arg-type]
+        ),
+        done=_("The application is refused; the reason is recorded."),
+        back=back,
+    )

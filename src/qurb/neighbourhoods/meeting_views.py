@@ -21,6 +21,7 @@ from qurb.accounts.models import Association
 from qurb.accounts.selectors import access_area, associations_in, descendants_of
 from qurb.areas.models import Area
 from qurb.areas.selectors import area_and_ancestors, area_public, areas_at
+from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
 from qurb.engagement import services
 from qurb.engagement.models import Meeting, MeetingMode, Priority, Proposal, ProposalAnswer
@@ -247,15 +248,12 @@ def meeting_manage(request: HttpRequest, meeting_id: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, meeting: Meeting, action: Any, done: str) -> HttpResponse:
-    try:
-        action()
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-    else:
-        messages.success(request, done)
-    return redirect("neighbourhoods:meeting_manage", meeting_id=meeting.pk)
+    return run_service(
+        request,
+        action,
+        done=done,
+        back=redirect("neighbourhoods:meeting_manage", meeting_id=meeting.pk),
+    )
 
 
 @login_required
@@ -314,24 +312,17 @@ def proposal_answer(request: HttpRequest, meeting_id: int, proposal_id: int) -> 
 @require_POST
 def action_item_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _staff_meeting(request, meeting_id)
-    field = forms.DateField()
-    try:
-        due_on = field.clean(request.POST.get("due_on", ""))
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-        return redirect("neighbourhoods:meeting_manage", meeting_id=meeting.pk)
-    return _act(
-        request,
-        meeting,
-        lambda: services.action_item_add(
+
+    def record() -> None:
+        services.action_item_add(
             meeting=meeting,
             text=request.POST.get("text", ""),
             owner=request.POST.get("owner", ""),
-            due_on=due_on,
+            due_on=forms.DateField().clean(request.POST.get("due_on", "")),
             actor=request.user,
-        ),
-        _("Action item recorded."),
-    )
+        )
+
+    return _act(request, meeting, record, _("Action item recorded."))
 
 
 # --- priorities (SARA) ---------------------------------------------------------------------------
@@ -346,8 +337,9 @@ def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
     chosen = request.POST.get("area", "")
     if chosen.isdigit() and int(chosen) != area.pk:
         target = access_area(request.user, int(chosen))
-    try:
-        services.priority_set(
+    return run_service(
+        request,
+        lambda: services.priority_set(
             area=target,
             title=request.POST.get("title", ""),
             description=request.POST.get("description", ""),
@@ -355,14 +347,10 @@ def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
             set_on=timezone.localdate(),
             language=get_language() or "ar",
             actor=request.user,
-        )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-    else:
-        messages.success(request, _("The priority is published on the neighbourhood page."))
-    return redirect("neighbourhoods:staff_area", area_id=area.pk)
+        ),
+        done=_("The priority is published on the neighbourhood page."),
+        back=redirect("neighbourhoods:staff_area", area_id=area.pk),
+    )
 
 
 @login_required
@@ -372,24 +360,25 @@ def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
     if priority is None:
         raise Http404
     access_area(request.user, priority.area_id)
-    try:
-        done_on = forms.DateField().clean(request.POST.get("done_on", ""))
+    back = request.POST.get("back", "")
+
+    def record() -> None:
         services.priority_action_add(
             priority=priority,
             description=request.POST.get("description", ""),
-            done_on=done_on,
+            done_on=forms.DateField().clean(request.POST.get("done_on", "")),
             progress=request.POST.get("progress", "done"),
             actor=request.user,
         )
-    except PermissionDenied:
-        raise Http404 from None
-    except ValidationError as exc:
-        messages.error(request, "; ".join(exc.messages))
-    else:
-        messages.success(request, _("Action recorded."))
-    back = request.POST.get("back", "")
-    return redirect(
-        "neighbourhoods:staff_area", area_id=int(back) if back.isdigit() else priority.area_id
+
+    return run_service(
+        request,
+        record,
+        done=_("Action recorded."),
+        back=redirect(
+            "neighbourhoods:staff_area",
+            area_id=int(back) if back.isdigit() else priority.area_id,
+        ),
     )
 
 

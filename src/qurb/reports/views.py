@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
 from qurb.reports import services
 from qurb.reports.forms import (
@@ -284,16 +285,9 @@ def _back(report_id: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, report: Report, action: Callable[[], str]) -> HttpResponse:
-    """Run a triage service: its message on success, its reasons on refusal, 404 when the
-    role does not allow it (existence must not leak); back to the report either way."""
-    try:
-        messages.success(request, action())
-    except PermissionError:
-        raise Http404 from None
-    except ValidationError as exc:
-        for message in exc.messages:
-            messages.error(request, message)
-    return _back(report.pk)
+    """A triage service: the message ``action`` returns, its reasons on refusal, 404 when the
+    role does not allow it; back to the report either way."""
+    return run_service(request, action, back=_back(report.pk))
 
 
 @login_required
