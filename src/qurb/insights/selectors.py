@@ -47,12 +47,17 @@ def districts_for(user: Any) -> list[Area]:
     """Districts whose insights ``user`` may read: those wholly inside their scope."""
     if not user_roles(user) & TRIAGE_READ_ROLES:
         return []
+    return active_districts(staff_area_ids(user))
+
+
+def active_districts(within: set[int] | None = None) -> list[Area]:
+    """The districts of the active boundaries (those in ``within`` when given), by
+    prefecture then name."""
     qs = Area.objects.filter(
         type__code=settings.REPORT_AREA_TYPE, boundaries__generation__active=True
     ).select_related("parent", "type")
-    scope = staff_area_ids(user)
-    if scope is not None:
-        qs = qs.filter(pk__in=scope)
+    if within is not None:
+        qs = qs.filter(pk__in=within)
     return sorted(qs, key=lambda a: (a.parent.name if a.parent else "", a.name))
 
 

@@ -26,6 +26,7 @@ from qurb.insights.selectors import (
     Picture,
     SchoolStat,
     TrendAlert,
+    active_districts,
     area_hours,
     district_picture,
     groups_for,
@@ -277,20 +278,11 @@ def patrol_export(request: HttpRequest, fmt: str) -> HttpResponse:
 # --- public figures ----------------------------------------------------------------------------
 
 
-def _public_districts() -> list[Area]:
-    return sorted(
-        Area.objects.filter(
-            type__code=settings.REPORT_AREA_TYPE, boundaries__generation__active=True
-        ).select_related("parent"),
-        key=lambda a: (a.parent.name if a.parent else "", a.name),
-    )
-
-
 def _public_area_ids(request: HttpRequest) -> tuple[Area | None, list[int] | None]:
     raw = request.GET.get("district", "")
     if not raw:
         return None, None
-    district = next((d for d in _public_districts() if str(d.pk) == raw), None)
+    district = next((d for d in active_districts() if str(d.pk) == raw), None)
     if district is None:
         raise Http404
     return district, sorted(descendants_of({district.pk}))
@@ -324,7 +316,7 @@ def figures(request: HttpRequest) -> HttpResponse:
         request,
         "insights/figures.html",
         {
-            "districts": _public_districts(),
+            "districts": active_districts(),
             "district": district,
             "months": months,
             "blocks": blocks,
