@@ -26,8 +26,8 @@ from qurb.engagement.models import (
     Survey,
     SurveyAnswer,
 )
-from qurb.reports.models import Category, Report
-from qurb.reports.rollup import NOT_COUNTED_STATUSES
+from qurb.reports.models import Category
+from qurb.reports.selectors import counted_reports
 
 
 def _area_and_ancestor_ids(area: Area) -> list[int]:
@@ -96,7 +96,7 @@ def priority_assessment(priority: Priority, *, today: date | None = None) -> Ass
     after_until = start + timedelta(days=days - 1)
     before_since = start - timedelta(days=days)
     area_ids = descendants_of({priority.area_id})
-    qs = Report.objects.exclude(status__in=NOT_COUNTED_STATUSES).filter(
+    qs = counted_reports().filter(
         area_id__in=area_ids, seen_on__gte=before_since, seen_on__lte=after_until
     )
     if priority.category:
@@ -137,9 +137,7 @@ def agenda_draft(area: Area, *, now: datetime | None = None, top: int = 5) -> st
         else (timezone.localdate(moment) - timedelta(days=90))
     )
     area_ids = descendants_of({area.pk})
-    counted = Report.objects.exclude(status__in=NOT_COUNTED_STATUSES).filter(
-        area_id__in=area_ids, seen_on__gte=since
-    )
+    counted = counted_reports().filter(area_id__in=area_ids, seen_on__gte=since)
     lines = [str(_("Agenda drafted from the reports since %(date)s") % {"date": since.isoformat()})]
     concerns = list(
         counted.values("category").annotate(n=Count("pk")).order_by("-n", "category")[:top]

@@ -35,7 +35,7 @@ from qurb.areas.models import Area, Boundary, Place, PlaceKind
 from qurb.insights import hexes, stats
 from qurb.reports.models import Category, CellDay, HourDay, Report
 from qurb.reports.rollup import NOT_COUNTED_STATUSES, cell_range, local_zone, parent_sql
-from qurb.reports.selectors import TRIAGE_READ_ROLES
+from qurb.reports.selectors import TRIAGE_READ_ROLES, counted_reports
 
 HOURS_IN_WEEK = 168
 
@@ -220,7 +220,7 @@ def district_picture(district: Area, period: Period, category: str = "") -> Pict
 
 def area_hours(area: Area, period: Period, category: str = "") -> np.ndarray:
     """Hour-of-week counts for one neighbourhood (read from the reports)."""
-    qs = _counted_reports().filter(
+    qs = counted_reports().filter(
         area_id__in=descendants_of({area.pk}),
         seen_on__gte=period.since,
         seen_on__lte=period.until,
@@ -234,10 +234,6 @@ def area_hours(area: Area, period: Period, category: str = "") -> np.ndarray:
     ):
         hours[hour] = n
     return hours
-
-
-def _counted_reports() -> Any:
-    return Report.objects.exclude(status__in=NOT_COUNTED_STATUSES)
 
 
 # --- schools ------------------------------------------------------------------------------------
@@ -441,7 +437,7 @@ def trends(district: Area, *, ending: date | None = None) -> Trends:
     for category, (r, b) in sorted(totals.items()):
         candidates.append((category, district, r, b))
     by_area = (
-        _counted_reports()
+        counted_reports()
         .filter(district_id=district.pk, seen_on__gte=whole.since, seen_on__lte=whole.until)
         .exclude(area_id=district.pk)
         .values("area_id", "category")
@@ -740,7 +736,7 @@ def public_counts(area_ids: Iterable[int] | None = None, months: int = 12) -> li
     """
     end = today()
     first = (end.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
-    qs = _counted_reports().filter(seen_on__gte=first, seen_on__lte=end)
+    qs = counted_reports().filter(seen_on__gte=first, seen_on__lte=end)
     if area_ids is not None:
         qs = qs.filter(area_id__in=list(area_ids))
     rows = (

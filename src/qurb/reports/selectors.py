@@ -28,6 +28,7 @@ from qurb.reports.models import (
     Status,
     StatusChange,
 )
+from qurb.reports.rollup import NOT_COUNTED_STATUSES
 
 # Who works the triage queue: officers and chiefs of an area; analysts and administrators
 # read across the force. Communication cells and inspectors do not see reports.
@@ -44,6 +45,11 @@ def reports_visible_to(user: Any) -> QuerySet[Report]:
     if scope is None:
         return qs
     return qs.filter(Q(area_id__in=scope) | Q(district_id__in=scope))
+
+
+def counted_reports() -> QuerySet[Report]:
+    """The reports the analyses count: all but those merged into another (counted there)."""
+    return Report.objects.exclude(status__in=NOT_COUNTED_STATUSES)
 
 
 def can_see_triage(user: Any) -> bool:
