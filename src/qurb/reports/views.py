@@ -66,10 +66,6 @@ def _form_context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
     }
 
 
-def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
-    return remember_device(request, response)
-
-
 @never_cache
 @require_http_methods(["GET", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
@@ -80,7 +76,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             if name in request.GET:
                 initial[name] = request.GET[name]
         form = ReportForm(initial=initial)
-        return _with_device(
+        return remember_device(
             request, render(request, "reports/new.html", _form_context(request, form))
         )
     form = ReportForm(request.POST)
