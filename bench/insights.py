@@ -94,6 +94,7 @@ def main() -> int:
 
     django.setup()
     import duckdb
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
     from django.db.models import Count
@@ -103,7 +104,7 @@ def main() -> int:
     from qurb.demo.services import demo_load
     from qurb.insights.selectors import HexStat, Picture, district_picture, last_days
     from qurb.reports.models import Report
-    from qurb.reports.rollup import parent_sql
+    from qurb.reports.rollup import NOT_COUNTED_STATUSES, parent_sql
     from qurb.reports.synthetic import generate_reports
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -163,19 +164,25 @@ def main() -> int:
         def raw() -> Picture:
             from qurb.insights.selectors import hotspot_analysis, study_area
 
-            cell = parent_sql("h3_cell", 9)
+            cell = parent_sql("h3_cell", settings.HOTSPOT_H3_RESOLUTION)
+            excluded = ", ".join(["%s"] * len(NOT_COUNTED_STATUSES))
+            where = f"district_id = %s AND seen_on BETWEEN %s AND %s AND status NOT IN ({excluded})"
+            params: list[Any] = [
+                district.pk,
+                period.since,
+                period.until,
+                *sorted(NOT_COUNTED_STATUSES),
+            ]
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {cell}, count(*) FROM reports_report WHERE district_id = %s "  # noqa: S608
-                    "AND seen_on BETWEEN %s AND %s AND status <> 'duplicate' GROUP BY 1",
-                    [district.pk, period.since, period.until],
+                    f"SELECT {cell}, count(*) FROM reports_report WHERE {where} GROUP BY 1",  # noqa: S608
+                    params,
                 )
                 counts = dict(cursor.fetchall())
                 cursor.execute(
-                    "SELECT hour_of_week, count(*) FROM reports_report WHERE district_id = %s "
-                    "AND seen_on BETWEEN %s AND %s AND status <> 'duplicate' "
-                    "AND hour_of_week IS NOT NULL GROUP BY 1",
-                    [district.pk, period.since, period.until],
+                    "SELECT hour_of_week, count(*) FROM reports_report "  # noqa: S608
+                    f"WHERE {where} AND hour_of_week IS NOT NULL GROUP BY 1",
+                    params,
                 )
                 hours = np.zeros(168, dtype=np.int64)
                 for h, n in cursor.fetchall():
