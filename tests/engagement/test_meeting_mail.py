@@ -28,6 +28,7 @@ def queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_invitations_and_reminders_are_sent_once(
     queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
+    call_command("worker", batch=True)  # what the demo left queued (its decision e-mails)
     association = Association.objects.exclude(contact_email="").first()
     assert association is not None
     start = timezone.now() + timedelta(hours=20)
@@ -56,3 +57,36 @@ def test_invitations_and_reminders_are_sent_once(
     assert meetings_remind() == 0  # already reminded
     call_command("worker", batch=True)
     assert len(mail.outbox) == 1
+
+
+def test_meeting_e_mails_are_written_in_each_reader_s_language(
+    queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
+) -> None:
+    call_command("worker", batch=True)
+    association = Association.objects.exclude(contact_email="").first()
+    assert association is not None
+    association.language = "fr"
+    association.save(update_fields=["language"])
+    start = timezone.now() + timedelta(hours=20)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = meeting_create(
+            area=Area.objects.get(code="032310107"),
+            title="Rencontre de quartier",
+            starts_at=start,
+            ends_at=start + timedelta(hours=2),
+            location="Maison des jeunes",
+            invited=[association],
+            language="fr",
+            actor=User.objects.get(username="chief.medina"),
+        )
+    mail.outbox.clear()
+    call_command("worker", batch=True)
+    assert mail.outbox[0].subject == "Invitation : Rencontre de quartier"
+    meeting_register(meeting=meeting, name="Sara", email="sara@example.org", language="en")
+    meeting_register(meeting=meeting, name="Hamid", email="hamid@example.org", language="ar")
+    mail.outbox.clear()
+    assert meetings_remind() == 2
+    call_command("worker", batch=True)
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    assert subjects["sara@example.org"].startswith("Reminder: ")
+    assert subjects["hamid@example.org"].startswith("تذكير")

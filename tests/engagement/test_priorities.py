@@ -155,3 +155,136 @@ def test_published_on_the_neighbourhood_page_and_in_the_api() -> None:
     assert mine["assessment"]["reports_before"] == 30
     assert mine["assessment"]["reports_after"] == 6
     assert mine["assessment"]["significant"] is True
+
+
+def _points_in(cell: int, n: int, rng: np.random.Generator) -> list[tuple[float, float]]:
+    """``n`` points within 25 m of the centre of a hotspot hexagon."""
+    from qurb.insights.hexes import centre
+
+    lat0, lon0 = centre(cell)
+    return [
+        (lat0 + dy / 111_320, lon0 + dx / (111_320 * np.cos(np.radians(lat0))))
+        for dy, dx in rng.uniform(-25, 25, size=(n, 2))
+    ]
+
+
+def test_evidence_hotspots_are_measured_before_and_after_and_reports_are_linked() -> None:
+    from django.conf import settings
+
+    from qurb.insights.hexes import to_str
+    from qurb.reports import rollup
+    from qurb.reports.models import Report
+
+    hood = _hood()
+    district = hood.parent
+    assert district is not None
+    chief = User.objects.get(username="chief.medina")
+    end = today()
+    start = end - timedelta(days=40)
+    rng = np.random.default_rng(11)
+    anchor = uniform_points(hood, 1, rng)[0]
+    cell = rollup.parent_of(rollup.cell_of(*anchor), settings.HOTSPOT_H3_RESOLUTION)
+    # In the hexagon: 24 reports before the action, 3 after. Elsewhere in the neighbourhood:
+    # 10 before and 12 after (the neighbourhood as a whole falls less).
+    inside_before = plant(
+        district,
+        _points_in(cell, 24, rng),
+        days=_days(rng, 24, start - timedelta(days=40), 40),
+        hours=[None] * 24,
+    )
+    plant(district, _points_in(cell, 3, rng), days=_days(rng, 3, start, 40), hours=[None] * 3)
+    elsewhere = [
+        p
+        for p in uniform_points(hood, 60, rng)
+        if rollup.parent_of(rollup.cell_of(*p), settings.HOTSPOT_H3_RESOLUTION) != cell
+    ]
+    plant(
+        district,
+        elsewhere[:10],
+        days=_days(rng, 10, start - timedelta(days=40), 40),
+        hours=[None] * 10,
+    )
+    plant(district, elsewhere[10:22], days=_days(rng, 12, start, 40), hours=[None] * 12)
+    far = Report.objects.exclude(area__in=[hood]).exclude(area__parent=hood).first()
+    assert far is not None
+    # Reports from elsewhere and hexagons that are not at the hotspot resolution are refused.
+    with pytest.raises(ValidationError) as error:
+        priority_set(
+            area=hood,
+            title="Vente de drogue",
+            category="drugs",
+            set_on=start - timedelta(days=5),
+            evidence_reports=[inside_before[0].pk, far.pk],
+            hotspot_cells=[to_str(cell), "8a3836ab40fffff", "not-a-cell"],
+            actor=chief,
+        )
+    assert set(error.value.message_dict) == {"evidence_reports", "hotspot_cells"}
+    assert str(far.pk) in error.value.message_dict["evidence_reports"][0]
+    assert len(error.value.message_dict["hotspot_cells"]) == 2
+    priority = priority_set(
+        area=hood,
+        title="Vente de drogue",
+        category="drugs",
+        set_on=start - timedelta(days=5),
+        evidence_reports=[r.pk for r in inside_before[:5]],
+        hotspot_cells=[to_str(cell)],
+        actor=chief,
+    )
+    assert priority.evidence_reports.count() == 5
+    priority_action_add(priority=priority, description="Patrouilles", done_on=start, actor=chief)
+    result = priority_assessment(priority, today=end)
+    assert result is not None
+    assert (result.before, result.after) == (34, 15)
+    assert (result.hotspot_before, result.hotspot_after) == (24, 3)
+    assert result.hotspot_p is not None
+    assert result.hotspot_p < 0.001
+    assert result.hotspot_significant
+
+
+def test_residents_rate_a_priority_once_each_and_the_figures_show() -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from qurb.engagement.services import priority_rate
+
+    hood = _hood()
+    chief = User.objects.get(username="chief.medina")
+    priority = priority_set(
+        area=hood, title="Éclairage", set_on=today() - timedelta(days=20), actor=chief
+    )
+    with pytest.raises(ValidationError):  # nothing done yet: nothing to rate
+        priority_rate(priority=priority, score=4, identity="device:a")
+    priority_action_add(
+        priority=priority,
+        description="Lampadaires réparés",
+        done_on=today() - timedelta(days=10),
+        actor=chief,
+    )
+    for i, score in enumerate([4, 5, 3, 4]):
+        priority_rate(priority=priority, score=score, identity=f"device:{i}")
+    with pytest.raises(ValidationError):
+        priority_rate(priority=priority, score=1, identity="device:0")  # once each
+    with pytest.raises(ValidationError):
+        priority_rate(priority=priority, score=9, identity="device:9")
+    result = priority_assessment(priority)
+    assert result is not None
+    assert result.rating is not None
+    assert result.rating.n == 4
+    assert result.rating.mean == 4.0
+    # t(0.975, 3) = 3.182; sd = 0.8165; half-width = 1.299
+    assert result.rating.low == pytest.approx(2.701, abs=1e-3)
+    assert result.rating.high == 5.0  # clipped to the scale
+    # Through the page: a device cookie, one answer, then a refusal that says why.
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = client.get(reverse("neighbourhoods:detail", args=[hood.pk]))
+    assert "How well is this being dealt with?" in page.content.decode()
+    url = reverse("neighbourhoods:priority_rate", args=[priority.pk])
+    first = client.post(url, {"score": "2", "back": str(hood.pk)}, follow=True)
+    assert "your rating is recorded" in first.content.decode()
+    again = client.post(url, {"score": "5", "back": str(hood.pk)}, follow=True)
+    assert "You have already rated this priority." in again.content.decode()
+    assert "5 ratings" in again.content.decode()
+    api = Client().get(f"/api/v1/neighbourhoods/{hood.pk}/priorities").json()
+    rating = next(p for p in api if p["id"] == priority.pk)["assessment"]["residents_rating"]
+    assert rating["n"] == 5
+    assert rating["mean"] == 3.6

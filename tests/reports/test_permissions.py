@@ -33,9 +33,12 @@ MEETINGS = [  # their matrix: tests/engagement/test_meeting_pages.py
     "neighbourhoods:meeting_action_done",
     "neighbourhoods:priority_new",
     "neighbourhoods:priority_action",
+    "neighbourhoods:priority_evidence",  # tests/engagement/test_association_space.py
+    "neighbourhoods:proposal_answer",  # tests/engagement/test_association_space.py
     "neighbourhoods:survey_open",
     "neighbourhoods:association_queue",
     "neighbourhoods:association_decide",
+    "neighbourhoods:association_document",  # tests/engagement/test_associations.py
 ]
 
 # What each account may do with a report in the Fès Médina district (inside its first sector).

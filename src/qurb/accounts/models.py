@@ -61,6 +61,8 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="members",
     )
+    # The association's contact person: may add and remove the association's members.
+    association_lead = models.BooleanField(_("manages the association's members"), default=False)
 
     class Meta:
         verbose_name = _("user")
@@ -165,6 +167,11 @@ class Association(MultilingualName):
     )
     contact_email = models.EmailField(_("contact e-mail"), blank=True)
     contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
+    # The language it applied in: its e-mails (decision, invitations) are written in it.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default="ar"
+    )
+    decision_mailed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(_("reason for refusal"), blank=True)
     status = models.CharField(
         _("status"),
@@ -193,3 +200,32 @@ class Association(MultilingualName):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AssociationDocument(models.Model):
+    """A document sent with an application (statutes, récépissé, list of the board), seen only
+    by the communication cell that verifies the association."""
+
+    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="documents")
+    file = models.CharField(max_length=200)  # storage name, random, outside any public URL
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.association_id}: {self.content_type}, {self.size} bytes"
+
+
+class AccountInvitation(models.Model):
+    """The e-mail that lets a new member choose a password; sent once by a background task."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.association_id}"

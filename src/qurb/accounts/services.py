@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+import re
+import secrets
+from collections.abc import Sequence
+from typing import IO, Any
 
+from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qurb.accounts.documents import document_clean, document_store
 from qurb.accounts.models import (
+    AccountInvitation,
     Association,
+    AssociationDocument,
     AssociationStatus,
     OfficerProfile,
     Rank,
@@ -126,10 +133,27 @@ def association_register(
     area: Area,
     contact_email: str = "",
     contact_person: str = "",
+    language: str = "ar",
+    documents: Sequence[IO[bytes]] = (),
     is_demo: bool = False,
     actor: Any = None,
 ) -> Association:
-    """An association's application; it waits for a communication cell to verify it."""
+    """An association's application, with its documents; it waits for a communication cell to
+    verify it. Every document is checked before anything is stored."""
+    if len(documents) > settings.ASSOCIATION_DOCUMENTS_MAX:
+        raise ValidationError(
+            {
+                "documents": [
+                    _("At most %(n)s documents.") % {"n": settings.ASSOCIATION_DOCUMENTS_MAX}
+                ]
+            }
+        )
+    cleaned = []
+    for upload in documents:
+        try:
+            cleaned.append(document_clean(upload))
+        except ValidationError as exc:
+            raise ValidationError({"documents": exc.messages}) from None
     with transaction.atomic():
         association = Association(
             contact_person=contact_person.strip()[:150],
@@ -139,18 +163,48 @@ def association_register(
             registration_number=registration_number,
             area=area,
             contact_email=contact_email,
+            language=language if language in dict(settings.LANGUAGES) else "ar",
             is_demo=is_demo,
         )
         association.full_clean()
         association.save()
+        for document in cleaned:
+            AssociationDocument.objects.create(
+                association=association,
+                file=document_store(document),
+                content_type=document.content_type,
+                size=len(document.data),
+            )
         audit_record(
-            actor=actor, action="accounts.association_register", target=association, area_id=area.pk
+            actor=actor,
+            action="accounts.association_register",
+            target=association,
+            area_id=area.pk,
+            details={"documents": len(cleaned)},
         )
     return association
 
 
+def _enqueue_decision(association_id: int) -> None:
+    from qurb.accounts.tasks import send_association_decision
+
+    send_association_decision.enqueue(association_id)
+
+
+def _enqueue_account_invitation(invitation_id: int) -> None:
+    from qurb.accounts.tasks import send_account_invitation
+
+    send_account_invitation.enqueue(invitation_id)
+
+
 def association_verify(*, association: Association, actor: User) -> Association:
-    """A communication cell vouches for an association (callers fetch it with access checks)."""
+    """A communication cell vouches for an association (callers fetch it with access checks).
+
+    The contact person gets the association's first account, as its lead, and both e-mails
+    (the decision, and the link to choose a password) leave through background tasks.
+    """
+    if association.status == AssociationStatus.VERIFIED:
+        raise ValidationError({"association": [_("This association is already verified.")]})
     with transaction.atomic():
         association.status = AssociationStatus.VERIFIED
         association.verified_by = actor
@@ -163,11 +217,20 @@ def association_verify(*, association: Association, actor: User) -> Association:
             target=association,
             area_id=association.area_id,
         )
+        if association.contact_email and not association.members.exists():
+            association_member_invite(
+                association=association,
+                name=association.contact_person or association.name,
+                email=association.contact_email,
+                lead=True,
+                actor=actor,
+            )
+        transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
 
 
 def association_reject(*, association: Association, reason: str, actor: User) -> Association:
-    """A communication cell refuses an application, saying why."""
+    """A communication cell refuses an application, saying why (the association is told)."""
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the application is refused.")]})
     with transaction.atomic():
@@ -180,7 +243,78 @@ def association_reject(*, association: Association, reason: str, actor: User) ->
             target=association,
             area_id=association.area_id,
         )
+        transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
+
+
+def _free_username(email: str) -> str:
+    base = re.sub(r"[^\w.@+-]", "", email.split("@")[0].lower())[:100] or "member"
+    candidate = base
+    while User.objects.filter(username=candidate).exists():
+        candidate = f"{base}.{secrets.token_hex(2)}"
+    return candidate
+
+
+def association_member_invite(
+    *, association: Association, name: str, email: str, lead: bool = False, actor: Any
+) -> User:
+    """An account for a member of a verified association; an e-mail lets them choose their
+    password. Only the association's lead or its verifiers call this (the views check)."""
+    errors: dict[str, list[Any]] = {}
+    if association.status != AssociationStatus.VERIFIED:
+        errors["association"] = [_("Only a verified association has members' accounts.")]
+    if not name.strip():
+        errors["name"] = [_("Give the member's name.")]
+    if not email.strip():
+        errors["email"] = [_("Give the member's e-mail address.")]
+    elif User.objects.filter(email__iexact=email.strip(), is_active=True).exists():
+        errors["email"] = [_("An account already uses this e-mail address.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        user = user_create(
+            username=_free_username(email.strip()),
+            password=None,
+            email=email.strip(),
+            display_name=name.strip()[:150],
+            preferred_language=association.language,
+            actor=actor,
+        )
+        user.association_lead = lead
+        user.save(update_fields=["association_lead"])
+        association_member_add(user=user, association=association, actor=actor)
+        invitation = AccountInvitation.objects.create(user=user, association=association)
+        transaction.on_commit(lambda: _enqueue_account_invitation(invitation.pk))
+    return user
+
+
+def association_member_remove(*, user: User, association: Association, actor: Any) -> User:
+    """The member leaves the association; the account is disabled (it existed only for it)."""
+    if user.association_id != association.pk:
+        raise ValidationError({"member": [_("This person is not a member of the association.")]})
+    if (
+        user.association_lead
+        and not association.members.filter(association_lead=True, is_active=True)
+        .exclude(pk=user.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            {"member": [_("The association must keep someone who manages its members.")]}
+        )
+    with transaction.atomic():
+        user.association = None
+        user.association_lead = False
+        user.save(update_fields=["association", "association_lead"])
+        RoleAssignment.objects.filter(user=user, role=Role.ASSOCIATION_MEMBER).delete()
+        audit_record(
+            actor=actor,
+            action="accounts.association_member_remove",
+            target=user,
+            area_id=association.area_id,
+            details={"association": association.pk},
+        )
+        user_disable(user=user, actor=actor)
+    return user
 
 
 def association_member_add(*, user: User, association: Association, actor: Any = None) -> User:

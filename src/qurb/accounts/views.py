@@ -1,7 +1,11 @@
+from typing import Any
+
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -48,3 +52,16 @@ def mfa(request: HttpRequest) -> HttpResponse:
         context["qr_svg"] = qr_svg(device.config_url)
         context["secret"] = device.config_url.split("secret=")[1].split("&")[0]
     return render(request, "accounts/mfa.html", context)
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """The link sent to a new member (or after a reset): choose a password, then sign in."""
+
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("accounts:login")
+    post_reset_login = False
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password is set. You can sign in."))
+        return response

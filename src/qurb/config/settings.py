@@ -311,6 +311,11 @@ from qurb.reports.limits import Limit  # noqa: E402
 
 REPORT_TEXT_MAX = 4000
 REPORT_PHOTOS_MAX = 3
+# Documents an association sends with its application (PDF, or a photo of a paper).
+ASSOCIATION_DOCUMENTS_MAX = 3
+ASSOCIATION_DOCUMENT_MAX_BYTES = int(
+    os.environ.get("QURB_ASSOCIATION_DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024))
+)
 REPORT_PHOTO_MAX_BYTES = int(os.environ.get("QURB_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 REPORT_PHOTO_MAX_PIXELS = int(os.environ.get("QURB_PHOTO_MAX_PIXELS", "24000000"))
 # The whole request: three photos at their limit plus the form.

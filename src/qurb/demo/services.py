@@ -240,12 +240,18 @@ def _demo_accounts(areas: dict[str, Area]) -> list[DemoAccount]:
                 area=areas["032310107"],
                 is_demo=True,
                 contact_email="contact@demo.qurb.invalid",
+                contact_person="Amina Lahlou · أمينة لحلو",
             )
-            association_verify(association=association, actor=User.objects.get(username="cell.fes"))
         member = User.objects.filter(username="association").first() or user_create(
             username="association", password=DEMO_PASSWORD, display_name="Amina Lahlou · أمينة لحلو"
         )
         association_member_add(user=member, association=association)
+        if not member.association_lead:
+            # The demo member is the contact person: she manages the association's members.
+            member.association_lead = True
+            member.save(update_fields=["association_lead"])
+        if association.status != "verified":
+            association_verify(association=association, actor=User.objects.get(username="cell.fes"))
         out.append(
             DemoAccount("association", str(Role.ASSOCIATION_MEMBER.label), association.name, "", "")
         )

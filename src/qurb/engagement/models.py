@@ -93,6 +93,12 @@ class Priority(models.Model):
         _("category of the problem"), max_length=16, choices=Category.choices, blank=True
     )
     response_started_on = models.DateField(_("response started on"), null=True, blank=True)
+    # The evidence (SARA "analysis"): reports staff linked to it, and hexagons of the hotspot
+    # analysis (H3 cells at QURB_HOTSPOT_RESOLUTION, as hexadecimal strings).
+    evidence_reports = models.ManyToManyField(
+        "reports.Report", verbose_name=_("reports"), blank=True, related_name="priorities"
+    )
+    hotspot_cells = models.JSONField(_("hotspots"), default=list, blank=True)
 
     class Meta:
         ordering = ["-set_on"]
@@ -139,6 +145,29 @@ class PriorityAction(models.Model):
         return f"{self.done_on}: {self.description[:60]}"
 
 
+class PriorityRating(models.Model):
+    """A resident's view of how a priority is being dealt with (1 to 5), once per person; the
+    person is kept only as a keyed hash."""
+
+    priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="ratings")
+    respondent = models.CharField(max_length=64)
+    score = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["priority", "respondent"], name="one_priority_rating_each"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(score__gte=1, score__lte=5), name="priority_rating_1_to_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority_id}: {self.score}"
+
+
 class RegistrationStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Place confirmed")
     WAITLISTED = "waitlisted", _("On the waiting list")
@@ -162,6 +191,7 @@ class Registration(models.Model):
         default=RegistrationStatus.CONFIRMED,
     )
     attended = models.BooleanField(_("attended"), default=False)
+    language = models.CharField(max_length=8, default="ar")  # of the reminder e-mail
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -187,12 +217,21 @@ class ProposalAnswer(models.TextChoices):
 
 
 class Proposal(models.Model):
-    """A proposal raised at a meeting, and the police's answer."""
+    """A proposal raised at a meeting, or sent by an association from its space, and the
+    police's answer."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="proposals")
-    association = models.ForeignKey(
-        "accounts.Association", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.CASCADE, related_name="proposals"
     )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="proposals")
+    association = models.ForeignKey(
+        "accounts.Association",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposals",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
     text = models.TextField(_("proposal"), max_length=2000)
     answer = models.CharField(
         _("answer"), max_length=12, choices=ProposalAnswer.choices, default=ProposalAnswer.PENDING

@@ -1,6 +1,8 @@
 """Reads for meetings and priorities: upcoming meetings, assessments, agendas, ratings."""
 
-from dataclasses import dataclass
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
@@ -10,6 +12,7 @@ from django.utils.translation import gettext as _
 from scipy.stats import binomtest
 from scipy.stats import t as student_t
 
+from qurb.accounts.models import Association
 from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area
 from qurb.areas.selectors import area_and_ancestors
@@ -19,6 +22,7 @@ from qurb.engagement.models import (
     Meeting,
     Priority,
     PriorityAction,
+    PriorityRating,
     PriorityStatus,
     Question,
     QuestionKind,
@@ -26,7 +30,8 @@ from qurb.engagement.models import (
     Survey,
     SurveyAnswer,
 )
-from qurb.reports.models import Category
+from qurb.reports.models import Category, Report
+from qurb.reports.rollup import cell_range
 from qurb.reports.selectors import counted_reports
 
 
@@ -66,6 +71,12 @@ class Assessment:
     before: int
     after: int
     p: float  # two-sided exact test of equal rates
+    # The same measure inside the priority's hotspot hexagons, when it has some.
+    hotspot_before: int | None = None
+    hotspot_after: int | None = None
+    hotspot_p: float | None = None
+    # Residents' ratings of how the priority is dealt with (1 to 5).
+    rating: Score | None = None
 
     @property
     def change(self) -> float | None:
@@ -79,6 +90,16 @@ class Assessment:
     @property
     def change_percent(self) -> int | None:
         return None if self.change is None else round(self.change * 100)
+
+    @property
+    def hotspot_significant(self) -> bool:
+        return self.hotspot_p is not None and self.hotspot_p < 0.05
+
+
+def _equal_rates_p(before: int, after: int) -> float:
+    """Two-sided exact test that two equal periods share one rate (binomial, one half)."""
+    total = before + after
+    return float(binomtest(after, total, 0.5).pvalue) if total else 1.0
 
 
 def priority_assessment(priority: Priority, *, today: date | None = None) -> Assessment | None:
@@ -101,14 +122,39 @@ def priority_assessment(priority: Priority, *, today: date | None = None) -> Ass
     )
     if priority.category:
         qs = qs.filter(category=priority.category)
-    counts = qs.aggregate(
-        before=Count("pk", filter=Q(seen_on__lt=start)),
-        after=Count("pk", filter=Q(seen_on__gte=start)),
-    )
+    split = {
+        "before": Count("pk", filter=Q(seen_on__lt=start)),
+        "after": Count("pk", filter=Q(seen_on__gte=start)),
+    }
+    counts = qs.aggregate(**split)
     before, after = int(counts["before"]), int(counts["after"])
-    total = before + after
-    p = float(binomtest(after, total, 0.5).pvalue) if total else 1.0
-    return Assessment(before_since, start, after_until, days, before, after, p)
+    result = Assessment(
+        before_since, start, after_until, days, before, after, _equal_rates_p(before, after)
+    )
+    extra: dict[str, object] = {"rating": priority_rating(priority)}
+    if priority.hotspot_cells:
+        inside = Q()
+        for cell in priority.hotspot_cells:
+            low, high = cell_range(int(cell, 16))
+            inside |= Q(h3_cell__gte=low, h3_cell__lte=high)
+        hot = qs.filter(inside).aggregate(**split)
+        extra.update(
+            hotspot_before=int(hot["before"]),
+            hotspot_after=int(hot["after"]),
+            hotspot_p=_equal_rates_p(int(hot["before"]), int(hot["after"])),
+        )
+    return replace(result, **extra)  # type: ignore[arg-type]
+
+
+def priority_rating(priority: Priority) -> Score:
+    return _score(
+        list(PriorityRating.objects.filter(priority=priority).values_list("score", flat=True))
+    )
+
+
+def priority_evidence(priority: Priority) -> QuerySet[Report]:
+    """The reports linked to a priority (for staff: the public sees only how many)."""
+    return priority.evidence_reports.select_related("area").order_by("-created_at")
 
 
 def priority_actions(priority: Priority) -> QuerySet[PriorityAction]:
@@ -116,6 +162,15 @@ def priority_actions(priority: Priority) -> QuerySet[PriorityAction]:
 
 
 # --- meetings ------------------------------------------------------------------------------------
+
+
+def association_meetings(association: Association) -> list[Meeting]:
+    """The meetings an association is invited to, and the public ones of its area."""
+    invited = Meeting.objects.filter(invited=association, cancelled=False)
+    public = Meeting.objects.filter(
+        area_id__in=descendants_of({association.area_id}), is_public=True, cancelled=False
+    )
+    return list((invited | public).distinct().order_by("starts_at"))
 
 
 def last_held_meeting(area: Area) -> Meeting | None:

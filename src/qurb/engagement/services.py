@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import h3
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qurb.accounts.models import Association, Role
-from qurb.accounts.selectors import staff_area_ids, user_roles
+from qurb.accounts.models import Association, AssociationStatus, Role
+from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
 from qurb.areas.models import Area
 from qurb.audit.services import audit_record
 from qurb.core.text import field_language
@@ -33,6 +34,7 @@ from qurb.engagement.models import (
     MeetingMode,
     Priority,
     PriorityAction,
+    PriorityRating,
     PriorityStatus,
     Proposal,
     ProposalAnswer,
@@ -45,7 +47,8 @@ from qurb.engagement.models import (
     SurveyAnswer,
     SurveyResponse,
 )
-from qurb.reports.models import Category
+from qurb.reports.models import Category, Report
+from qurb.reports.rollup import cell_range
 
 PRIORITY_ROLES = frozenset({Role.DISTRICT_CHIEF, Role.NEIGHBOURHOOD_OFFICER})
 
@@ -65,15 +68,19 @@ def priority_set(
     category: str = "",
     set_on: date,
     language: str = "ar",
+    evidence_reports: Sequence[int] = (),
+    hotspot_cells: Sequence[str] = (),
     actor: Any,
 ) -> Priority:
-    """A neighbourhood priority, as agreed with residents (the SARA "scanning" step)."""
+    """A neighbourhood priority, as agreed with residents (the SARA "scanning" step), with
+    the reports and hotspots that show the problem (the "analysis")."""
     _require(actor, area, PRIORITY_ROLES)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the priority a title.")]
     if category and category not in Category.values:
         errors["category"] = [_("Choose a category.")]
+    reports, cells = _evidence(area, evidence_reports, hotspot_cells, errors)
     if errors:
         raise ValidationError(errors)
     lang = field_language(language)
@@ -82,10 +89,107 @@ def priority_set(
             area=area,
             category=category,
             set_on=set_on,
+            hotspot_cells=cells,
             **{f"title_{lang}": title.strip()[:200], f"description_{lang}": description.strip()},
         )
-        audit_record(actor=actor, action="priority.set", target=priority, area_id=area.pk)
+        priority.evidence_reports.set(reports)
+        audit_record(
+            actor=actor,
+            action="priority.set",
+            target=priority,
+            area_id=area.pk,
+            details={"reports": len(reports), "hotspots": len(cells)},
+        )
     return priority
+
+
+def _evidence(
+    area: Area,
+    report_ids: Sequence[int],
+    cells: Sequence[str],
+    errors: dict[str, list[Any]],
+) -> tuple[list[Report], list[str]]:
+    """Check the linked reports (in the area) and hexagons (at the hotspot resolution, with
+    their centre in the area); record what is wrong in ``errors``."""
+    wanted = set(report_ids)
+    reports = list(
+        Report.objects.filter(pk__in=wanted, area_id__in=descendants_of({area.pk})).only("pk")
+    )
+    missing = wanted - {r.pk for r in reports}
+    if missing:
+        errors["evidence_reports"] = [
+            _("These reports are not in this area: %(ids)s")
+            % {"ids": ", ".join(str(i) for i in sorted(missing))}
+        ]
+    clean: list[str] = []
+    for cell in dict.fromkeys(c.strip().lower() for c in cells if c.strip()):
+        if _hexagon_in(cell, area):
+            clean.append(cell)
+        else:
+            errors.setdefault("hotspot_cells", []).append(
+                _("The hexagon %(cell)s is not a hotspot hexagon of this area.") % {"cell": cell}
+            )
+    return reports, clean
+
+
+def _hexagon_in(cell: str, area: Area) -> bool:
+    """A hexagon at the hotspot resolution holding reports of the area."""
+    if not h3.is_valid_cell(cell) or h3.get_resolution(cell) != settings.HOTSPOT_H3_RESOLUTION:
+        return False
+    low, high = cell_range(int(cell, 16))
+    return Report.objects.filter(
+        area_id__in=descendants_of({area.pk}), h3_cell__gte=low, h3_cell__lte=high
+    ).exists()
+
+
+def priority_evidence_add(
+    *,
+    priority: Priority,
+    evidence_reports: Sequence[int] = (),
+    hotspot_cells: Sequence[str] = (),
+    actor: Any,
+) -> Priority:
+    """Link more reports or hotspot hexagons to a priority's evidence."""
+    _require(actor, priority.area, PRIORITY_ROLES)
+    errors: dict[str, list[Any]] = {}
+    reports, cells = _evidence(priority.area, evidence_reports, hotspot_cells, errors)
+    if not errors and not reports and not cells:
+        errors["evidence_reports"] = [_("Give report numbers or choose hotspots.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        priority.evidence_reports.add(*reports)
+        priority.hotspot_cells = list(dict.fromkeys([*priority.hotspot_cells, *cells]))
+        priority.save(update_fields=["hotspot_cells"])
+        audit_record(
+            actor=actor,
+            action="priority.evidence",
+            target=priority,
+            area_id=priority.area_id,
+            details={"reports": len(reports), "hotspots": len(cells)},
+        )
+    return priority
+
+
+def priority_rate(*, priority: Priority, score: int, identity: str) -> PriorityRating:
+    """A resident says how well the priority is being dealt with (1 to 5), once, anonymously."""
+    if priority.status != PriorityStatus.CURRENT or priority.response_started_on is None:
+        raise ValidationError(
+            {"score": [_("This priority can be rated once the police have acted on it.")]}
+        )
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise ValidationError({"score": [_("Give a score from 1 to 5.")]})
+    if not identity:
+        raise ValidationError({"score": [_("Your browser must accept cookies to answer.")]})
+    try:
+        with transaction.atomic():
+            return PriorityRating.objects.create(
+                priority=priority,
+                score=score,
+                respondent=keyed_hash(f"priority:{priority.pk}", identity),
+            )
+    except IntegrityError:
+        raise ValidationError({"score": [_("You have already rated this priority.")]}) from None
 
 
 def priority_action_add(
@@ -236,6 +340,7 @@ def meeting_register(
     email: str = "",
     user: Any = None,
     association: Association | None = None,
+    language: str = "ar",
 ) -> Registration:
     """A place at the meeting, or a place on its waiting list once it is full.
 
@@ -266,6 +371,7 @@ def meeting_register(
         registration.name = name.strip()[:150]
         registration.email = email.strip()
         registration.association = association
+        registration.language = field_language(language)
         registration.status = (
             RegistrationStatus.WAITLISTED if full else RegistrationStatus.CONFIRMED
         )
@@ -320,13 +426,41 @@ def proposal_add(
     if not text.strip():
         raise ValidationError({"text": [_("Write the proposal.")]})
     return Proposal.objects.create(
-        meeting=meeting, text=text.strip()[:2000], association=association
+        meeting=meeting, area=meeting.area, text=text.strip()[:2000], association=association
     )
+
+
+def proposal_submit(*, association: Association, area: Area, text: str, actor: Any) -> Proposal:
+    """A verified association sends a proposal from its space, between meetings, for its area
+    or a neighbourhood within it; the police answer it like a meeting's proposals."""
+    errors: dict[str, list[Any]] = {}
+    if getattr(actor, "association_id", None) != association.pk or not actor.is_active:
+        raise PermissionDenied
+    if association.status != AssociationStatus.VERIFIED:
+        errors["association"] = [_("Only a verified association can send proposals.")]
+    if area.pk not in descendants_of({association.area_id}):
+        errors["area"] = [_("Choose a neighbourhood where the association works.")]
+    if not text.strip():
+        errors["text"] = [_("Write the proposal.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        proposal = Proposal.objects.create(
+            area=area, association=association, text=text.strip()[:2000]
+        )
+        audit_record(
+            actor=actor,
+            action="proposal.submit",
+            target=proposal,
+            area_id=area.pk,
+            details={"association": association.pk},
+        )
+    return proposal
 
 
 def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor: Any) -> Proposal:
     """Accepted, under study, or rejected (a rejection says why)."""
-    _require(actor, proposal.meeting.area, MEETING_ROLES)
+    _require(actor, proposal.area, MEETING_ROLES)
     if answer not in {ProposalAnswer.ACCEPTED, ProposalAnswer.UNDER_STUDY, ProposalAnswer.REJECTED}:
         raise ValidationError({"answer": [_("Choose an answer.")]})
     if answer == ProposalAnswer.REJECTED and not reason.strip():
@@ -338,9 +472,9 @@ def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor:
         proposal.save(update_fields=["answer", "reason", "answered_at"])
         audit_record(
             actor=actor,
-            action="meeting.proposal",
-            target=proposal.meeting,
-            area_id=proposal.meeting.area_id,
+            action="meeting.proposal" if proposal.meeting_id else "proposal.answer",
+            target=proposal.meeting or proposal,
+            area_id=proposal.area_id,
             details={"proposal": proposal.pk, "answer": answer},
         )
     return proposal
@@ -493,11 +627,16 @@ def survey_open(*, area: Area, opens_on: date, closes_on: date, actor: Any) -> S
     return survey
 
 
-def respondent_key(survey: Survey, identity: str) -> str:
-    """A keyed hash of the person (account or device): enough to answer once, no more."""
+def keyed_hash(scope: str, identity: str) -> str:
+    """A keyed hash of the person (account or device) within ``scope``: enough to answer
+    once, no more."""
     return hmac.new(
-        settings.SECRET_KEY.encode(), f"survey:{survey.pk}:{identity}".encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(), f"{scope}:{identity}".encode(), hashlib.sha256
     ).hexdigest()
+
+
+def respondent_key(survey: Survey, identity: str) -> str:
+    return keyed_hash(f"survey:{survey.pk}", identity)
 
 
 def survey_answer(*, survey: Survey, answers: dict[int, str], identity: str) -> SurveyResponse:

@@ -1,4 +1,5 @@
-"""Meeting e-mails as background tasks (the database backend keeps them across crashes).
+"""Meeting e-mails as background tasks (the database backend keeps them across crashes), in
+the language of the association invited or of the person who registered.
 
 Each task locks its row and stamps it once sent, so a retried or duplicated task never sends
 twice.
@@ -36,7 +37,7 @@ def send_invitation(invitation_id: int) -> bool:
         meeting = invitation.meeting
         if meeting.cancelled:
             return False
-        with translation.override("ar"):
+        with translation.override(invitation.association.language):
             when = date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
             subject = _("Invitation: %(title)s") % {"title": meeting.title}
             body = _(
@@ -74,7 +75,7 @@ def send_reminder(registration_id: int) -> bool:
         ):
             return False
         meeting = registration.meeting
-        with translation.override("ar"):
+        with translation.override(registration.language):
             when = date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
             subject = _("Reminder: %(title)s") % {"title": meeting.title}
             body = _("Your place at “%(title)s” is confirmed: %(when)s, %(place)s.\n%(link)s") % {

@@ -65,6 +65,24 @@ class PriorityActionOut(Schema):
     progress: str
 
 
+class HotspotAssessmentOut(Schema):
+    reports_before: int
+    reports_after: int
+    p_value: float
+    significant: bool
+
+
+class RatingOut(Schema):
+    n: int
+    mean: float
+    ci95: list[float] | None = Field(description="95% interval (Student's t), from 2 ratings")
+
+
+class EvidenceOut(Schema):
+    reports: int = Field(description="How many reports staff linked (the reports stay private)")
+    hotspot_cells: list[str] = Field(description="H3 cells of the hotspot analysis")
+
+
 class AssessmentOut(Schema):
     before_from: str
     after_from: str
@@ -75,6 +93,12 @@ class AssessmentOut(Schema):
     change_percent: int | None
     p_value: float
     significant: bool
+    hotspots: HotspotAssessmentOut | None = Field(
+        description="The same measure inside the priority's hotspot hexagons"
+    )
+    residents_rating: RatingOut | None = Field(
+        description="Residents' ratings of how the priority is dealt with, 1 to 5"
+    )
 
 
 class PriorityOut(Schema):
@@ -92,6 +116,7 @@ class PriorityOut(Schema):
         description="Reports of the priority's category in the area, over equal periods before "
         "and after the response began; exact two-sided test of equal rates"
     )
+    evidence: EvidenceOut
 
 
 class LocateQuery(Schema):

@@ -1,29 +1,55 @@
-"""Associations apply online; the communication cell verifies or refuses them."""
+"""Associations apply online with their documents; the communication cell verifies or refuses
+them; a verified association has a space for its members, its proposals and its meetings."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qurb.accounts.models import Association, AssociationStatus, Role
-from qurb.accounts.selectors import staff_area_ids, user_roles
-from qurb.accounts.services import association_register, association_reject, association_verify
+from qurb.accounts.models import Association, AssociationDocument, AssociationStatus, Role
+from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
+from qurb.accounts.services import (
+    association_member_invite,
+    association_member_remove,
+    association_register,
+    association_reject,
+    association_verify,
+)
+from qurb.areas.models import Area
 from qurb.areas.selectors import areas_in_active_generation
+from qurb.audit.services import audit_record
 from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
 from qurb.core.text import field_language
+from qurb.engagement.selectors import association_meetings
+from qurb.engagement.services import proposal_submit
 from qurb.reports.intake import client_address, limit_hit
 from qurb.reports.limits import Limit
 
 APPLY_LIMIT = Limit(10, 3600)  # applications per address and hour
 VERIFY_ROLES = frozenset({Role.COMMUNICATION_CELL, Role.ADMINISTRATOR})
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; the service checks each one's content."""
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
 class ApplyForm(forms.Form):
@@ -36,11 +62,18 @@ class ApplyForm(forms.Form):
     )
     contact_person = forms.CharField(label=gettext_lazy("Contact person"), max_length=150)
     contact_email = forms.EmailField(label=gettext_lazy("Contact e-mail"))
+    documents = MultipleFileField(
+        label=gettext_lazy("Documents: statutes, registration receipt (PDF or photos, up to 3)"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": "application/pdf,image/jpeg,image/png,image/webp"}
+        ),
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def association_apply(request: HttpRequest) -> HttpResponse:
-    form = ApplyForm(request.POST or None)
+    form = ApplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         if limit_hit("association-apply", client_address(request), APPLY_LIMIT):
             form.add_error(None, _("Too many applications from this connection; try again later."))
@@ -53,6 +86,8 @@ def association_apply(request: HttpRequest) -> HttpResponse:
                     area=d["area"],
                     contact_email=d["contact_email"],
                     contact_person=d["contact_person"],
+                    language=get_language() or "ar",
+                    documents=d["documents"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -78,7 +113,11 @@ def _verifier_scope(request: HttpRequest) -> set[int] | None:
 @require_http_methods(["GET"])
 def association_queue(request: HttpRequest) -> HttpResponse:
     scope = _verifier_scope(request)
-    pending = Association.objects.filter(status=AssociationStatus.PENDING).select_related("area")
+    pending = (
+        Association.objects.filter(status=AssociationStatus.PENDING)
+        .select_related("area")
+        .prefetch_related("documents")
+    )
     if scope is not None:
         pending = pending.filter(area_id__in=scope)
     return render(request, "neighbourhoods/association_queue.html", {"pending": pending})
@@ -109,3 +148,160 @@ def association_decide(request: HttpRequest, association_id: int) -> HttpRespons
         done=_("The application is refused; the reason is recorded."),
         back=back,
     )
+
+
+@login_required
+@require_GET
+def document_download(
+    request: HttpRequest, association_id: int, document_id: int
+) -> HttpResponseBase:
+    """A document sent with an application, for its verifiers only; every read is audited."""
+    scope = _verifier_scope(request)
+    document = (
+        AssociationDocument.objects.select_related("association")
+        .filter(pk=document_id, association_id=association_id)
+        .first()
+    )
+    if document is None or (scope is not None and document.association.area_id not in scope):
+        raise Http404
+    audit_record(
+        actor=request.user,
+        action="accounts.association_document_read",
+        target=document.association,
+        area_id=document.association.area_id,
+        details={"document": document.pk},
+    )
+    response = FileResponse(
+        default_storage.open(document.file, "rb"),
+        content_type=document.content_type,
+        as_attachment=True,
+        filename=f"association-{association_id}-{document.pk}.{document.file.rsplit('.', 1)[-1]}",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store, private"
+    return response
+
+
+# --- the association's space ------------------------------------------------------------------
+
+
+def _my_association(request: HttpRequest) -> Association:
+    """The verified association of the signed-in member; 404 for anyone else."""
+    association: Association | None = getattr(request.user, "association", None)
+    if association is None or association.status != AssociationStatus.VERIFIED:
+        raise Http404
+    return association
+
+
+class MemberForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
+    email = forms.EmailField(label=gettext_lazy("E-mail"))
+
+
+class ProposalForm(forms.Form):
+    area = forms.ModelChoiceField(label=gettext_lazy("Neighbourhood"), queryset=Area.objects.none())
+    text = forms.CharField(
+        label=gettext_lazy("Your proposal"), max_length=2000, widget=forms.Textarea({"rows": 4})
+    )
+
+
+def _proposal_form(association: Association, data: Any = None) -> ProposalForm:
+    form = ProposalForm(data)
+    form.fields["area"].queryset = areas_in_active_generation().filter(  # type: ignore[attr-defined]
+        pk__in=descendants_of({association.area_id})
+    )
+    return form
+
+
+def _space(
+    request: HttpRequest,
+    association: Association,
+    member_form: MemberForm | None = None,
+    proposal_form: ProposalForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    return render(
+        request,
+        "neighbourhoods/association_space.html",
+        {
+            "association": association,
+            "is_lead": bool(getattr(request.user, "association_lead", False)),
+            "members": association.members.filter(is_active=True).order_by("display_name"),
+            "member_form": member_form or MemberForm(),
+            "proposal_form": proposal_form or _proposal_form(association),
+            "proposals": association.proposals.select_related("area", "meeting").order_by("-pk"),
+            "meetings": association_meetings(association),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def space(request: HttpRequest) -> HttpResponse:
+    return _space(request, _my_association(request))
+
+
+@login_required
+@require_POST
+def member_add(request: HttpRequest) -> HttpResponse:
+    association = _my_association(request)
+    if not getattr(request.user, "association_lead", False):
+        raise Http404
+    form = MemberForm(request.POST)
+    if form.is_valid():
+        try:
+            association_member_invite(
+                association=association,
+                name=form.cleaned_data["name"],
+                email=form.cleaned_data["email"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("The account is opened; an e-mail lets the member choose a password.")
+            )
+            return redirect("neighbourhoods:space")
+    return _space(request, association, member_form=form, status=400)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, user_id: int) -> HttpResponse:
+    association = _my_association(request)
+    if not getattr(request.user, "association_lead", False):
+        raise Http404
+    member = association.members.filter(pk=user_id).first()
+    if member is None:
+        raise Http404
+    return run_service(
+        request,
+        lambda: association_member_remove(user=member, association=association, actor=request.user),
+        done=_("The member's account is closed."),
+        back=redirect("neighbourhoods:space"),
+    )
+
+
+@login_required
+@require_POST
+def proposal_send(request: HttpRequest) -> HttpResponse:
+    association = _my_association(request)
+    form = _proposal_form(association, request.POST)
+    if form.is_valid():
+        try:
+            proposal_submit(
+                association=association,
+                area=form.cleaned_data["area"],
+                text=form.cleaned_data["text"],
+                actor=request.user,
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request, _("Your proposal is sent; the police's answer will show here.")
+            )
+            return redirect("neighbourhoods:space")
+    return _space(request, association, proposal_form=form, status=400)

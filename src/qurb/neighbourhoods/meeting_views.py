@@ -3,15 +3,16 @@ pages (plan with a drafted agenda, hold, proposals, action items) and associatio
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -20,15 +21,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qurb.accounts.models import Association
 from qurb.accounts.selectors import access_area, associations_in, descendants_of
 from qurb.areas.models import Area
-from qurb.areas.selectors import area_and_ancestors, area_public, areas_at
+from qurb.areas.selectors import area_public
 from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
 from qurb.engagement import services
 from qurb.engagement.models import Meeting, MeetingMode, Priority, Proposal, ProposalAnswer
-from qurb.engagement.selectors import agenda_draft
-from qurb.insights import hexes
-from qurb.insights.selectors import district_picture, last_days
-from qurb.neighbourhoods.selectors import meetings_icalendar
+from qurb.engagement.selectors import agenda_draft, association_meetings
+from qurb.neighbourhoods.selectors import area_hotspots, meetings_icalendar
+from qurb.reports.intake import client_address, device_id, limit_hit, remember_device
+from qurb.reports.limits import Limit
+
+RATE_LIMIT = Limit(30, 3600)  # priority ratings per address and hour
 
 
 class MeetingForm(forms.Form):
@@ -63,23 +66,15 @@ class MeetingForm(forms.Form):
 
 
 def _agenda(area: Area) -> str:
-    """The engagement draft, with the hotspots of the area's districts inserted after the top
-    concerns (Gi* over the last 90 days, see insights)."""
+    """The engagement draft, with the area's hotspots inserted after the top concerns (Gi*
+    over the last 90 days, see insights)."""
     draft = agenda_draft(area)
-    districts = [
-        d for d in area_and_ancestors(area) if d.type.code == settings.REPORT_AREA_TYPE
-    ] or list(Area.objects.filter(parent=area, type__code=settings.REPORT_AREA_TYPE))
-    lines = []
-    for district in districts:
-        for hot in district_picture(district, last_days(90)).hotspots[:3]:
-            lat, lon = hexes.centre(hot.cell)
-            found = areas_at(lat=lat, lon=lon)
-            place = found[-1].name if found else district.name
-            lines.append(
-                "   - "
-                + _("%(place)s: %(count)s reports in one hexagon (%(cell)s), a hotspot")
-                % {"place": place, "count": hot.count, "cell": hot.h3}
-            )
+    lines = [
+        "   - "
+        + _("%(place)s: %(count)s reports in one hexagon (%(cell)s), a hotspot")
+        % {"place": spot.place, "count": spot.stat.count, "cell": spot.stat.h3}
+        for spot in area_hotspots(area, per_district=3)
+    ]
     if not lines:
         return draft
     block = "\n".join(["", _("Hotspots of the last 90 days"), *lines])
@@ -113,6 +108,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 user=user,
                 association=association,
+                language=get_language() or "ar",
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -172,11 +168,7 @@ def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpR
     association = Association.objects.select_related("area").filter(pk=association_id).first()
     if association is None:
         raise Http404
-    invited = Meeting.objects.filter(invited=association, cancelled=False)
-    public = Meeting.objects.filter(
-        area_id__in=descendants_of({association.area_id}), is_public=True, cancelled=False
-    )
-    meetings = list((invited | public).distinct().order_by("starts_at"))
+    meetings = association_meetings(association)
     body = meetings_icalendar(association.area, meetings, request.get_host(), name=association.name)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
@@ -331,7 +323,8 @@ def action_item_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
-    """Set a priority for the area or one of its neighbourhoods (as agreed with residents)."""
+    """Set a priority for the area or one of its neighbourhoods (as agreed with residents),
+    with the reports and hotspots that show the problem."""
     area = access_area(request.user, area_id)
     target = area
     chosen = request.POST.get("area", "")
@@ -346,6 +339,8 @@ def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
             category=request.POST.get("category", ""),
             set_on=timezone.localdate(),
             language=get_language() or "ar",
+            evidence_reports=_report_numbers(request.POST.get("evidence_reports", "")),
+            hotspot_cells=request.POST.getlist("hotspot_cells"),
             actor=request.user,
         ),
         done=_("The priority is published on the neighbourhood page."),
@@ -353,14 +348,96 @@ def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
     )
 
 
-@login_required
-@require_POST
-def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
+def _report_numbers(text: str) -> list[int]:
+    """Report numbers typed as staff see them in the queue ("12, #15 18")."""
+    return [int(n) for n in re.findall(r"\d+", text)][:500]
+
+
+def _staff_priority(request: HttpRequest, priority_id: int) -> Priority:
     priority = Priority.objects.select_related("area").filter(pk=priority_id).first()
     if priority is None:
         raise Http404
     access_area(request.user, priority.area_id)
+    return priority
+
+
+def _back_to_area(request: HttpRequest, fallback: int) -> HttpResponse:
     back = request.POST.get("back", "")
+    return redirect("neighbourhoods:staff_area", area_id=int(back) if back.isdigit() else fallback)
+
+
+@login_required
+@require_POST
+def priority_evidence(request: HttpRequest, priority_id: int) -> HttpResponse:
+    priority = _staff_priority(request, priority_id)
+    return run_service(
+        request,
+        lambda: services.priority_evidence_add(
+            priority=priority,
+            evidence_reports=_report_numbers(request.POST.get("evidence_reports", "")),
+            hotspot_cells=request.POST.getlist("hotspot_cells"),
+            actor=request.user,
+        ),
+        done=_("The evidence is linked to the priority."),
+        back=_back_to_area(request, priority.area_id),
+    )
+
+
+@require_POST
+def priority_rate(request: HttpRequest, priority_id: int) -> HttpResponse:
+    """A resident rates how a priority is dealt with, anonymously, once per person."""
+    priority = Priority.objects.select_related("area").filter(pk=priority_id).first()
+    if priority is None or area_public(priority.area_id) is None:
+        raise Http404
+    back = request.POST.get("back", "")
+    area_id = int(back) if back.isdigit() else priority.area_id
+    response = redirect(reverse("neighbourhoods:detail", args=[area_id]) + "#priorities")
+    if limit_hit("priority-rate", client_address(request), RATE_LIMIT):
+        messages.error(request, _("Too many answers from this connection; try again later."))
+        return response
+    identity = f"user:{request.user.pk}" if request.user.is_authenticated else device_id(request)
+    try:
+        services.priority_rate(
+            priority=priority,
+            score=int(request.POST.get("score", "0") or 0),
+            identity=identity and f"id:{identity}",
+        )
+    except ValueError:
+        messages.error(request, _("Give a score from 1 to 5."))
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Thank you: your rating is recorded, anonymously."))
+    remember_device(request, response)
+    return response
+
+
+@login_required
+@require_POST
+def area_proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse:
+    """Answer a proposal an association sent between meetings."""
+    proposal = Proposal.objects.select_related("area").filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404
+    access_area(request.user, proposal.area_id)
+    return run_service(
+        request,
+        lambda: services.proposal_answer(
+            proposal=proposal,
+            answer=request.POST.get("answer", ""),
+            reason=request.POST.get("reason", ""),
+            actor=request.user,
+        ),
+        done=_("Answer recorded."),
+        back=_back_to_area(request, proposal.area_id),
+    )
+
+
+@login_required
+@require_POST
+def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
+    priority = _staff_priority(request, priority_id)
 
     def record() -> None:
         services.priority_action_add(
@@ -372,13 +449,7 @@ def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
         )
 
     return run_service(
-        request,
-        record,
-        done=_("Action recorded."),
-        back=redirect(
-            "neighbourhoods:staff_area",
-            area_id=int(back) if back.isdigit() else priority.area_id,
-        ),
+        request, record, done=_("Action recorded."), back=_back_to_area(request, priority.area_id)
     )
 
 

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
 from icalendar import Calendar, Event
 
 from qurb.accounts.models import OfficerProfile
-from qurb.accounts.selectors import officers_serving
+from qurb.accounts.selectors import descendants_of, officers_serving
 from qurb.areas.models import Area, Place, PlaceKind
-from qurb.areas.selectors import area_ancestors, areas_at, places_in
+from qurb.areas.selectors import area_ancestors, area_and_ancestors, areas_at, places_in
 from qurb.engagement.models import Meeting, Priority, Survey
 from qurb.engagement.selectors import (
     Performance,
@@ -23,6 +24,10 @@ from qurb.engagement.selectors import (
     trust_index,
     upcoming_meetings,
 )
+from qurb.insights import hexes
+from qurb.insights.selectors import HexStat, district_picture, last_days
+from qurb.reports.models import Report
+from qurb.reports.rollup import cell_range
 
 
 @dataclass
@@ -67,6 +72,40 @@ def neighbourhood_summary(area: Area) -> NeighbourhoodSummary:
         surveys=list(open_surveys(area)),
         trust=trust_index(area),
     )
+
+
+@dataclass(frozen=True)
+class AreaHotspot:
+    stat: HexStat
+    place: str  # the innermost area at the hexagon's centre
+
+
+def area_hotspots(area: Area, *, days: int = 90, per_district: int = 20) -> list[AreaHotspot]:
+    """The hotspots (Gi*, insights) over the last ``days`` of the district the area lies in
+    (keeping those holding reports of the area), or of the districts it contains."""
+    within = [d for d in area_and_ancestors(area) if d.type.code == settings.REPORT_AREA_TYPE]
+    districts = within or list(
+        Area.objects.filter(parent=area, type__code=settings.REPORT_AREA_TYPE)
+    )
+    below_district = bool(within) and within[-1].pk != area.pk
+    area_ids = descendants_of({area.pk})
+    found = []
+    for district in districts:
+        kept = 0
+        for stat in district_picture(district, last_days(days)).hotspots:
+            if kept == per_district:
+                break
+            if below_district:
+                low, high = cell_range(stat.cell)
+                if not Report.objects.filter(
+                    area_id__in=area_ids, h3_cell__gte=low, h3_cell__lte=high
+                ).exists():
+                    continue
+            lat, lon = hexes.centre(stat.cell)
+            at = areas_at(lat=lat, lon=lon)
+            found.append(AreaHotspot(stat, at[-1].name if at else district.name))
+            kept += 1
+    return found
 
 
 def innermost_area_at(*, lat: float, lon: float) -> Area | None:
@@ -130,10 +169,38 @@ def priority_public(priority: Priority) -> dict[str, Any]:
                 "change_percent": assessment.change_percent,
                 "p_value": round(assessment.p, 6),
                 "significant": assessment.significant,
+                "hotspots": (
+                    {
+                        "reports_before": assessment.hotspot_before,
+                        "reports_after": assessment.hotspot_after,
+                        "p_value": round(assessment.hotspot_p or 1.0, 6),
+                        "significant": assessment.hotspot_significant,
+                    }
+                    if assessment.hotspot_before is not None
+                    else None
+                ),
+                "residents_rating": (
+                    {
+                        "n": assessment.rating.n,
+                        "mean": round(assessment.rating.mean, 2),
+                        "ci95": (
+                            [round(assessment.rating.low, 2), round(assessment.rating.high, 2)]
+                            if assessment.rating.low is not None
+                            and assessment.rating.high is not None
+                            else None
+                        ),
+                    }
+                    if assessment.rating and assessment.rating.n and assessment.rating.mean
+                    else None
+                ),
             }
             if assessment
             else None
         ),
+        "evidence": {
+            "reports": priority.evidence_reports.count(),
+            "hotspot_cells": list(priority.hotspot_cells),
+        },
     }
 
 

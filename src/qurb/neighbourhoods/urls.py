@@ -54,6 +54,30 @@ urlpatterns = [
         name="priority_action",
     ),
     path(
+        "staff/priorities/<int:priority_id>/evidence/",
+        meeting_views.priority_evidence,
+        name="priority_evidence",
+    ),
+    path("priorities/<int:priority_id>/rate/", meeting_views.priority_rate, name="priority_rate"),
+    path(
+        "staff/proposals/<int:proposal_id>/answer/",
+        meeting_views.area_proposal_answer,
+        name="proposal_answer",
+    ),
+    path("associations/space/", association_views.space, name="space"),
+    path("associations/space/members/", association_views.member_add, name="space_member_add"),
+    path(
+        "associations/space/members/<int:user_id>/remove/",
+        association_views.member_remove,
+        name="space_member_remove",
+    ),
+    path("associations/space/proposals/", association_views.proposal_send, name="space_proposal"),
+    path(
+        "staff/associations/<int:association_id>/documents/<int:document_id>/",
+        association_views.document_download,
+        name="association_document",
+    ),
+    path(
         "staff/meetings/<int:meeting_id>/actions/<int:item_id>/done/",
         meeting_views.action_item_done,
         name="meeting_action_done",

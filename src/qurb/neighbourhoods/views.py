@@ -18,14 +18,23 @@ from qurb.areas.selectors import (
     leaf_boundaries,
     neighbourhood_choices,
 )
-from qurb.engagement.models import ActionProgress, Meeting, Priority, PriorityStatus
+from qurb.engagement.models import (
+    ActionProgress,
+    Meeting,
+    Priority,
+    PriorityStatus,
+    Proposal,
+    ProposalAnswer,
+)
 from qurb.neighbourhoods.forms import LocateForm, PickForm
 from qurb.neighbourhoods.selectors import (
+    area_hotspots,
     innermost_area_at,
     meetings_icalendar,
     neighbourhood_meetings,
     neighbourhood_summary,
 )
+from qurb.reports.intake import remember_device
 from qurb.reports.models import Category
 
 
@@ -69,7 +78,10 @@ def detail(request: HttpRequest, area_id: int) -> HttpResponse:
     area = area_public(area_id)
     if area is None:
         raise Http404
-    return render(request, "neighbourhoods/detail.html", {"summary": neighbourhood_summary(area)})
+    response = render(
+        request, "neighbourhoods/detail.html", {"summary": neighbourhood_summary(area)}
+    )
+    return remember_device(request, response)  # residents rate priorities once per device
 
 
 @require_GET
@@ -132,7 +144,18 @@ def staff_area(request: HttpRequest, area_id: int) -> HttpResponse:
                 area_id__in=descendants_of({area.pk}), status=PriorityStatus.CURRENT
             )
             .select_related("area")
-            .prefetch_related("actions"),
+            .prefetch_related("actions", "evidence_reports"),
+            "hotspots": area_hotspots(area),
+            "proposals": Proposal.objects.filter(
+                area_id__in=descendants_of({area.pk}),
+                meeting__isnull=True,
+                answer=ProposalAnswer.PENDING,
+            ).select_related("area", "association"),
+            "answers": [
+                (value, label)
+                for value, label in ProposalAnswer.choices
+                if value != ProposalAnswer.PENDING
+            ],
             "meetings": Meeting.objects.filter(area_id__in=descendants_of({area.pk})).order_by(
                 "-starts_at"
             )[:20],

@@ -20,6 +20,7 @@ from qurb.accounts.models import Role
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.areas.selectors import areas_at
 from qurb.audit.services import audit_record
+from qurb.core.photos import CleanPhoto, photo_clean, photo_store
 from qurb.language.triage import triage_text
 from qurb.reports import rollup
 from qurb.reports.intake import api_key_forget, api_key_hash
@@ -41,7 +42,6 @@ from qurb.reports.models import (
     StatusChange,
     When,
 )
-from qurb.reports.photos import CleanPhoto, photo_clean, photo_store
 
 # Crockford's base32 without look-alikes: read aloud or typed from a phone without confusion.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"

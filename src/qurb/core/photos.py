@@ -78,7 +78,7 @@ def photo_clean(upload: IO[bytes]) -> CleanPhoto:
     return CleanPhoto(out.getvalue(), clean.width, clean.height)
 
 
-def photo_store(photo: CleanPhoto) -> str:
-    """Write the clean photo under a random name; returns the storage name."""
-    name = f"reports/{secrets.token_urlsafe(24)}.jpg"
+def photo_store(photo: CleanPhoto, folder: str = "reports") -> str:
+    """Write the clean photo under a random name in ``folder``; returns the storage name."""
+    name = f"{folder}/{secrets.token_urlsafe(24)}.jpg"
     return default_storage.save(name, ContentFile(photo.data))
