@@ -99,7 +99,6 @@ def test_documents_are_checked_kept_private_and_read_by_the_verifiers_only() -> 
 def test_verified_association_gets_accounts_a_space_and_answers(
     queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
-    call_command("worker", batch=True)  # what the demo left queued
     mail.outbox.clear()
     assert _apply("FES-2", files=[SimpleUploadedFile("statuts.pdf", PDF)]).status_code == 302
     association = Association.objects.get(registration_number="FES-2")
@@ -213,8 +212,6 @@ def test_verified_association_gets_accounts_a_space_and_answers(
 def test_refusal_is_mailed_with_its_reason_and_residents_have_no_space(
     queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
-    call_command("worker", batch=True)
-    mail.outbox.clear()
     _apply("FES-3", files=[], language="ar")
     association = Association.objects.get(registration_number="FES-3")
     with django_capture_on_commit_callbacks(execute=True):

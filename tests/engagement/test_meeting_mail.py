@@ -28,7 +28,6 @@ def queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_invitations_and_reminders_are_sent_once(
     queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
-    call_command("worker", batch=True)  # what the demo left queued (its decision e-mails)
     association = Association.objects.exclude(contact_email="").first()
     assert association is not None
     start = timezone.now() + timedelta(hours=20)
@@ -62,7 +61,6 @@ def test_invitations_and_reminders_are_sent_once(
 def test_meeting_e_mails_are_written_in_each_reader_s_language(
     queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
-    call_command("worker", batch=True)
     association = Association.objects.exclude(contact_email="").first()
     assert association is not None
     association.language = "fr"

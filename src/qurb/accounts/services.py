@@ -225,7 +225,8 @@ def association_verify(*, association: Association, actor: User) -> Association:
                 lead=True,
                 actor=actor,
             )
-        transaction.on_commit(lambda: _enqueue_decision(association.pk))
+        if not association.is_demo:  # demo data writes to no one
+            transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
 
 
