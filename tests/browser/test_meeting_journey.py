@@ -127,7 +127,7 @@ def test_meeting_loop(
     Select(form.find_element(By.NAME, "category")).select_by_value("drugs")
     form.submit()
     action = wait(desktop).until(
-        ec.visibility_of_element_located((By.CSS_SELECTOR, ".priority form"))
+        ec.visibility_of_element_located((By.CSS_SELECTOR, ".priority form.action-form"))
     )
     action.find_element(By.NAME, "description").send_keys("دوريات راجلة عند خروج التلاميذ")
     action.submit()
