@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     HQ_ANALYST = "hq_analyst", _("HQ analyst")
     INSPECTOR = "inspector", _("Inspector")
     ADMINISTRATOR = "administrator", _("Administrator")
+    # The unit that checks and approves missing-child alerts, designated per prefecture.
+    ALERT_VALIDATOR = "alert_validator", _("Alert validation unit")
 
 
 # Every staff role must pass multi-factor authentication before it sees anything.
@@ -28,11 +30,17 @@ STAFF_ROLES = frozenset(
         Role.HQ_ANALYST,
         Role.INSPECTOR,
         Role.ADMINISTRATOR,
+        Role.ALERT_VALIDATOR,
     }
 )
 # Roles whose rights stop at the edge of an area (and its descendants).
 AREA_SCOPED_ROLES = frozenset(
-    {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF, Role.COMMUNICATION_CELL}
+    {
+        Role.NEIGHBOURHOOD_OFFICER,
+        Role.DISTRICT_CHIEF,
+        Role.COMMUNICATION_CELL,
+        Role.ALERT_VALIDATOR,
+    }
 )
 # Roles that do police work in districts (an inspector reads the audit trail only).
 OPERATIONAL_ROLES = frozenset(

@@ -84,7 +84,9 @@ INSTALLED_APPS = [
     "qurb.neighbourhoods",
     "qurb.open311",
     "qurb.insights",
+    "qurb.alerts",
     "qurb.demo",
+    "django.contrib.sitemaps",
 ]
 
 MIDDLEWARE = [
@@ -348,6 +350,20 @@ REPORT_DUPLICATE_DAYS = int(os.environ.get("QURB_DUPLICATE_DAYS", "14"))
 REPORT_DUPLICATE_TEXT = float(os.environ.get("QURB_DUPLICATE_TEXT", "0.45"))
 OPEN311_JURISDICTION = os.environ.get("QURB_OPEN311_JURISDICTION", "qurb.ma")
 SITE_URL = os.environ.get("QURB_SITE_URL", "http://127.0.0.1:8000")
+
+# Missing-child alerts (see docs/alerts.md).
+ALERT_RADIUS_KM = int(os.environ.get("QURB_ALERT_RADIUS_KM", "160"))  # default alert area
+ALERT_MAX_RADIUS_KM = int(os.environ.get("QURB_ALERT_MAX_RADIUS_KM", "1000"))
+ALERT_SUBSCRIBER_MAX_RADIUS_KM = int(os.environ.get("QURB_ALERT_SUBSCRIBER_MAX_RADIUS_KM", "200"))
+ALERT_HOURS = int(os.environ.get("QURB_ALERT_HOURS", "72"))  # until an alert expires
+ALERT_RETENTION_DAYS = int(os.environ.get("QURB_ALERT_RETENTION_DAYS", "30"))
+ALERT_CAP_SENDER = os.environ.get("QURB_ALERT_CAP_SENDER", "alerts@qurb.invalid")
+ALERT_VAPID_PRIVATE_KEY = os.environ.get("QURB_VAPID_PRIVATE_KEY", "")  # PEM; demo: DATA_DIR
+ALERT_VAPID_SUBJECT = os.environ.get("QURB_VAPID_SUBJECT", "mailto:alerts@qurb.invalid")
+ALERT_PUSH_TTL = int(os.environ.get("QURB_ALERT_PUSH_TTL", str(24 * 3600)))
+ALERT_PUSH_TIMEOUT = float(os.environ.get("QURB_ALERT_PUSH_TIMEOUT", "10"))
+ALERT_DELIVERY_ATTEMPTS = int(os.environ.get("QURB_ALERT_DELIVERY_ATTEMPTS", "6"))
+ALERT_DELIVERY_CONCURRENCY = int(os.environ.get("QURB_ALERT_DELIVERY_CONCURRENCY", "256"))
 
 # --- insights ------------------------------------------------------------------------------
 # Hexagon size for hotspots: H3 resolution 9 is about 0.1 km² (edges of about 200 m). After a

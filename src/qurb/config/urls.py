@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from qurb.alerts.sitemaps import SITEMAPS
 from qurb.config.api import api
 from qurb.neighbourhoods import views as neighbourhood_views
 
@@ -11,6 +13,8 @@ urlpatterns = [
     path("", include("qurb.neighbourhoods.urls")),
     path("", include("qurb.reports.urls")),
     path("", include("qurb.insights.urls")),
+    path("", include("qurb.alerts.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("open311/v2/", include("qurb.open311.urls")),
     path("accounts/", include("qurb.accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -28,6 +28,7 @@ from qurb.demo.geography import (
     demo_neighbourhoods,
     demo_school_points,
 )
+from qurb.demo.alerts import demo_alert_load
 from qurb.demo.reports import demo_reports_load
 
 DEMO_PASSWORD = "qurb-demo-2026"  # noqa: S105 - printed to whoever runs the demo; demo only
@@ -74,6 +75,12 @@ ACCOUNTS = [
         "cell.fes",
         "خلية التواصل فاس · Cellule de communication Fès",
         Role.COMMUNICATION_CELL,
+        "03.231",
+    ),
+    DemoAccountSpec(
+        "unit.fes",
+        "وحدة التحقق من التنبيهات فاس · Unité de validation des alertes Fès",
+        Role.ALERT_VALIDATOR,
         "03.231",
     ),
     DemoAccountSpec(
@@ -189,6 +196,7 @@ def demo_load(
         )
     accounts = _demo_accounts(areas)
     demo_reports_load()
+    demo_alert_load()
     return reports, accounts
 
 
