@@ -38,7 +38,16 @@ MEETINGS = [  # their matrix: tests/engagement/test_meeting_pages.py
     "neighbourhoods:survey_open",
     "neighbourhoods:association_queue",
     "neighbourhoods:association_decide",
-    "neighbourhoods:association_document",  # tests/engagement/test_associations.py
+    "neighbourhoods:association_document",  # tests/engagement/test_association_space.py
+]
+ALERTS = [  # their matrix: tests/alerts/test_cases.py and test_alert_pages.py
+    "alerts:staff_list",
+    "alerts:staff_new",
+    "alerts:staff_case",
+    "alerts:staff_photo",
+    "alerts:staff_validate",
+    "alerts:staff_update",
+    "alerts:staff_close",
 ]
 
 # What each account may do with a report in the Fès Médina district (inside its first sector).
@@ -79,7 +88,7 @@ def staff_route_names() -> set[str]:
 
 
 def test_matrix_covers_every_staff_url() -> None:
-    assert staff_route_names() == {*READ, *WRITE, STAFF_AREA, *INSIGHTS, *MEETINGS}
+    assert staff_route_names() == {*READ, *WRITE, STAFF_AREA, *INSIGHTS, *MEETINGS, *ALERTS}
 
 
 def _png() -> io.BytesIO:

@@ -70,8 +70,9 @@ def enqueue_area(message: CapMessage, case: AlertCase, *, now: datetime | None =
     # Two circles meet when their centres are closer than the sum of their radii (both radii
     # are bounded far below half the globe, where the haversine comparison stays monotonic).
     sql = f"""
-        INSERT INTO {delivery} (message_id, subscription_id, state, attempts, next_attempt_at)
-        SELECT %s, s.id, 'pending', 0, %s FROM {subscription} s
+        INSERT INTO {delivery}
+            (message_id, subscription_id, state, attempts, next_attempt_at, error)
+        SELECT %s, s.id, 'pending', 0, %s, '' FROM {subscription} s
         WHERE s.active AND s.confirmed_at IS NOT NULL AND ({by_district}(
             s.lat BETWEEN %s AND %s AND s.lon BETWEEN %s AND %s
             AND POWER(SIN(RADIANS(s.lat - %s) / 2), 2)
@@ -94,12 +95,14 @@ def enqueue_end(message: CapMessage, earlier: Iterable[int], *, now: datetime | 
     Delivery.objects.filter(message_id__in=ids, state=DeliveryState.PENDING).update(
         state=DeliveryState.FAILED, error="the alert ended first"
     )
-    delivery, _subscription = _tables()
+    delivery, subscription = _tables()
     marks = ", ".join(["%s"] * len(ids))
     sql = f"""
-        INSERT INTO {delivery} (message_id, subscription_id, state, attempts, next_attempt_at)
-        SELECT DISTINCT %s, d.subscription_id, 'pending', 0, %s FROM {delivery} d
-        WHERE d.message_id IN ({marks}) AND d.state = 'sent'
+        INSERT INTO {delivery}
+            (message_id, subscription_id, state, attempts, next_attempt_at, error)
+        SELECT DISTINCT %s, d.subscription_id, 'pending', 0, %s, '' FROM {delivery} d
+        JOIN {subscription} s ON s.id = d.subscription_id
+        WHERE d.message_id IN ({marks}) AND d.state = 'sent' AND s.active
         ON CONFLICT DO NOTHING
     """  # noqa: S608 - table names come from the models; values are parameters
     with connection.cursor() as cursor:
@@ -173,7 +176,7 @@ def claim(
     subs = {
         s["id"]: s
         for s in Subscription.objects.filter(pk__in=[r[3] for r in rows]).values(
-            "id", "channel", "email", "endpoint", "p256dh", "auth", "language", "token"
+            "id", "channel", "email", "endpoint", "p256dh", "auth", "language", "token", "active"
         )
     }
     return [Claimed(r[0], r[1], r[2], dict(subs[r[3]])) for r in rows if r[3] in subs]
@@ -428,6 +431,15 @@ def deliver(
                 stats.batches += 1
                 for mid in {r.message_id for r in rows} - texts.keys():
                     texts[mid] = notices(CapMessage.objects.select_related("case").get(pk=mid))
+                left = Outcome(
+                    failed=[
+                        (r.delivery_id, "unsubscribed")
+                        for r in rows
+                        if not r.subscription["active"]
+                    ]
+                )
+                record(left)
+                rows = [r for r in rows if r.subscription["active"]]
                 pushes = [r for r in rows if r.subscription["channel"] == Channel.PUSH]
                 future = asyncio.run_coroutine_threadsafe(
                     _push_all(runner.session, pushes, texts, key, width), runner.loop

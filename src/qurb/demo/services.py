@@ -21,6 +21,7 @@ from qurb.accounts.services import (
 )
 from qurb.areas.models import Area, PlaceKind
 from qurb.areas.services import LoadReport, area_type_ensure, areas_load, place_upsert
+from qurb.demo.alerts import demo_alert_load
 from qurb.demo.geography import (
     DEMO_SOURCE,
     OSM_SOURCE,
@@ -28,7 +29,6 @@ from qurb.demo.geography import (
     demo_neighbourhoods,
     demo_school_points,
 )
-from qurb.demo.alerts import demo_alert_load
 from qurb.demo.reports import demo_reports_load
 
 DEMO_PASSWORD = "qurb-demo-2026"  # noqa: S105 - printed to whoever runs the demo; demo only
