@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage bench-insights messages clean
+.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage bench-insights bench-alerts messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@interpreter=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
@@ -65,6 +65,11 @@ bench-triage: install
 
 bench-insights: install
 	$(BIN)/python bench/insights.py
+
+# A missing-child alert to 1,000,000 subscribers: selection and queueing, then Web Push
+# delivery to a local endpoint by the delivery workers. Needs PostgreSQL on 127.0.0.1:5432.
+bench-alerts: install
+	$(BIN)/python bench/alerts.py
 
 messages: install
 	cd src/qurb && ../../$(BIN)/django-admin makemessages -l ar -l fr -l en --no-obsolete && ../../$(BIN)/django-admin compilemessages
