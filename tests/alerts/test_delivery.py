@@ -267,3 +267,37 @@ def test_email_double_opt_in_alert_and_one_click_unsubscribe(
         case_close(actor=User.objects.get(username="officer.medina"), case=case, reason="found")
     call_command("worker", batch=True)
     assert mail.outbox == []  # left before the end notice
+
+
+def test_the_delivery_task_comes_back_for_retries(
+    push_server: PushServer,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core.management import call_command
+    from django_tasks_db.models import DBTaskResult
+
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    device = Device("/push/busy")
+    near = _point(0, 0)
+    _push(push_server, device, lat=near[0], lon=near[1], radius_km=5)
+    push_server.statuses["/push/busy"] = [503]
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(open_case())
+    call_command("worker", batch=True)
+    assert push_server.to("/push/busy") == []
+    waiting = DBTaskResult.objects.filter(
+        task_path="qurb.alerts.tasks.deliver_alerts", status="READY"
+    )
+    assert waiting.count() == 1
+    first = waiting.get()
+    assert first.run_after is not None and first.run_after > timezone.now()
+    # When it is due, the worker sends the copy, once.
+    waiting.update(run_after=timezone.now())
+    Delivery.objects.update(next_attempt_at=timezone.now())
+    call_command("worker", batch=True)
+    assert len(push_server.to("/push/busy")) == 1
