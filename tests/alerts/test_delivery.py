@@ -295,7 +295,8 @@ def test_the_delivery_task_comes_back_for_retries(
     )
     assert waiting.count() == 1
     first = waiting.get()
-    assert first.run_after is not None and first.run_after > timezone.now()
+    assert first.run_after is not None
+    assert first.run_after > timezone.now()
     # When it is due, the worker sends the copy, once.
     waiting.update(run_after=timezone.now())
     Delivery.objects.update(next_attempt_at=timezone.now())
