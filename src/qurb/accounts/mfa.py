@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from django.db import transaction
 from django.http import HttpRequest
 from django_otp import login as otp_login
@@ -28,11 +26,6 @@ def pending_totp_device(user: User) -> TOTPDevice:
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
     return device
-
-
-def qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    return str(image.to_string(encoding="unicode"))
 
 
 def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:

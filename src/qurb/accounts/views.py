@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from qurb.accounts.forms import MfaForm
-from qurb.accounts.mfa import confirmed_devices, mfa_verify, pending_totp_device, qr_svg
+from qurb.accounts.mfa import confirmed_devices, mfa_verify, pending_totp_device
 from qurb.accounts.models import User
+from qurb.core.qr import qr_svg
 
 
 class LoginView(auth_views.LoginView):

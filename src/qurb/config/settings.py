@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "qurb.engagement",
     "qurb.neighbourhoods",
     "qurb.open311",
+    "qurb.communication",
     "qurb.insights",
     "qurb.alerts",
     "qurb.demo",
@@ -350,6 +351,12 @@ REPORT_DUPLICATE_DAYS = int(os.environ.get("QURB_DUPLICATE_DAYS", "14"))
 REPORT_DUPLICATE_TEXT = float(os.environ.get("QURB_DUPLICATE_TEXT", "0.45"))
 OPEN311_JURISDICTION = os.environ.get("QURB_OPEN311_JURISDICTION", "qurb.ma")
 SITE_URL = os.environ.get("QURB_SITE_URL", "http://127.0.0.1:8000")
+
+# Open data (/open-data/): the licence the figures are published under.
+OPEN_DATA_LICENCE = os.environ.get("QURB_OPEN_DATA_LICENCE", "CC BY 4.0")
+OPEN_DATA_LICENCE_URL = os.environ.get(
+    "QURB_OPEN_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+)
 
 # Missing-child alerts (see docs/alerts.md).
 ALERT_RADIUS_KM = int(os.environ.get("QURB_ALERT_RADIUS_KM", "160"))  # default alert area

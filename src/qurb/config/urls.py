@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("qurb.reports.urls")),
     path("", include("qurb.insights.urls")),
     path("", include("qurb.alerts.urls")),
+    path("", include("qurb.communication.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("open311/v2/", include("qurb.open311.urls")),
     path("accounts/", include("qurb.accounts.urls")),

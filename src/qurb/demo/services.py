@@ -22,6 +22,7 @@ from qurb.accounts.services import (
 from qurb.areas.models import Area, PlaceKind
 from qurb.areas.services import LoadReport, area_type_ensure, areas_load, place_upsert
 from qurb.demo.alerts import demo_alert_load
+from qurb.demo.communication import demo_communication_load
 from qurb.demo.geography import (
     DEMO_SOURCE,
     OSM_SOURCE,
@@ -197,6 +198,7 @@ def demo_load(
     accounts = _demo_accounts(areas)
     demo_reports_load()
     demo_alert_load()
+    demo_communication_load()
     return reports, accounts
 
 

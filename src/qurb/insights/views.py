@@ -19,7 +19,9 @@ from django.views.decorators.http import require_GET
 
 from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area, Boundary
-from qurb.insights import charts, exports, hexes
+from qurb.areas.selectors import area_public
+from qurb.core import charts
+from qurb.insights import exports, hexes, opendata
 from qurb.insights.selectors import (
     PatrolWindow,
     Period,
@@ -35,8 +37,10 @@ from qurb.insights.selectors import (
     public_counts,
     school_stats,
     synthetic_share,
+    today,
     trends,
 )
+from qurb.insights.yearly import yearly_report
 from qurb.reports.models import Category
 
 PERIODS = (30, 90, 180, 365, 730)
@@ -352,3 +356,44 @@ def figures_data(request: HttpRequest, fmt: str) -> HttpResponse:
         response["Content-Disposition"] = 'attachment; filename="qurb-figures.csv"'
     response["Access-Control-Allow-Origin"] = "*"
     return response
+
+
+# --- open data and the yearly report -----------------------------------------------------------
+
+
+@require_GET
+def open_data(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "insights/open_data.html",
+        {
+            "datasets": opendata.DATASETS,
+            "licence": settings.OPEN_DATA_LICENCE,
+            "licence_url": settings.OPEN_DATA_LICENCE_URL,
+            "least": settings.PUBLIC_MIN_COUNT,
+        },
+    )
+
+
+@require_GET
+def open_data_file(request: HttpRequest, slug: str) -> HttpResponse:
+    dataset = next((d for d in opendata.DATASETS if d.slug == slug), None)
+    if dataset is None:
+        raise Http404
+    key = f"open-data:{slug}:{get_language()}"
+    body = cache.get(key)
+    if body is None:
+        body = dataset.build()
+        cache.set(key, body, 600)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="qurb-{slug}.csv"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def yearly(request: HttpRequest, area_id: int, year: int) -> HttpResponse:
+    area = area_public(area_id)
+    if area is None or not 2000 <= year <= today().year:
+        raise Http404
+    return render(request, "insights/yearly.html", {"report": yearly_report(area, year)})

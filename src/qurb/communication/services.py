@@ -1,0 +1,448 @@
+"""Writes for the communication cells: events (venues, stands, programme, tickets, check-in),
+school awareness sessions, news with its publication workflow, and the newsletter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from qurb.accounts.models import Role
+from qurb.accounts.selectors import staff_area_ids, user_roles
+from qurb.areas.models import Area, Place, PlaceKind
+from qurb.audit.services import audit_record
+from qurb.communication.models import (
+    Article,
+    ArticleStatus,
+    CheckIn,
+    Event,
+    EventKind,
+    Newsletter,
+    NewsletterDelivery,
+    NewsletterSubscriber,
+    ProgrammeItem,
+    SchoolSession,
+    Stand,
+    Ticket,
+    Topic,
+    Venue,
+    VisitorKind,
+)
+from qurb.core.text import field_language
+
+CELL_ROLES = frozenset({Role.COMMUNICATION_CELL, Role.ADMINISTRATOR})
+GATE_ROLES = CELL_ROLES | {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF}
+SESSION_ROLES = CELL_ROLES | {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF}
+
+
+def require(actor: Any, area: Area | None, roles: frozenset[str]) -> None:
+    """The actor holds one of ``roles`` over ``area`` (the whole force for a national one)."""
+    scope = staff_area_ids(actor)
+    if not user_roles(actor) & roles:
+        raise PermissionDenied
+    if scope is not None and (area is None or area.pk not in scope):
+        raise PermissionDenied
+
+
+def _slug(title: str, model: Any) -> str:
+    base = slugify(title, allow_unicode=False)[:60] or "item"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+# --- events -----------------------------------------------------------------------------------
+
+
+def event_create(
+    *,
+    actor: Any,
+    area: Area,
+    kind: str,
+    title: str,
+    description: str = "",
+    starts_on: date,
+    ends_on: date,
+    capacity: int | None = None,
+    language: str = "ar",
+) -> Event:
+    require(actor, area, CELL_ROLES)
+    errors: dict[str, list[Any]] = {}
+    if not title.strip():
+        errors["title"] = [_("Give the event a title.")]
+    if kind not in EventKind.values:
+        errors["kind"] = [_("Choose the kind of event.")]
+    if ends_on < starts_on:
+        errors["ends_on"] = [_("The last day cannot come before the first.")]
+    if capacity is not None and capacity < 1:
+        errors["capacity"] = [_("There must be at least one ticket.")]
+    if errors:
+        raise ValidationError(errors)
+    lang = field_language(language)
+    with transaction.atomic():
+        event = Event.objects.create(
+            slug=_slug(title, Event),
+            kind=kind,
+            area=area,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            capacity=capacity,
+            **{f"title_{lang}": title.strip()[:200], f"description_{lang}": description.strip()},
+        )
+        audit_record(actor=actor, action="event.create", target=event, area_id=area.pk)
+    return event
+
+
+def venue_add(
+    *,
+    actor: Any,
+    event: Event,
+    name: str,
+    address: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+) -> Venue:
+    require(actor, event.area, CELL_ROLES)
+    if not name.strip():
+        raise ValidationError({"name": [_("Name the venue.")]})
+    return Venue.objects.create(
+        event=event, name=name.strip()[:200], address=address.strip()[:300], lat=lat, lon=lon
+    )
+
+
+def stand_add(*, actor: Any, venue: Venue, name: str, description: str = "") -> Stand:
+    require(actor, venue.event.area, CELL_ROLES)
+    if not name.strip():
+        raise ValidationError({"name": [_("Name the stand.")]})
+    return Stand.objects.create(
+        venue=venue, name=name.strip()[:200], description=description.strip()
+    )
+
+
+def programme_add(
+    *,
+    actor: Any,
+    event: Event,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    speakers: str = "",
+    place: str = "",
+    venue: Venue | None = None,
+) -> ProgrammeItem:
+    require(actor, event.area, CELL_ROLES)
+    errors: dict[str, list[Any]] = {}
+    if not title.strip():
+        errors["title"] = [_("Give the session a title.")]
+    if ends_at <= starts_at:
+        errors["ends_at"] = [_("A session must end after it starts.")]
+    day = timezone.localtime(starts_at).date()
+    if not event.starts_on <= day <= event.ends_on:
+        errors["starts_at"] = [_("The session must take place during the event.")]
+    if venue is not None and venue.event_id != event.pk:
+        errors["venue"] = [_("Choose one of the event's venues.")]
+    if errors:
+        raise ValidationError(errors)
+    return ProgrammeItem.objects.create(
+        event=event,
+        venue=venue,
+        title=title.strip()[:200],
+        speakers=speakers.strip()[:300],
+        place=place.strip()[:200],
+        starts_at=starts_at,
+        ends_at=ends_at,
+    )
+
+
+def event_publish(*, actor: Any, event: Event, published: bool = True) -> Event:
+    require(actor, event.area, CELL_ROLES)
+    with transaction.atomic():
+        event.is_published = published
+        event.save(update_fields=["is_published"])
+        audit_record(
+            actor=actor,
+            action="event.publish" if published else "event.unpublish",
+            target=event,
+            area_id=event.area_id,
+        )
+    return event
+
+
+def ticket_register(*, event: Event, name: str, email: str = "", visitor_kind: str) -> Ticket:
+    """A free ticket with a QR code; refused once the event is full or over."""
+    errors: dict[str, list[Any]] = {}
+    if not event.is_published or event.ends_on < timezone.localdate():
+        errors["event"] = [_("Registration for this event is closed.")]
+    if not name.strip():
+        errors["name"] = [_("Give your name.")]
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Give a valid e-mail address.")]
+    if visitor_kind not in VisitorKind.values:
+        errors["visitor_kind"] = [_("Say how you come.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        if locked.capacity is not None and locked.tickets.count() >= locked.capacity:
+            raise ValidationError({"event": [_("There is no ticket left for this event.")]})
+        return Ticket.objects.create(
+            event=locked, name=name.strip()[:150], email=email.strip(), visitor_kind=visitor_kind
+        )
+
+
+def check_in(
+    *, actor: Any, event: Event, code: str = "", visitor_kind: str = "", now: datetime | None = None
+) -> CheckIn:
+    """An entry at the gate: a ticket's code (scanned or typed; once per day), or a visitor
+    counted at the gate without a ticket."""
+    require(actor, event.area, GATE_ROLES)
+    moment = now or timezone.now()
+    today = timezone.localtime(moment).date()
+    if not event.starts_on <= today <= event.ends_on:
+        raise ValidationError({"code": [_("The event is not open today.")]})
+    ticket = None
+    code = code.strip().rsplit("/", 1)[-1] if code.strip() else ""  # a scanned URL or the code
+    if code:
+        ticket = Ticket.objects.filter(event=event, code=code).first()
+        if ticket is None:
+            raise ValidationError({"code": [_("This ticket is not valid for this event.")]})
+        visitor_kind = ticket.visitor_kind
+    elif visitor_kind not in VisitorKind.values:
+        raise ValidationError({"code": [_("Scan or type a ticket, or choose who is coming in.")]})
+    try:
+        with transaction.atomic():
+            return CheckIn.objects.create(
+                event=event,
+                ticket=ticket,
+                visitor_kind=visitor_kind,
+                day=today,
+                at=moment,
+                by=actor,
+            )
+    except IntegrityError:
+        first = CheckIn.objects.get(ticket=ticket, day=today)
+        raise ValidationError(
+            {
+                "code": [
+                    _("This ticket already came in today at %(time)s.")
+                    % {"time": timezone.localtime(first.at).strftime("%H:%M")}
+                ]
+            }
+        ) from None
+
+
+# --- school sessions ------------------------------------------------------------------------
+
+
+def school_session_save(
+    *,
+    actor: Any,
+    school: Place,
+    topic: str,
+    held_on: date,
+    trainer: str,
+    pupils: int | None = None,
+    notes: str = "",
+    session: SchoolSession | None = None,
+) -> SchoolSession:
+    """Plan a session (no pupils yet) or record it (with the pupils reached)."""
+    area = school.area
+    if area is None:
+        raise ValidationError({"school": [_("This school is not placed in any area.")]})
+    require(actor, area, SESSION_ROLES)
+    errors: dict[str, list[Any]] = {}
+    if school.kind != PlaceKind.SCHOOL:
+        errors["school"] = [_("Choose a school.")]
+    if topic not in Topic.values:
+        errors["topic"] = [_("Choose a topic.")]
+    if not trainer.strip():
+        errors["trainer"] = [_("Name the trainer.")]
+    if pupils is not None and (pupils < 0 or pupils > 5000):
+        errors["pupils"] = [_("Give the number of pupils reached (0 to 5,000).")]
+    if pupils is not None and held_on > timezone.localdate():
+        errors["pupils"] = [_("Pupils can be counted once the session has taken place.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        item = session or SchoolSession(school=school, area=area)
+        item.topic = topic
+        item.held_on = held_on
+        item.trainer = trainer.strip()[:150]
+        item.pupils = pupils
+        item.notes = notes.strip()
+        item.save()
+        audit_record(actor=actor, action="school_session.save", target=item, area_id=area.pk)
+    return item
+
+
+# --- news -----------------------------------------------------------------------------------
+
+
+def article_save(
+    *,
+    actor: Any,
+    texts: dict[str, dict[str, str]],
+    area: Area | None = None,
+    article: Article | None = None,
+) -> Article:
+    """Write or edit a draft; ``texts`` is {language: {title, summary, body}}."""
+    if area:
+        require(actor, area, CELL_ROLES)
+    else:
+        _require_national_or_cell(actor)
+    titled = {lang: t for lang, t in texts.items() if t.get("title", "").strip()}
+    if not titled:
+        raise ValidationError({"title": [_("Give the article a title in at least one language.")]})
+    for t in titled.values():
+        if not t.get("body", "").strip():
+            raise ValidationError({"body": [_("Each language with a title needs its text.")]})
+    with transaction.atomic():
+        item = article or Article(slug=_slug(next(iter(titled.values()))["title"], Article))
+        item.area = area
+        for lang in ("ar", "fr", "en"):
+            t = texts.get(lang, {})
+            setattr(item, f"title_{lang}", t.get("title", "").strip()[:200])
+            setattr(item, f"summary_{lang}", t.get("summary", "").strip())
+            setattr(item, f"body_{lang}", t.get("body", "").strip())
+        item.save()
+        audit_record(
+            actor=actor, action="article.save", target=item, area_id=area.pk if area else None
+        )
+    return item
+
+
+def _require_national_or_cell(actor: Any) -> None:
+    if not user_roles(actor) & CELL_ROLES:
+        raise PermissionDenied
+
+
+def article_move(
+    *, actor: Any, article: Article, status: str, publish_at: datetime | None = None
+) -> Article:
+    """The workflow: draft → scheduled (a date to come) or published → withdrawn (and back
+    to draft)."""
+    if article.area:
+        require(actor, article.area, CELL_ROLES)
+    else:
+        _require_national_or_cell(actor)
+    allowed = {
+        ArticleStatus.DRAFT: {ArticleStatus.SCHEDULED, ArticleStatus.PUBLISHED},
+        ArticleStatus.SCHEDULED: {ArticleStatus.DRAFT, ArticleStatus.PUBLISHED},
+        ArticleStatus.PUBLISHED: {ArticleStatus.WITHDRAWN},
+        ArticleStatus.WITHDRAWN: {ArticleStatus.DRAFT},
+    }
+    if status not in allowed.get(ArticleStatus(article.status), set()):
+        raise ValidationError(
+            {
+                "status": [
+                    _("This article cannot go from %(a)s to %(b)s.")
+                    % {
+                        "a": ArticleStatus(article.status).label,
+                        "b": ArticleStatus(status).label
+                        if status in ArticleStatus.values
+                        else status,
+                    }
+                ]
+            }
+        )
+    now = timezone.now()
+    if status == ArticleStatus.SCHEDULED and (publish_at is None or publish_at <= now):
+        raise ValidationError({"publish_at": [_("Choose a publication date to come.")]})
+    with transaction.atomic():
+        article.status = status
+        if status == ArticleStatus.SCHEDULED:
+            article.publish_at = publish_at
+        elif status == ArticleStatus.PUBLISHED:
+            article.publish_at = now
+        article.save(update_fields=["status", "publish_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action=f"article.{status}",
+            target=article,
+            area_id=article.area_id,
+        )
+    return article
+
+
+# --- newsletter -------------------------------------------------------------------------------
+
+
+def newsletter_subscribe(*, email: str, language: str = "ar") -> NewsletterSubscriber:
+    """Double opt-in: nothing is sent before the address confirms."""
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise ValidationError({"email": [_("Give a valid e-mail address.")]}) from None
+    with transaction.atomic():
+        subscriber, created = NewsletterSubscriber.objects.get_or_create(
+            email=email.strip().lower(), defaults={"language": language}
+        )
+        if not created and not subscriber.active:
+            subscriber.active = True
+            subscriber.confirmed_at = None
+            subscriber.save(update_fields=["active", "confirmed_at"])
+        if subscriber.confirmed_at is None:
+            transaction.on_commit(lambda: _enqueue_confirmation(subscriber.pk))
+    return subscriber
+
+
+def _enqueue_confirmation(subscriber_id: int) -> None:
+    from qurb.communication.tasks import send_newsletter_confirmation
+
+    send_newsletter_confirmation.enqueue(subscriber_id)
+
+
+def newsletter_confirm(token: str) -> NewsletterSubscriber | None:
+    subscriber = NewsletterSubscriber.objects.filter(token=token, active=True).first()
+    if subscriber is not None and subscriber.confirmed_at is None:
+        subscriber.confirmed_at = timezone.now()
+        subscriber.save(update_fields=["confirmed_at"])
+    return subscriber
+
+
+def newsletter_unsubscribe(token: str) -> NewsletterSubscriber | None:
+    subscriber = NewsletterSubscriber.objects.filter(token=token).first()
+    if subscriber is not None and subscriber.active:
+        subscriber.active = False
+        subscriber.save(update_fields=["active"])
+    return subscriber
+
+
+def newsletter_send(*, actor: Any, subject: str, articles: Sequence[Article]) -> Newsletter:
+    """Queue one copy per confirmed subscriber; a background task sends them, once each."""
+    _require_national_or_cell(actor)
+    if not subject.strip():
+        raise ValidationError({"subject": [_("Give the newsletter a subject.")]})
+    live = [a for a in articles if a.status == ArticleStatus.PUBLISHED]
+    if not live:
+        raise ValidationError({"articles": [_("Choose at least one published article.")]})
+    with transaction.atomic():
+        newsletter = Newsletter.objects.create(subject=subject.strip()[:200])
+        newsletter.articles.set(live)
+        NewsletterDelivery.objects.bulk_create(
+            NewsletterDelivery(newsletter=newsletter, subscriber_id=pk)
+            for pk in NewsletterSubscriber.objects.filter(
+                active=True, confirmed_at__isnull=False
+            ).values_list("pk", flat=True)
+        )
+        audit_record(actor=actor, action="newsletter.send", target=newsletter)
+        transaction.on_commit(lambda: _enqueue_newsletter(newsletter.pk))
+    return newsletter
+
+
+def _enqueue_newsletter(newsletter_id: int) -> None:
+    from qurb.communication.tasks import send_newsletter
+
+    send_newsletter.enqueue(newsletter_id)

@@ -1,0 +1,91 @@
+"""Communication e-mails as background tasks: tickets, newsletter confirmations and the
+newsletter itself, each copy sent once."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMessage, send_mail
+from django.db import transaction
+from django.tasks import task
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from qurb.communication.models import Newsletter, NewsletterDelivery, NewsletterSubscriber
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+@task()
+def send_newsletter_confirmation(subscriber_id: int) -> bool:
+    subscriber = NewsletterSubscriber.objects.filter(
+        pk=subscriber_id, confirmed_at__isnull=True, active=True
+    ).first()
+    if subscriber is None:
+        return False
+    link = _site(reverse("communication:newsletter_confirm", args=[subscriber.token]))
+    with translation.override(subscriber.language):
+        subject = _("Confirm your subscription to the newsletter")
+        body = _(
+            "Confirm that you want the police's newsletter at this address: %(link)s\n"
+            "If it was not you, ignore this message."
+        ) % {"link": link}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [subscriber.email])
+    return True
+
+
+@task()
+def send_newsletter(newsletter_id: int) -> int:
+    """Send every unsent copy; each is locked and stamped, so a retry never sends twice."""
+    newsletter = Newsletter.objects.filter(pk=newsletter_id).first()
+    if newsletter is None:
+        return 0
+    articles = list(newsletter.articles.all())
+    sent = 0
+    pending = list(
+        NewsletterDelivery.objects.filter(newsletter=newsletter, sent_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    for pk in pending:
+        with transaction.atomic():
+            delivery = (
+                NewsletterDelivery.objects.select_for_update()
+                .select_related("subscriber")
+                .filter(pk=pk, sent_at__isnull=True)
+                .first()
+            )
+            if delivery is None or not delivery.subscriber.active:
+                continue
+            subscriber = delivery.subscriber
+            leave = _site(reverse("communication:newsletter_unsubscribe", args=[subscriber.token]))
+            with translation.override(subscriber.language):
+                lines = []
+                for article in articles:
+                    link = _site(reverse("communication:article", args=[article.slug]))
+                    lines.append(f"{article.title}\n{article.summary}\n{link}\n")
+                body = (
+                    "\n".join(lines)
+                    + "\n"
+                    + _("Unsubscribe in one click: %(link)s") % {"link": leave}
+                )
+            EmailMessage(
+                newsletter.subject,
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [subscriber.email],
+                headers={
+                    "List-Unsubscribe": f"<{leave}>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+            ).send()
+            delivery.sent_at = timezone.now()
+            delivery.save(update_fields=["sent_at"])
+            sent += 1
+    if not NewsletterDelivery.objects.filter(newsletter=newsletter, sent_at__isnull=True).exists():
+        Newsletter.objects.filter(pk=newsletter.pk, sent_at__isnull=True).update(
+            sent_at=timezone.now()
+        )
+    return sent
