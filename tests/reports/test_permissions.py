@@ -50,6 +50,18 @@ ALERTS = [  # their matrix: tests/alerts/test_cases.py and test_alert_pages.py
     "alerts:staff_close",
 ]
 
+COMMUNICATION = [  # their matrix: tests/communication/test_staff_pages.py
+    "communication:staff_events",
+    "communication:staff_event",
+    "communication:staff_event_edit",
+    "communication:gate",
+    "communication:live",
+    "communication:staff_sessions",
+    "communication:staff_news",
+    "communication:staff_article_move",
+    "communication:staff_newsletter",
+]
+
 # What each account may do with a report in the Fès Médina district (inside its first sector).
 READERS = {"chief.medina", "officer.medina", "analyst", "admin"}
 CONTACT_READERS = {"chief.medina", "officer.medina"}
@@ -88,7 +100,15 @@ def staff_route_names() -> set[str]:
 
 
 def test_matrix_covers_every_staff_url() -> None:
-    assert staff_route_names() == {*READ, *WRITE, STAFF_AREA, *INSIGHTS, *MEETINGS, *ALERTS}
+    assert staff_route_names() == {
+        *READ,
+        *WRITE,
+        STAFF_AREA,
+        *INSIGHTS,
+        *MEETINGS,
+        *ALERTS,
+        *COMMUNICATION,
+    }
 
 
 def _png() -> io.BytesIO:

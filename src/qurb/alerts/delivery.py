@@ -26,7 +26,7 @@ from typing import Any
 
 import aiohttp
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, mailers
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -356,7 +356,7 @@ def _mail_all(rows: list[Claimed], texts: dict[int, dict[str, Notice]]) -> Outco
             )
         )
     try:
-        with get_connection() as mailer:
+        with mailers.default as mailer:
             for row, mail in zip(rows, mails, strict=True):
                 try:
                     mailer.send_messages([mail])

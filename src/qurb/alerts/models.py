@@ -136,7 +136,7 @@ class Channel(models.TextChoices):
 class Subscription(models.Model):
     """Someone who wants alerts for an area: a point and radius, or a district. No account."""
 
-    token = models.CharField(max_length=32, unique=True, default=secrets.token_urlsafe)
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
     channel = models.CharField(max_length=8, choices=Channel.choices)
     email = models.EmailField(blank=True)
     endpoint = models.URLField(max_length=1000, blank=True)

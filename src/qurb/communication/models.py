@@ -221,7 +221,7 @@ class Article(Titled):
 class NewsletterSubscriber(models.Model):
     email = models.EmailField(unique=True)
     language = models.CharField(max_length=8, default="ar")
-    token = models.CharField(max_length=40, unique=True, default=secrets.token_urlsafe)
+    token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from qurb.accounts.models import Role
-from qurb.accounts.selectors import staff_area_ids, user_roles
+from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.audit.services import audit_record
 from qurb.communication.models import (
@@ -48,6 +48,16 @@ def require(actor: Any, area: Area | None, roles: frozenset[str]) -> None:
     if not user_roles(actor) & roles:
         raise PermissionDenied
     if scope is not None and (area is None or area.pk not in scope):
+        raise PermissionDenied
+
+
+def require_within(actor: Any, area: Area, roles: frozenset[str]) -> None:
+    """The actor holds one of ``roles`` somewhere inside ``area`` (for the gate of an event
+    held by a prefecture, its districts' officers help)."""
+    scope = staff_area_ids(actor)
+    if not user_roles(actor) & roles:
+        raise PermissionDenied
+    if scope is not None and not scope & descendants_of({area.pk}):
         raise PermissionDenied
 
 
@@ -207,13 +217,13 @@ def check_in(
 ) -> CheckIn:
     """An entry at the gate: a ticket's code (scanned or typed; once per day), or a visitor
     counted at the gate without a ticket."""
-    require(actor, event.area, GATE_ROLES)
+    require_within(actor, event.area, GATE_ROLES)
     moment = now or timezone.now()
     today = timezone.localtime(moment).date()
     if not event.starts_on <= today <= event.ends_on:
         raise ValidationError({"code": [_("The event is not open today.")]})
     ticket = None
-    code = code.strip().rsplit("/", 1)[-1] if code.strip() else ""  # a scanned URL or the code
+    code = code.strip().rstrip("/").rsplit("/", 1)[-1]  # a scanned URL, or the code typed
     if code:
         ticket = Ticket.objects.filter(event=event, code=code).first()
         if ticket is None:

@@ -27,7 +27,8 @@ from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
 from qurb.accounts.selectors import staff_area_ids, user_roles
-from qurb.areas.models import Place, PlaceKind
+from qurb.areas.models import Area, Place, PlaceKind
+from qurb.areas.selectors import area_and_ancestors
 from qurb.communication import selectors, services
 from qurb.communication.forms import (
     EventForm,
@@ -282,11 +283,16 @@ def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _cell_events(request: HttpRequest) -> Any:
+    """Events held in an area the user works in, or above one (a prefecture's open day is
+    staffed by its districts' officers)."""
     if not user_roles(request.user) & services.GATE_ROLES:
         raise Http404
     scope = staff_area_ids(request.user)
     qs = Event.objects.select_related("area")
-    return qs if scope is None else qs.filter(area_id__in=scope)
+    if scope is None:
+        return qs
+    above = {a.pk for area in Area.objects.filter(pk__in=scope) for a in area_and_ancestors(area)}
+    return qs.filter(area_id__in=scope | above)
 
 
 def _staff_event(request: HttpRequest, event_id: int) -> Event:

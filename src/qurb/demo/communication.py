@@ -35,8 +35,7 @@ def demo_communication_load() -> None:
             kind="open_day",
             title="Portes ouvertes de la police — Fès (démo)",
             description=(
-                "Stands, démonstrations et séminaires ouverts au public. "
-                "Données de démonstration."
+                "Stands, démonstrations et séminaires ouverts au public. Données de démonstration."
             ),
             starts_on=first,
             ends_on=first + timedelta(days=1),
