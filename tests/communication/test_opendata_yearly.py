@@ -101,3 +101,19 @@ def test_yearly_report_is_computed_from_the_data() -> None:
     assert "Vols à l&#x27;arraché" in html
     assert "<svg" in html
     assert Client().get(reverse("insights:yearly", args=[medina.pk, year + 1])).status_code == 404
+
+
+def test_chart_coordinates_are_not_written_with_a_decimal_comma() -> None:
+    """French and Arabic write 1,5 where SVG needs 1.5: the charts stay unlocalised."""
+    import re
+
+    medina = Area.objects.get(code=MEDINA)
+    year = timezone.localdate().year
+    for language in ("ar", "fr", "en"):
+        html = (
+            Client(HTTP_ACCEPT_LANGUAGE=language)
+            .get(reverse("insights:yearly", args=[medina.pk, year]))
+            .content.decode()
+        )
+        assert "<rect" in html
+        assert not re.search(r'(x|y|width|height)="-?\d+,\d', html), language
