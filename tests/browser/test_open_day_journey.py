@@ -70,9 +70,11 @@ def test_open_day_loop(
     wait(browser).until(
         ec.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "Journées portes ouvertes"))
     ).click()
-    ticket_form = wait(browser).until(ec.visibility_of_element_located((By.ID, "ticket-form")))
+    wait(browser).until(ec.visibility_of_element_located((By.ID, "programme")))
     assert "Séminaire : la police de proximité" in browser.find_element(By.ID, "programme").text
     programme_url = browser.current_url
+    browser.find_element(By.ID, "get-ticket").click()
+    ticket_form = wait(browser).until(ec.visibility_of_element_located((By.ID, "ticket-form")))
     ticket_form.find_element(By.NAME, "name").send_keys("Salma")
     Select(ticket_form.find_element(By.NAME, "visitor_kind")).select_by_value("pupil")
     ticket_form.submit()

@@ -4,6 +4,7 @@ day), live counts per day, hour and kind of visitor, iCalendar, and the offline 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -83,6 +84,12 @@ def test_ticket_qr_gate_and_live_figures() -> None:
     page = client.get(reverse("communication:programme", args=[event.slug]))
     assert "Séminaire : police de proximité" in page.content.decode()
     assert "max-age=60" in page["Cache-Control"]
+    assert "csrfmiddlewaretoken" not in page.content.decode().split("</header>")[-1]
+    again = client.get(
+        reverse("communication:programme", args=[event.slug]), HTTP_IF_NONE_MATCH=page["ETag"]
+    )
+    assert again.status_code == 304
+    assert client.get(reverse("communication:ticket_new", args=[event.slug])).status_code == 200
     answer = client.post(
         reverse("communication:ticket_new", args=[event.slug]),
         {"name": "Salma", "email": "salma@example.org", "visitor_kind": "pupil"},
@@ -168,3 +175,20 @@ def test_unpublished_events_are_not_public() -> None:
     assert Client().get(reverse("communication:programme", args=[draft.slug])).status_code == 404
     with pytest.raises(ValidationError):
         ticket_register(event=draft, name="x", visitor_kind="resident")
+
+
+def test_the_cached_programme_follows_changes(django_capture_on_commit_callbacks: Any) -> None:
+    event = _event()
+    url = reverse("communication:programme", args=[event.slug])
+    first = Client().get(url).content.decode()
+    assert "Atelier : sécurité en ligne" not in first
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=True):
+        programme_add(
+            actor=User.objects.get(username="cell.fes"),
+            event=event,
+            title="Atelier : sécurité en ligne",
+            starts_at=timezone.make_aware(datetime.combine(today, time(14))),
+            ends_at=timezone.make_aware(datetime.combine(today, time(15))),
+        )
+    assert "Atelier : sécurité en ligne" in Client().get(url).content.decode()

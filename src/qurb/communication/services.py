@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -59,6 +61,12 @@ def require_within(actor: Any, area: Area, roles: frozenset[str]) -> None:
         raise PermissionDenied
     if scope is not None and not scope & descendants_of({area.pk}):
         raise PermissionDenied
+
+
+def _programme_changed(event: Event) -> None:
+    """Drop the cached public programme (served to crowds for up to a minute otherwise)."""
+    cache.delete_many([f"programme:{event.pk}:{code}" for code, _name in settings.LANGUAGES])
+    cache.delete(f"event-id:{event.slug}")
 
 
 def _slug(title: str, model: Any) -> str:
@@ -124,18 +132,22 @@ def venue_add(
     require(actor, event.area, CELL_ROLES)
     if not name.strip():
         raise ValidationError({"name": [_("Name the venue.")]})
-    return Venue.objects.create(
+    venue = Venue.objects.create(
         event=event, name=name.strip()[:200], address=address.strip()[:300], lat=lat, lon=lon
     )
+    transaction.on_commit(lambda: _programme_changed(event))
+    return venue
 
 
 def stand_add(*, actor: Any, venue: Venue, name: str, description: str = "") -> Stand:
     require(actor, venue.event.area, CELL_ROLES)
     if not name.strip():
         raise ValidationError({"name": [_("Name the stand.")]})
-    return Stand.objects.create(
+    stand = Stand.objects.create(
         venue=venue, name=name.strip()[:200], description=description.strip()
     )
+    transaction.on_commit(lambda: _programme_changed(venue.event))
+    return stand
 
 
 def programme_add(
@@ -162,7 +174,7 @@ def programme_add(
         errors["venue"] = [_("Choose one of the event's venues.")]
     if errors:
         raise ValidationError(errors)
-    return ProgrammeItem.objects.create(
+    item = ProgrammeItem.objects.create(
         event=event,
         venue=venue,
         title=title.strip()[:200],
@@ -171,6 +183,8 @@ def programme_add(
         starts_at=starts_at,
         ends_at=ends_at,
     )
+    transaction.on_commit(lambda: _programme_changed(event))
+    return item
 
 
 def event_publish(*, actor: Any, event: Event, published: bool = True) -> Event:
@@ -184,6 +198,7 @@ def event_publish(*, actor: Any, event: Event, published: bool = True) -> Event:
             target=event,
             area_id=event.area_id,
         )
+        transaction.on_commit(lambda: _programme_changed(event))
     return event
 
 

@@ -4,13 +4,16 @@ pages (events, the gate, figures, school sessions, news workflow, newsletter).""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -64,46 +67,80 @@ def _public_event(slug: str) -> Event:
     return event
 
 
+PROGRAMME_SECONDS = 60
+
+
+def programme_cache_key(event_id: int, language: str) -> str:
+    return f"programme:{event_id}:{language}"
+
+
 @require_GET
-@cache_control(public=True, max_age=60)
+@cache_control(public=True, max_age=PROGRAMME_SECONDS)
 def programme(request: HttpRequest, slug: str) -> HttpResponse:
-    """The programme and map of an event: light, cached, and kept offline by the service
-    worker once opened on a phone."""
-    event = _public_event(slug)
-    items = list(event.programme.select_related("venue"))
-    days: dict[Any, list[Any]] = {}
-    for item in items:
-        days.setdefault(timezone.localtime(item.starts_at).date(), []).append(item)
-    return render(
-        request,
-        "communication/programme.html",
-        {
-            "event": event,
-            "days": sorted(days.items()),
-            "venues": list(event.venues.prefetch_related("stands")),
-            "form": TicketForm(),
-        },
-    )
+    """The programme and map of an event, for crowds of phones: for visitors without a
+    session the whole page is rendered once per language and served from the cache (the
+    services drop it when the programme changes), with an ETag for conditional requests;
+    the service worker keeps it for offline use once opened."""
+    anonymous = settings.SESSION_COOKIE_NAME not in request.COOKIES
+    language = get_language() or "ar"
+    key = programme_cache_key(_event_id(slug), language) if anonymous else ""
+    cached = cache.get(key) if key else None
+    if cached is None:
+        event = _public_event(slug)
+        items = list(event.programme.select_related("venue"))
+        days: dict[Any, list[Any]] = {}
+        for item in items:
+            days.setdefault(timezone.localtime(item.starts_at).date(), []).append(item)
+        body = render(
+            request,
+            "communication/programme.html",
+            {
+                "event": event,
+                "days": sorted(days.items()),
+                "venues": list(event.venues.prefetch_related("stands")),
+            },
+        ).content
+        cached = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
+        if key:
+            cache.set(key, cached, PROGRAMME_SECONDS)
+    body, etag = cached
+    if request.headers.get("If-None-Match") == etag:
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body)
+    response["ETag"] = etag
+    return response
 
 
-@require_POST
+def _event_id(slug: str) -> int:
+    """The id of a published event (kept in the cache with the page)."""
+    key = f"event-id:{slug}"
+    found = cache.get(key)
+    if found is None:
+        found = _public_event(slug).pk
+        cache.set(key, found, PROGRAMME_SECONDS)
+    return int(found)
+
+
+@require_http_methods(["GET", "POST"])
 def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
     event = _public_event(slug)
-    form = TicketForm(request.POST)
-    if limit_hit("ticket", client_address(request), TICKET_LIMIT):
-        form.add_error(None, _("Too many tickets from this connection; try again later."))
-    elif form.is_valid():
-        try:
-            ticket = services.ticket_register(event=event, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            return redirect("communication:ticket", slug=event.slug, code=ticket.code)
+    form = TicketForm(request.POST or None)
+    if request.method == "POST":
+        if limit_hit("ticket", client_address(request), TICKET_LIMIT):
+            form.add_error(None, _("Too many tickets from this connection; try again later."))
+        elif form.is_valid():
+            try:
+                found = services.ticket_register(event=event, **form.cleaned_data)
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("communication:ticket", slug=event.slug, code=found.code)
     return render(
         request,
-        "communication/programme.html",
-        {"event": event, "days": [], "venues": [], "form": form},
-        status=400,
+        "communication/ticket_new.html",
+        {"event": event, "form": form},
+        status=400 if form.errors else 200,
     )
 
 

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from qurb.alerts.sitemaps import SITEMAPS
 from qurb.config.api import api
@@ -18,7 +20,9 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("open311/v2/", include("qurb.open311.urls")),
     path("accounts/", include("qurb.accounts.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing the display language needs no CSRF token: it changes nothing but a cookie, and
+    # cached public pages (an open day's programme) keep a working language switcher.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
