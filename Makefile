@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
 
-.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage bench-insights bench-alerts messages clean
+.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage bench-insights bench-alerts bench-programme messages clean
 
 $(STAMP): pyproject.toml requirements/constraints.txt
 	@interpreter=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
@@ -70,6 +70,11 @@ bench-insights: install
 # delivery to a local endpoint by the delivery workers. Needs PostgreSQL on 127.0.0.1:5432.
 bench-alerts: install
 	$(BIN)/python bench/alerts.py
+
+# Open-day crowds: the programme page under gunicorn (2 workers, Redis) against a static file
+# of the same size from the same server. Needs PostgreSQL on 5432 and Redis on 6379.
+bench-programme: install
+	$(BIN)/python bench/programme.py
 
 messages: install
 	cd src/qurb && ../../$(BIN)/django-admin makemessages -l ar -l fr -l en --no-obsolete && ../../$(BIN)/django-admin compilemessages

@@ -24,8 +24,11 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
+    from qurb.communication import pagecache
+
     forget_point_index()
     cache.clear()
+    pagecache._local.clear()
     yield
     forget_point_index()
 

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -20,6 +18,7 @@ from qurb.accounts.models import Role
 from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.audit.services import audit_record
+from qurb.communication import pagecache
 from qurb.communication.models import (
     Article,
     ArticleStatus,
@@ -65,8 +64,7 @@ def require_within(actor: Any, area: Area, roles: frozenset[str]) -> None:
 
 def _programme_changed(event: Event) -> None:
     """Drop the cached public programme (served to crowds for up to a minute otherwise)."""
-    cache.delete_many([f"programme:{event.pk}:{code}" for code, _name in settings.LANGUAGES])
-    cache.delete(f"event-id:{event.slug}")
+    pagecache.drop_programme(event.slug)
 
 
 def _slug(title: str, model: Any) -> str:

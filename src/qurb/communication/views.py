@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -32,7 +31,7 @@ from icalendar import Event as CalendarEvent
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.areas.selectors import area_and_ancestors
-from qurb.communication import selectors, services
+from qurb.communication import pagecache, selectors, services
 from qurb.communication.forms import (
     EventForm,
     NewsletterForm,
@@ -67,24 +66,19 @@ def _public_event(slug: str) -> Event:
     return event
 
 
-PROGRAMME_SECONDS = 60
-
-
-def programme_cache_key(event_id: int, language: str) -> str:
-    return f"programme:{event_id}:{language}"
+PROGRAMME_SECONDS = pagecache.SHARED_SECONDS
 
 
 @require_GET
 @cache_control(public=True, max_age=PROGRAMME_SECONDS)
 def programme(request: HttpRequest, slug: str) -> HttpResponse:
     """The programme and map of an event, for crowds of phones: for visitors without a
-    session the whole page is rendered once per language and served from the cache (the
-    services drop it when the programme changes), with an ETag for conditional requests;
-    the service worker keeps it for offline use once opened."""
+    session the whole page is rendered once per language and served from the two-tier page
+    cache (dropped by the services when the programme changes), with an ETag for conditional
+    requests; the service worker keeps it for offline use once opened."""
     anonymous = settings.SESSION_COOKIE_NAME not in request.COOKIES
-    language = get_language() or "ar"
-    key = programme_cache_key(_event_id(slug), language) if anonymous else ""
-    cached = cache.get(key) if key else None
+    key = pagecache.programme_key(slug, get_language() or "ar") if anonymous else ""
+    cached = pagecache.get(key) if key else None
     if cached is None:
         event = _public_event(slug)
         items = list(event.programme.select_related("venue"))
@@ -102,7 +96,7 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
         ).content
         cached = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
         if key:
-            cache.set(key, cached, PROGRAMME_SECONDS)
+            pagecache.put(key, cached)
     body, etag = cached
     if request.headers.get("If-None-Match") == etag:
         response = HttpResponse(status=304)
@@ -110,16 +104,6 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
         response = HttpResponse(body)
     response["ETag"] = etag
     return response
-
-
-def _event_id(slug: str) -> int:
-    """The id of a published event (kept in the cache with the page)."""
-    key = f"event-id:{slug}"
-    found = cache.get(key)
-    if found is None:
-        found = _public_event(slug).pk
-        cache.set(key, found, PROGRAMME_SECONDS)
-    return int(found)
 
 
 @require_http_methods(["GET", "POST"])
