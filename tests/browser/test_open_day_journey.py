@@ -73,6 +73,8 @@ def test_open_day_loop(
     wait(browser).until(ec.visibility_of_element_located((By.ID, "programme")))
     assert "Séminaire : la police de proximité" in browser.find_element(By.ID, "programme").text
     programme_url = browser.current_url
+    assert horizontal_overflow(browser) == 0
+    full_page(browser, screenshots / "open-day-programme-ar-phone.png")
     browser.find_element(By.ID, "get-ticket").click()
     ticket_form = wait(browser).until(ec.visibility_of_element_located((By.ID, "ticket-form")))
     ticket_form.find_element(By.NAME, "name").send_keys("Salma")
@@ -111,6 +113,7 @@ def test_open_day_loop(
     outcome = wait(desktop).until(ec.visibility_of_element_located((By.ID, "gate-outcome")))
     assert "Salma" in outcome.text
     assert desktop.find_element(By.ID, "count-today").text == "1"
+    full_page(desktop, screenshots / "open-day-gate-desktop.png")
     # Another gate counts a visitor without a ticket: this page's counter follows by itself.
     cookies = "; ".join(f"{c['name']}={c['value']}" for c in desktop.get_cookies())
     token = desktop.find_element(By.NAME, "csrfmiddlewaretoken").get_attribute("value") or ""

@@ -23,6 +23,7 @@ from qurb.communication.services import (
     event_publish,
     programme_add,
     ticket_register,
+    venue_add,
 )
 from tests.conftest import signed_in
 
@@ -144,8 +145,15 @@ def test_ticket_qr_gate_and_live_figures() -> None:
     assert CheckIn.objects.filter(event=event).count() == 3
 
 
-def test_calendar_manifest_and_offline_worker() -> None:
+def test_calendar_manifest_offline_worker_and_plan() -> None:
     event = _event()
+    venue_add(
+        actor=User.objects.get(username="cell.fes"),
+        event=event,
+        name="Complexe sportif",
+        lat=34.0630,
+        lon=-4.9790,
+    )
     body = Client().get(reverse("communication:events_ics")).content
     calendar = Calendar.from_ical(body)
     summaries = [str(e["summary"]) for e in calendar.walk("VEVENT")]
@@ -159,6 +167,8 @@ def test_calendar_manifest_and_offline_worker() -> None:
     assert b"caches.match" in worker.content
     page = Client().get(reverse("communication:programme", args=[event.slug])).content.decode()
     assert 'rel="manifest"' in page
+    # The plan of the venues is drawn in the page itself: it needs no tiles offline.
+    assert 'class="site-plan"' in page and "<circle" in page and "<path" in page
 
 
 def test_unpublished_events_are_not_public() -> None:

@@ -30,7 +30,7 @@ from icalendar import Event as CalendarEvent
 
 from qurb.accounts.selectors import staff_area_ids, user_roles
 from qurb.areas.models import Area, Place, PlaceKind
-from qurb.areas.selectors import area_and_ancestors
+from qurb.areas.selectors import area_and_ancestors, area_boundary, areas_at
 from qurb.communication import pagecache, selectors, services
 from qurb.communication.forms import (
     EventForm,
@@ -41,7 +41,7 @@ from qurb.communication.forms import (
 )
 from qurb.communication.models import Article, ArticleStatus, Event, SchoolSession, Venue
 from qurb.core.actions import run_service
-from qurb.core.charts import bars
+from qurb.core.charts import bars, site_map
 from qurb.core.forms import add_service_errors
 from qurb.core.qr import qr_svg
 from qurb.reports.intake import client_address, limit_hit
@@ -85,13 +85,15 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
         days: dict[Any, list[Any]] = {}
         for item in items:
             days.setdefault(timezone.localtime(item.starts_at).date(), []).append(item)
+        venues = list(event.venues.prefetch_related("stands"))
         body = render(
             request,
             "communication/programme.html",
             {
                 "event": event,
                 "days": sorted(days.items()),
-                "venues": list(event.venues.prefetch_related("stands")),
+                "venues": venues,
+                "plan": _plan(venues),
             },
         ).content
         cached = (body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"')
@@ -104,6 +106,26 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
         response = HttpResponse(body)
     response["ETag"] = etag
     return response
+
+
+def _plan(venues: list[Venue]) -> dict[str, Any] | None:
+    """The venues on the outline of the area they stand in (no tiles: it works offline)."""
+    placed = [v for v in venues if v.lat is not None and v.lon is not None]
+    if not placed:
+        return None
+    found = areas_at(lat=placed[0].lat, lon=placed[0].lon)  # type: ignore[arg-type]
+    outline: list[list[list[float]]] = []
+    if found:
+        feature = area_boundary(found[-1])
+        geometry = feature["geometry"] if feature else None
+        if geometry:
+            polygons = (
+                [geometry["coordinates"]]
+                if geometry["type"] == "Polygon"
+                else geometry["coordinates"]
+            )
+            outline = [polygon[0] for polygon in polygons]
+    return site_map(outline, [(v.lon, v.lat, v.name) for v in placed])  # type: ignore[misc]
 
 
 @require_http_methods(["GET", "POST"])
@@ -371,6 +393,14 @@ def _cell_areas(request: HttpRequest) -> Any:
     return qs if scope is None else qs.filter(pk__in=scope)
 
 
+def _coordinate(raw: str, limit: float) -> float | None:
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        return None
+    return value if -limit <= value <= limit else None
+
+
 @login_required
 @require_GET
 def staff_event(request: HttpRequest, event_id: int) -> HttpResponse:
@@ -407,6 +437,8 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
                 event=event,
                 name=request.POST.get("name", ""),
                 address=request.POST.get("address", ""),
+                lat=_coordinate(request.POST.get("lat", ""), 90),
+                lon=_coordinate(request.POST.get("lon", ""), 180),
             ),
             done=_("Venue added."),
             back=back,

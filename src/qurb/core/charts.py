@@ -138,3 +138,37 @@ def bars(values: Sequence[int | None], *, width: int = 240, height: int = 60) ->
             }
         )
     return {"bars": out, "width": width, "height": height}
+
+
+def site_map(
+    outline: list[list[list[float]]],
+    points: Sequence[tuple[float, float, str]],
+    *,
+    width: int = 320,
+) -> dict[str, Any]:
+    """An area's outline and labelled points (lon, lat, label) in an SVG box: a plan that
+    needs no map tiles, so it works offline."""
+    base = hex_map([], [*outline, [[lon, lat] for lon, lat, _ in points]], width=width)
+    if not base["height"]:
+        return {"outline": [], "points": [], "width": width, "height": 0}
+    everything = [p for ring in outline for p in ring] + [[lon, lat] for lon, lat, _ in points]
+    lats = [p[1] for p in everything]
+    k = math.cos(math.radians(sum(lats) / len(lats)))
+    minx = min(p[0] for p in everything) * k
+    maxx = max(p[0] for p in everything) * k
+    maxy = max(lats)
+    scale = width / max(maxx - minx, 1e-9)
+    return {
+        "outline": base["outline"][: len(outline)],
+        "points": [
+            {
+                "x": round(lon * k * scale - minx * scale, 1),
+                "y": round((maxy - lat) * scale, 1),
+                "label": label,
+                "n": n,
+            }
+            for n, (lon, lat, label) in enumerate(points, 1)
+        ],
+        "width": width,
+        "height": base["height"],
+    }

@@ -43,7 +43,12 @@ def demo_communication_load() -> None:
             language="fr",
         )
         venue = venue_add(
-            actor=cell, event=event, name="Complexe sportif Fès", address="Route d'Imouzzer"
+            actor=cell,
+            event=event,
+            name="Complexe sportif Fès",
+            address="Route d'Imouzzer",
+            lat=34.0630,
+            lon=-4.9790,
         )
         for stand in [
             "Police scientifique",
