@@ -168,7 +168,9 @@ def test_calendar_manifest_offline_worker_and_plan() -> None:
     page = Client().get(reverse("communication:programme", args=[event.slug])).content.decode()
     assert 'rel="manifest"' in page
     # The plan of the venues is drawn in the page itself: it needs no tiles offline.
-    assert 'class="site-plan"' in page and "<circle" in page and "<path" in page
+    assert 'class="site-plan"' in page
+    assert "<circle" in page
+    assert "<path" in page
 
 
 def test_unpublished_events_are_not_public() -> None:
