@@ -576,12 +576,12 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
     ]
     from qurb.areas.selectors import areas_in_active_generation
 
-    tops = areas_in_active_generation().filter(parent__isnull=True)
-    if scope is not None:
-        tops = (
-            areas_in_active_generation().filter(pk__in=scope, parent__isnull=True)
-            or areas_in_active_generation().filter(pk__in=scope)[:1]
-        )
+    # The outermost areas the user works in (the whole force: the top-level areas).
+    areas = areas_in_active_generation()
+    if scope is None:
+        tops = list(areas.filter(parent__isnull=True))
+    else:
+        tops = [a for a in areas.filter(pk__in=scope) if a.parent_id not in scope]
     reach = [r for top in tops for r in selectors.school_reach(top)]
     return render(
         request,
