@@ -302,3 +302,69 @@ def test_the_delivery_task_comes_back_for_retries(
     Delivery.objects.update(next_attempt_at=timezone.now())
     call_command("worker", batch=True)
     assert len(push_server.to("/push/busy")) == 1
+
+
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "http://10.0.0.5/push/1",  # an internal address
+        "https://169.254.169.254/latest/meta-data",
+        "http://fcm.googleapis.com/fcm/send/x",  # a push service, but not over HTTPS
+        "https://attacker.example/push",
+        "https://fcm.googleapis.com.attacker.example/x",
+        "ftp://127.0.0.1/x",
+    ],
+)
+def test_only_known_push_services_are_ever_contacted(endpoint: str) -> None:
+    from django.core.exceptions import ValidationError
+
+    near = _point(0, 0)
+    with pytest.raises(ValidationError) as error:
+        subscription_create(
+            channel="push",
+            endpoint=endpoint,
+            p256dh="x",
+            auth="y",
+            lat=near[0],
+            lon=near[1],
+            radius_km=5,
+        )
+    assert "endpoint" in error.value.message_dict
+    ok = subscription_create(
+        channel="push",
+        endpoint="https://fcm.googleapis.com/fcm/send/abc",
+        p256dh="x",
+        auth="y",
+        lat=near[0],
+        lon=near[1],
+        radius_km=5,
+    )
+    assert ok.pk
+
+
+def test_an_alert_that_ended_is_not_sent_and_in_flight_copies_get_the_end(
+    push_server: PushServer,
+) -> None:
+    waiting, in_flight = Device("/push/waiting"), Device("/push/flight")
+    near = _point(0, 0)
+    for device in (waiting, in_flight):
+        _push(push_server, device, lat=near[0], lon=near[1], radius_km=5)
+    case = publish(open_case())
+    # One copy is on the wire when the child is found; a retry of the other is still queued.
+    flying = Delivery.objects.get(subscription__endpoint=f"{push_server.base}/push/flight")
+    Delivery.objects.filter(pk=flying.pk).update(
+        state=DeliveryState.SENDING, lease_until=timezone.now() + timedelta(minutes=2)
+    )
+    case_close(actor=User.objects.get(username="officer.medina"), case=case, reason="found")
+    stats = deliver()
+    assert push_server.to("/push/waiting") == []  # the alert itself never leaves after the end
+    ended = push_server.to("/push/flight")
+    assert len(ended) == 1
+    assert json.loads(in_flight.decrypt(ended[0].body))["type"] == "Cancel"
+    assert stats.sent == 1
+    # Had the in-flight copy failed and come back for a retry, it would not be sent either.
+    Delivery.objects.filter(pk=flying.pk).update(
+        state=DeliveryState.PENDING, next_attempt_at=timezone.now()
+    )
+    assert deliver().sent == 0
+    assert Delivery.objects.get(pk=flying.pk).error == "the alert ended first"

@@ -53,6 +53,8 @@ def server_env(data_dir: Path) -> dict[str, str]:
     env["DATABASE_URL"] = f"sqlite:///{data_dir / 'qurb.sqlite3'}"
     env["DJANGO_SETTINGS_MODULE"] = "qurb.config.settings"
     env["PYTHONUNBUFFERED"] = "1"
+    # The alert journey's push endpoint runs on loopback.
+    env["QURB_ALERT_PUSH_HOSTS"] = "fcm.googleapis.com,updates.push.services.mozilla.com,127.0.0.1"
     return env
 
 

@@ -9,13 +9,14 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from qurb.accounts.models import User
+from qurb.areas.models import Area
 from qurb.communication.models import Article, NewsletterSubscriber
 from qurb.communication.services import article_move, article_save, newsletter_send
 from tests.conftest import signed_in
@@ -27,6 +28,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 def _article(title: str) -> Article:
     return article_save(
         actor=User.objects.get(username="cell.fes"),
+        area=Area.objects.get(code="03.231"),
         texts={
             "fr": {"title": title, "summary": "Résumé", "body": "Texte complet."},
             "ar": {"title": f"{title} (ع)", "body": "نص كامل."},
@@ -62,7 +64,9 @@ def test_workflow_draft_scheduled_published_withdrawn() -> None:
     article_move(actor=cell, article=article, status="withdrawn")
     assert Client().get(url).status_code == 410
     with pytest.raises(ValidationError):
-        article_save(actor=cell, texts={"fr": {"title": "Sans texte", "body": ""}})
+        article_save(
+            actor=cell, area=article.area, texts={"fr": {"title": "Sans texte", "body": ""}}
+        )
 
 
 def test_news_page_links_a_valid_atom_feed() -> None:
@@ -110,11 +114,14 @@ def test_newsletter_double_opt_in_sent_once_and_one_click_unsubscribe(
     cell = User.objects.get(username="cell.fes")
     article = _article("Bilan du trimestre")
     article_move(actor=cell, article=article, status="published")
+    national = User.objects.get(username="admin")
+    with pytest.raises(PermissionDenied):  # a prefecture's cell does not mail the whole force
+        newsletter_send(actor=cell, subject="x", articles=[article])
     with pytest.raises(ValidationError):
-        newsletter_send(actor=cell, subject="x", articles=[_article("Brouillon")])
+        newsletter_send(actor=national, subject="x", articles=[_article("Brouillon")])
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        newsletter_send(actor=cell, subject="Lettre d'information", articles=[article])
+        newsletter_send(actor=national, subject="Lettre d'information", articles=[article])
     call_command("worker", batch=True)
     call_command("worker", batch=True)
     assert [m.to for m in mail.outbox] == [["nadia@example.org"]]

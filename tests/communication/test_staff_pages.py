@@ -115,10 +115,11 @@ def test_sessions_planned_and_recorded_within_scope() -> None:
 def test_news_workflow_only_for_cells() -> None:
     article = article_save(
         actor=User.objects.get(username="cell.fes"),
+        area=Area.objects.get(code="03.231"),
         texts={"fr": {"title": "Titre", "body": "Texte"}},
     )
     move = reverse("communication:staff_article_move", args=[article.pk])
-    for username in ["chief.medina", "officer.medina", "analyst", "resident"]:
+    for username in ["chief.medina", "officer.medina", "analyst", "resident", "cell.meknes"]:
         assert signed_in(username).post(move, {"status": "published"}).status_code == 404
         assert (
             signed_in(username)
@@ -129,3 +130,7 @@ def test_news_workflow_only_for_cells() -> None:
     assert Article.objects.get(pk=article.pk).status == "draft"
     signed_in("cell.fes").post(move, {"status": "published"})
     assert Article.objects.get(pk=article.pk).status == "published"
+    # A prefecture's cell does not mail the whole force; national communication does.
+    send = reverse("communication:staff_newsletter")
+    assert signed_in("cell.fes").post(send, {"subject": "x"}).status_code == 404
+    assert signed_in("admin").post(send, {"subject": "x"}).status_code == 302

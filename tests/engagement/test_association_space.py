@@ -224,3 +224,45 @@ def test_refusal_is_mailed_with_its_reason_and_residents_have_no_space(
     assert "الوصل غير مقروء" in mail.outbox[0].body
     assert not User.objects.filter(association=association).exists()
     assert signed_in("resident").get(reverse("neighbourhoods:space")).status_code == 404
+
+
+def test_a_contact_person_with_an_account_becomes_the_lead() -> None:
+    resident = User.objects.get(username="resident")
+    resident.email = "fes-4@example.org"
+    resident.save(update_fields=["email"])
+    _apply("FES-4", files=[])
+    association = Association.objects.get(registration_number="FES-4")
+    signed_in("cell.fes").post(
+        reverse("neighbourhoods:association_decide", args=[association.pk]),
+        {"decision": "verify"},
+    )
+    association.refresh_from_db()
+    resident.refresh_from_db()
+    assert association.status == AssociationStatus.VERIFIED
+    assert resident.association_id == association.pk
+    assert resident.association_lead
+    assert signed_in("resident").get(reverse("neighbourhoods:space")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        PDF.replace(b"<< /Type", b"<< /J#61vaScript"),  # an escaped name
+        PDF.replace(
+            b"endobj\n",
+            b"endobj\n2 0 obj\n<< /Filter /FlateDecode >>\nstream\n"
+            + __import__("zlib").compress(b"<< /OpenAction << /S /JavaScript >> >>")
+            + b"\nendstream\nendobj\n",
+            1,
+        ),  # hidden in a compressed stream
+        PDF.replace(b"trailer\n<<", b"trailer\n<< /Encrypt 3 0 R"),
+    ],
+)
+def test_active_or_unreadable_pdfs_are_refused(content: bytes) -> None:
+    from django.core.exceptions import ValidationError
+
+    from qurb.accounts.documents import document_clean
+
+    with pytest.raises(ValidationError):
+        document_clean(io.BytesIO(content))
+    assert document_clean(io.BytesIO(PDF)).content_type == "application/pdf"

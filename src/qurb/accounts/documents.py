@@ -1,8 +1,11 @@
 """Documents an association sends with its application, checked by content.
 
-A PDF is kept as sent, once it is known to be a PDF without active content (scripts, launch
-actions, embedded files). A photo of a paper goes through the photo pipeline, which keeps
-only its pixels. Files are stored under random names and served only to the verifiers.
+A PDF is kept as sent once no active content is found in it (scripts, launch or open
+actions, embedded files, forms): names are read with their #xx escapes decoded, and every
+Flate-compressed stream (object streams included) is inflated, within a bound, and read too.
+An encrypted PDF cannot be read and is refused. A photo of a paper goes through the photo
+pipeline, which keeps only its pixels. Files are stored under random names and served only
+to the verifiers (as attachments, never displayed inline).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import io
 import re
 import secrets
+import zlib
 from dataclasses import dataclass
 from typing import IO
 
@@ -23,6 +27,30 @@ from qurb.core.photos import photo_clean
 
 # PDF names that run something when the file is opened, or carry other files inside it.
 ACTIVE_PDF = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|OpenAction|AA|RichMedia|XFA)\b")
+NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
+INFLATE_LIMIT = 32 * 1024 * 1024  # bytes inflated in all, against compression bombs
+
+
+def _unescaped(data: bytes) -> bytes:
+    return NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), data)
+
+
+def _has_active_content(raw: bytes) -> bool:
+    if ACTIVE_PDF.search(_unescaped(raw)):
+        return True
+    budget = INFLATE_LIMIT
+    for match in STREAM.finditer(raw):
+        if budget <= 0:
+            return True  # too much to read: refuse rather than pass unread content
+        try:
+            inflated = zlib.decompressobj().decompress(match.group(1), budget)
+        except zlib.error:
+            continue  # not Flate (images, fonts in other encodings)
+        budget -= len(inflated)
+        if ACTIVE_PDF.search(_unescaped(inflated)):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -44,7 +72,12 @@ def document_clean(upload: IO[bytes]) -> CleanDocument:
     if raw.startswith(b"%PDF-"):
         if b"%%EOF" not in raw[-2048:]:
             raise ValidationError(_("This PDF is incomplete."), code="document_truncated")
-        if ACTIVE_PDF.search(raw):
+        if re.search(rb"/Encrypt\b", raw):
+            raise ValidationError(
+                _("This PDF is encrypted and cannot be checked; send it without a password."),
+                code="document_encrypted",
+            )
+        if _has_active_content(raw):
             raise ValidationError(
                 _("This PDF contains scripts, actions or attached files; send a plain PDF."),
                 code="document_active",

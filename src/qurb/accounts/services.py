@@ -218,13 +218,25 @@ def association_verify(*, association: Association, actor: User) -> Association:
             area_id=association.area_id,
         )
         if association.contact_email and not association.members.exists():
-            association_member_invite(
-                association=association,
-                name=association.contact_person or association.name,
-                email=association.contact_email,
-                lead=True,
-                actor=actor,
-            )
+            existing = User.objects.filter(
+                email__iexact=association.contact_email, is_active=True
+            ).first()
+            if existing is None:
+                association_member_invite(
+                    association=association,
+                    name=association.contact_person or association.name,
+                    email=association.contact_email,
+                    lead=True,
+                    actor=actor,
+                )
+            elif existing.association_id is None:
+                # The contact person already has an account (a resident, say): it becomes the
+                # association's lead, with the password it has.
+                association_member_add(user=existing, association=association, actor=actor)
+                existing.association_lead = True
+                existing.save(update_fields=["association_lead"])
+            # Otherwise the contact person leads another association: the cell gives this one
+            # a lead later (an account is tied to one association).
         if not association.is_demo:  # demo data writes to no one
             transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association

@@ -87,8 +87,8 @@ def enqueue_area(message: CapMessage, case: AlertCase, *, now: datetime | None =
 
 
 def enqueue_end(message: CapMessage, earlier: Iterable[int], *, now: datetime | None = None) -> int:
-    """Queue the end notice for everyone an earlier message reached; earlier messages still
-    waiting are dropped (the alert is over)."""
+    """Queue the end notice for everyone an earlier message reached or is reaching now;
+    earlier messages still waiting are dropped (the alert is over)."""
     ids = list(earlier)
     if not ids:
         return 0
@@ -102,7 +102,7 @@ def enqueue_end(message: CapMessage, earlier: Iterable[int], *, now: datetime | 
             (message_id, subscription_id, state, attempts, next_attempt_at, error)
         SELECT DISTINCT %s, d.subscription_id, 'pending', 0, %s, '' FROM {delivery} d
         JOIN {subscription} s ON s.id = d.subscription_id
-        WHERE d.message_id IN ({marks}) AND d.state = 'sent' AND s.active
+        WHERE d.message_id IN ({marks}) AND d.state IN ('sent', 'sending') AND s.active
         ON CONFLICT DO NOTHING
     """  # noqa: S608 - table names come from the models; values are parameters
     with connection.cursor() as cursor:
@@ -431,28 +431,36 @@ def deliver(
                 stats.batches += 1
                 for mid in {r.message_id for r in rows} - texts.keys():
                     texts[mid] = notices(CapMessage.objects.select_related("case").get(pk=mid))
-                left = Outcome(
+                ended = _ended_messages({r.message_id for r in rows})
+                dropped = Outcome(
                     failed=[
                         (r.delivery_id, "unsubscribed")
                         for r in rows
                         if not r.subscription["active"]
                     ]
+                    + [
+                        (r.delivery_id, "the alert ended first")
+                        for r in rows
+                        if r.subscription["active"] and r.message_id in ended
+                    ]
                 )
-                record(left)
-                rows = [r for r in rows if r.subscription["active"]]
+                record(dropped)
+                rows = [r for r in rows if r.subscription["active"] and r.message_id not in ended]
                 pushes = [r for r in rows if r.subscription["channel"] == Channel.PUSH]
                 future = asyncio.run_coroutine_threadsafe(
                     _push_all(runner.session, pushes, texts, key, width), runner.loop
                 )
+            if in_flight is not None:  # record the last batch before mailing this one
+                done: Outcome = in_flight.result()
+                in_flight = None
+                _note(stats, done)
+                record(done)
+            if rows:
                 mailed = _mail_all(
                     [r for r in rows if r.subscription["channel"] == Channel.EMAIL], texts
                 )
                 _note(stats, mailed)
                 record(mailed)
-            if in_flight is not None:
-                done: Outcome = in_flight.result()
-                _note(stats, done)
-                record(done)
             in_flight = future
             if in_flight is None:
                 break
@@ -463,6 +471,14 @@ def deliver(
             record(done)
         runner.close()
     return stats
+
+
+def _ended_messages(message_ids: set[int]) -> set[int]:
+    """Alerts and updates whose alert has ended since they were queued: not sent any more."""
+    from qurb.alerts.selectors import is_live
+
+    found = CapMessage.objects.filter(pk__in=message_ids).exclude(msg_type=MessageType.CANCEL)
+    return {m.pk for m in found.select_related("case") if not is_live(m.case)}
 
 
 def _note(stats: Stats, outcome: Outcome) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -274,6 +275,10 @@ def case_update(
         raise ValidationError({"description": [_("Describe the child.")]})
     now = timezone.now()
     with transaction.atomic():
+        # Locked and checked again: an update must never follow the end of the alert.
+        case = AlertCase.objects.select_for_update().get(pk=case.pk)
+        if not selectors.is_live(case):
+            raise ValidationError({"case": [_("Only a published alert can be updated.")]})
         for name, value in changes.items():
             setattr(case, name, value)
         case.save(update_fields=list(changes))
@@ -384,6 +389,24 @@ def alerts_purge(*, now: datetime | None = None) -> int:
 # --- subscriptions ---------------------------------------------------------------------------
 
 
+def push_endpoint_allowed(endpoint: str) -> bool:
+    """Only the known push services are contacted (never an arbitrary or internal address):
+    HTTPS to a host in QURB_ALERT_PUSH_HOSTS, or plain HTTP to a loopback host listed there."""
+    parts = urlsplit(endpoint)
+    host = (parts.hostname or "").lower()
+    if not host or len(endpoint) > 1000:
+        return False
+    listed = any(
+        host == entry or (entry.startswith(".") and host.endswith(entry))
+        for entry in (e.lower() for e in settings.ALERT_PUSH_HOSTS)
+    )
+    if not listed:
+        return False
+    if parts.scheme == "https":
+        return True
+    return parts.scheme == "http" and host in {"127.0.0.1", "localhost", "::1"}
+
+
 def subscription_create(
     *,
     channel: str,
@@ -406,7 +429,7 @@ def subscription_create(
         except ValidationError:
             errors["email"] = [_("Give a valid e-mail address.")]
     elif channel == Channel.PUSH:
-        if not endpoint.startswith(("https://", "http://")) or not p256dh or not auth:
+        if not p256dh or not auth or not push_endpoint_allowed(endpoint):
             errors["endpoint"] = [_("This browser did not give a usable push subscription.")]
     else:
         errors["channel"] = [_("Choose e-mail or notifications.")]

@@ -200,7 +200,9 @@ def event_publish(*, actor: Any, event: Event, published: bool = True) -> Event:
     return event
 
 
-def ticket_register(*, event: Event, name: str, email: str = "", visitor_kind: str) -> Ticket:
+def ticket_register(
+    *, event: Event, name: str, email: str = "", visitor_kind: str, language: str = "ar"
+) -> Ticket:
     """A free ticket with a QR code; refused once the event is full or over."""
     errors: dict[str, list[Any]] = {}
     if not event.is_published or event.ends_on < timezone.localdate():
@@ -220,9 +222,18 @@ def ticket_register(*, event: Event, name: str, email: str = "", visitor_kind: s
         locked = Event.objects.select_for_update().get(pk=event.pk)
         if locked.capacity is not None and locked.tickets.count() >= locked.capacity:
             raise ValidationError({"event": [_("There is no ticket left for this event.")]})
-        return Ticket.objects.create(
+        ticket = Ticket.objects.create(
             event=locked, name=name.strip()[:150], email=email.strip(), visitor_kind=visitor_kind
         )
+        if ticket.email:
+            transaction.on_commit(lambda: _enqueue_ticket(ticket.pk, language))
+        return ticket
+
+
+def _enqueue_ticket(ticket_id: int, language: str) -> None:
+    from qurb.communication.tasks import send_ticket
+
+    send_ticket.enqueue(ticket_id, language)
 
 
 def check_in(
@@ -320,11 +331,12 @@ def article_save(
     area: Area | None = None,
     article: Article | None = None,
 ) -> Article:
-    """Write or edit a draft; ``texts`` is {language: {title, summary, body}}."""
-    if area:
-        require(actor, area, CELL_ROLES)
-    else:
-        _require_national_or_cell(actor)
+    """Write or edit a draft; ``texts`` is {language: {title, summary, body}}. An article
+    belongs to an area (its cell writes it) or to the whole force (national communication);
+    editing keeps the area it has."""
+    if article is not None:
+        area = article.area
+    _require_article_rights(actor, area)
     titled = {lang: t for lang, t in texts.items() if t.get("title", "").strip()}
     if not titled:
         raise ValidationError({"title": [_("Give the article a title in at least one language.")]})
@@ -346,8 +358,22 @@ def article_save(
     return item
 
 
-def _require_national_or_cell(actor: Any) -> None:
+def is_national(actor: Any) -> bool:
+    """A communication role over the whole force: an administrator, or a cell whose scope
+    covers every top-level area."""
     if not user_roles(actor) & CELL_ROLES:
+        return False
+    scope = staff_area_ids(actor)
+    if scope is None:
+        return True
+    tops = set(Area.objects.filter(parent__isnull=True).values_list("pk", flat=True))
+    return bool(tops) and tops <= scope
+
+
+def _require_article_rights(actor: Any, area: Area | None) -> None:
+    if area is not None:
+        require(actor, area, CELL_ROLES)
+    elif not is_national(actor):
         raise PermissionDenied
 
 
@@ -356,10 +382,7 @@ def article_move(
 ) -> Article:
     """The workflow: draft → scheduled (a date to come) or published → withdrawn (and back
     to draft)."""
-    if article.area:
-        require(actor, article.area, CELL_ROLES)
-    else:
-        _require_national_or_cell(actor)
+    _require_article_rights(actor, article.area)
     allowed = {
         ArticleStatus.DRAFT: {ArticleStatus.SCHEDULED, ArticleStatus.PUBLISHED},
         ArticleStatus.SCHEDULED: {ArticleStatus.DRAFT, ArticleStatus.PUBLISHED},
@@ -444,8 +467,10 @@ def newsletter_unsubscribe(token: str) -> NewsletterSubscriber | None:
 
 
 def newsletter_send(*, actor: Any, subject: str, articles: Sequence[Article]) -> Newsletter:
-    """Queue one copy per confirmed subscriber; a background task sends them, once each."""
-    _require_national_or_cell(actor)
+    """Queue one copy per confirmed subscriber; a background task sends them, once each.
+    The newsletter goes to every subscriber: national communication sends it."""
+    if not is_national(actor):
+        raise PermissionDenied
     if not subject.strip():
         raise ValidationError({"subject": [_("Give the newsletter a subject.")]})
     live = [a for a in articles if a.status == ArticleStatus.PUBLISHED]

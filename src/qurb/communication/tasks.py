@@ -11,7 +11,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from qurb.communication.models import Newsletter, NewsletterDelivery, NewsletterSubscriber
+from qurb.communication.models import (
+    Newsletter,
+    NewsletterDelivery,
+    NewsletterSubscriber,
+    Ticket,
+)
 
 
 def _site(path: str) -> str:
@@ -89,3 +94,19 @@ def send_newsletter(newsletter_id: int) -> int:
             sent_at=timezone.now()
         )
     return sent
+
+
+@task()
+def send_ticket(ticket_id: int, language: str = "ar") -> bool:
+    """The ticket's link by e-mail (the QR code is on the page the link opens)."""
+    found = Ticket.objects.select_related("event").filter(pk=ticket_id).exclude(email="").first()
+    if found is None:
+        return False
+    link = _site(reverse("communication:ticket", args=[found.event.slug, found.code]))
+    with translation.override(language):
+        subject = _("Your ticket: %(event)s") % {"event": found.event.title}
+        body = _(
+            "Your free ticket for %(event)s. Show the QR code on this page at the gate: %(link)s"
+        ) % {"event": found.event.title, "link": link}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [found.email])
+    return True

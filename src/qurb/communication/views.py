@@ -76,7 +76,9 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
     session the whole page is rendered once per language and served from the two-tier page
     cache (dropped by the services when the programme changes), with an ETag for conditional
     requests; the service worker keeps it for offline use once opened."""
-    anonymous = settings.SESSION_COOKIE_NAME not in request.COOKIES
+    # Only a visitor with nothing of their own to see (no session, no pending message) gets
+    # the shared copy; the page carries no form token.
+    anonymous = not {settings.SESSION_COOKIE_NAME, "messages"} & request.COOKIES.keys()
     key = pagecache.programme_key(slug, get_language() or "ar") if anonymous else ""
     cached = pagecache.get(key) if key else None
     if cached is None:
@@ -137,7 +139,9 @@ def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
             form.add_error(None, _("Too many tickets from this connection; try again later."))
         elif form.is_valid():
             try:
-                found = services.ticket_register(event=event, **form.cleaned_data)
+                found = services.ticket_register(
+                    event=event, language=get_language() or "ar", **form.cleaned_data
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
@@ -594,8 +598,11 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_news(request: HttpRequest) -> HttpResponse:
+    """A cell writes its area's articles (the outermost area it works in); national
+    communication writes the force's and sends the newsletter."""
     if not user_roles(request.user) & services.CELL_ROLES:
         raise Http404
+    articles = _visible_articles(request)
     if request.method == "POST":
         texts = {
             lang: {
@@ -605,9 +612,15 @@ def staff_news(request: HttpRequest) -> HttpResponse:
             }
             for lang in ("ar", "fr", "en")
         }
-        existing = Article.objects.filter(pk=request.POST.get("article") or 0).first()
+        existing = None
+        if request.POST.get("article"):
+            existing = articles.filter(pk=request.POST.get("article")).first()
+            if existing is None:
+                raise Http404
         try:
-            saved = services.article_save(actor=request.user, texts=texts, article=existing)
+            saved = services.article_save(
+                actor=request.user, texts=texts, article=existing, area=_home_area(request)
+            )
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
@@ -616,17 +629,34 @@ def staff_news(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Draft saved."))
             return redirect(reverse("communication:staff_news") + f"?article={saved.pk}")
-    editing = Article.objects.filter(pk=request.GET.get("article") or 0).first()
+    editing = articles.filter(pk=request.GET.get("article") or 0).first()
     return render(
         request,
         "communication/staff_news.html",
         {
-            "articles": Article.objects.all()[:50],
+            "articles": articles[:50],
             "editing": editing,
             "statuses": ArticleStatus.choices,
-            "published": selectors.public_articles()[:20],
+            "national": services.is_national(request.user),
+            "published": Article.objects.filter(status=ArticleStatus.PUBLISHED)[:20],
         },
     )
+
+
+def _visible_articles(request: HttpRequest) -> Any:
+    if services.is_national(request.user):
+        return Article.objects.all()
+    scope = staff_area_ids(request.user) or set()
+    return Article.objects.filter(area_id__in=scope)
+
+
+def _home_area(request: HttpRequest) -> Area | None:
+    """Where a new article belongs: the force for national communication, otherwise the
+    outermost area the cell works in."""
+    if services.is_national(request.user):
+        return None
+    scope = staff_area_ids(request.user) or set()
+    return Area.objects.filter(pk__in=scope).exclude(parent_id__in=scope).order_by("pk").first()
 
 
 @login_required
@@ -634,7 +664,7 @@ def staff_news(request: HttpRequest) -> HttpResponse:
 def staff_article_move(request: HttpRequest, article_id: int) -> HttpResponse:
     if not user_roles(request.user) & services.CELL_ROLES:
         raise Http404
-    found = Article.objects.filter(pk=article_id).first()
+    found = _visible_articles(request).filter(pk=article_id).first()
     if found is None:
         raise Http404
     raw = request.POST.get("publish_at", "")
@@ -658,7 +688,7 @@ def staff_article_move(request: HttpRequest, article_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_newsletter(request: HttpRequest) -> HttpResponse:
-    if not user_roles(request.user) & services.CELL_ROLES:
+    if not services.is_national(request.user):
         raise Http404
     chosen = Article.objects.filter(
         pk__in=[int(p) for p in request.POST.getlist("articles") if p.isdigit()]

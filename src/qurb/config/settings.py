@@ -371,6 +371,18 @@ ALERT_PUSH_TTL = int(os.environ.get("QURB_ALERT_PUSH_TTL", str(24 * 3600)))
 ALERT_PUSH_TIMEOUT = float(os.environ.get("QURB_ALERT_PUSH_TIMEOUT", "10"))
 ALERT_DELIVERY_ATTEMPTS = int(os.environ.get("QURB_ALERT_DELIVERY_ATTEMPTS", "6"))
 ALERT_DELIVERY_CONCURRENCY = int(os.environ.get("QURB_ALERT_DELIVERY_CONCURRENCY", "256"))
+# The push services a browser subscription may point at (a leading dot: any subdomain). Only
+# these are ever contacted, over HTTPS; a test or a private push service adds its own host
+# (plain http is accepted for loopback hosts listed here, for tests).
+ALERT_PUSH_HOSTS = env_list(
+    "QURB_ALERT_PUSH_HOSTS",
+    [
+        "fcm.googleapis.com",
+        "updates.push.services.mozilla.com",
+        ".notify.windows.com",
+        ".push.apple.com",
+    ],
+)
 
 # --- insights ------------------------------------------------------------------------------
 # Hexagon size for hotspots: H3 resolution 9 is about 0.1 km² (edges of about 200 m). After a

@@ -98,6 +98,7 @@ def demo_communication_load() -> None:
     if not Article.objects.exists():
         article = article_save(
             actor=cell,
+            area=Area.objects.get(code="03.231"),
             texts={
                 "ar": {
                     "title": "أيام الأبواب المفتوحة للشرطة بفاس (تجريبي)",

@@ -275,11 +275,16 @@ class Performance:
     performance_score: Score
 
 
-def district_performance(area: Area, *, since: date | None = None) -> Performance:
-    """Attendees' ratings of the meetings held in the area and below, with 95% intervals."""
+def district_performance(
+    area: Area, *, since: date | None = None, until: date | None = None
+) -> Performance:
+    """Attendees' ratings of the meetings held in the area and below (between ``since`` and
+    ``until`` when given), with 95% intervals."""
     held = Meeting.objects.filter(area_id__in=descendants_of({area.pk}), held_at__isnull=False)
     if since is not None:
         held = held.filter(held_at__date__gte=since)
+    if until is not None:
+        held = held.filter(held_at__date__lte=until)
     ratings = Rating.objects.filter(registration__meeting__in=held).values_list(
         "meeting_score", "performance_score"
     )

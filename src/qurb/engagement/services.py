@@ -134,7 +134,11 @@ def _evidence(
 
 def _hexagon_in(cell: str, area: Area) -> bool:
     """A hexagon at the hotspot resolution holding reports of the area."""
-    if not h3.is_valid_cell(cell) or h3.get_resolution(cell) != settings.HOTSPOT_H3_RESOLUTION:
+    try:
+        valid = h3.is_valid_cell(cell) and h3.get_resolution(cell) == settings.HOTSPOT_H3_RESOLUTION
+    except (ValueError, OverflowError, TypeError):  # not a hexadecimal cell index at all
+        return False
+    if not valid:
         return False
     low, high = cell_range(int(cell, 16))
     return Report.objects.filter(

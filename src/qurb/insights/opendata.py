@@ -107,8 +107,8 @@ def priorities_csv() -> str:
                 p.status,
                 p.response_started_on.isoformat() if p.response_started_on else "",
                 result.days if result else "",
-                _small(result.before) if result else "",
-                _small(result.after) if result else "",
+                result.before if result else "",
+                result.after if result else "",
                 round(result.p, 6) if result else "",
             ]
         )
@@ -220,8 +220,12 @@ DATASETS = [
             Column("status", "current, closed", _("Status")),
             Column("response_from", "YYYY-MM-DD", _("First action")),
             Column("days", "integer", _("Length of each period")),
-            Column("reports_before", "integer or <5", WITHHELD),
-            Column("reports_after", "integer or <5", WITHHELD),
+            Column(
+                "reports_before",
+                "integer",
+                _("Reports in the period before (published as on the neighbourhood page)"),
+            ),
+            Column("reports_after", "integer", _("Reports in the period after")),
             Column("p_value", "number", _("Two-sided exact test of equal rates")),
         ],
         priorities_csv,

@@ -109,7 +109,7 @@ def yearly_report(area: Area, year: int) -> YearlyReport:
         concerns=concerns,
         priorities=priorities,
         meetings_held=held,
-        performance=district_performance(area, since=first),
+        performance=district_performance(area, since=first, until=last),
         events=events,
         reach=school_reach(area, since=first, until=last),
         trust=[t for t in trust_index(area) if t.month.year == year],

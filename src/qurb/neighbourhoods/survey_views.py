@@ -18,7 +18,7 @@ from qurb.accounts.selectors import access_area
 from qurb.engagement import services
 from qurb.engagement.models import Survey
 from qurb.engagement.selectors import survey_results
-from qurb.reports.intake import client_address, device_id, limit_hit, remember_device
+from qurb.reports.intake import client_address, device_cookie, limit_hit, remember_device
 from qurb.reports.limits import Limit
 
 SURVEY_LIMIT = Limit(30, 3600)  # answers per address and hour
@@ -38,7 +38,7 @@ def survey_page(request: HttpRequest, survey_id: int) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         identity = (
-            f"user:{request.user.pk}" if request.user.is_authenticated else device_id(request)
+            f"user:{request.user.pk}" if request.user.is_authenticated else device_cookie(request)
         )
         if limit_hit("survey", client_address(request), SURVEY_LIMIT):
             errors.append(_("Too many answers from this connection; try again later."))

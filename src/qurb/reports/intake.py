@@ -126,6 +126,12 @@ def device_id(request: HttpRequest) -> str:
     return str(value)[:80]
 
 
+def device_cookie(request: HttpRequest) -> str:
+    """The browser's device cookie only (one answer per person on web forms: a header that
+    any client can set freely does not count here)."""
+    return str(request.COOKIES.get(DEVICE_COOKIE, ""))[:80]
+
+
 def new_device_id() -> str:
     return secrets.token_urlsafe(18)
 
