@@ -18,17 +18,14 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from qurb.accounts.models import AccountInvitation, Association, AssociationStatus, User
-
-
-def _site(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+from qurb.core.links import absolute
 
 
 def password_link(user: User) -> str:
     """A one-time link to choose a password (it stops working once the password is set)."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    return _site(reverse("accounts:set_password", args=[uid, token]))
+    return absolute(reverse("accounts:set_password", args=[uid, token]))
 
 
 @task()
@@ -49,7 +46,7 @@ def send_association_decision(association_id: int) -> bool:
                     "The communication cell has verified %(name)s. Its members can now be "
                     "invited to meetings, register, and send proposals from the association's "
                     "space: %(link)s"
-                ) % {"name": association.name, "link": _site(reverse("neighbourhoods:space"))}
+                ) % {"name": association.name, "link": absolute(reverse("neighbourhoods:space"))}
             else:
                 subject = _("Your application for %(name)s") % {"name": association.name}
                 body = _(
@@ -58,7 +55,7 @@ def send_association_decision(association_id: int) -> bool:
                 ) % {
                     "name": association.name,
                     "reason": association.rejection_reason,
-                    "link": _site(reverse("neighbourhoods:association_apply")),
+                    "link": absolute(reverse("neighbourhoods:association_apply")),
                 }
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [association.contact_email])
         association.decision_mailed_at = timezone.now()

@@ -43,6 +43,7 @@ from qurb.alerts.models import (
     MessageType,
     Subscription,
 )
+from qurb.core.links import absolute
 
 EARTH_KM = 6371.0088
 
@@ -242,14 +243,10 @@ class Notice:
     topic: str
 
 
-def _site(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
 def notices(message: CapMessage) -> dict[str, Notice]:
     """The message in each language (rendered once per batch, not per subscriber)."""
     case = message.case
-    url = _site(reverse("alerts:page", args=[case.public_id]))
+    url = absolute(reverse("alerts:page", args=[case.public_id]))
     out = {}
     for lang in ("ar", "fr", "en"):
         with translation.override(lang):
@@ -342,7 +339,7 @@ def _mail_all(rows: list[Claimed], texts: dict[int, dict[str, Notice]]) -> Outco
     for row in rows:
         sub = row.subscription
         notice = texts[row.message_id].get(sub["language"]) or texts[row.message_id]["ar"]
-        leave = _site(reverse("alerts:unsubscribe", args=[sub["token"]]))
+        leave = absolute(reverse("alerts:unsubscribe", args=[sub["token"]]))
         mails.append(
             EmailMessage(
                 notice.subject,

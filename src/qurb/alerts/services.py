@@ -40,6 +40,7 @@ from qurb.alerts.models import (
 from qurb.areas.models import Area
 from qurb.areas.selectors import areas_at
 from qurb.audit.services import audit_record
+from qurb.core.links import absolute
 from qurb.core.photos import photo_clean, photo_store
 
 CRITERIA = {
@@ -48,10 +49,6 @@ CRITERIA = {
     "criteria_helpful": _("The information can help find the child."),
     "criteria_safe": _("Publishing will not put the child at risk."),
 }
-
-
-def _site(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
 
 
 def case_open(
@@ -169,9 +166,9 @@ def _message(case: AlertCase, msg_type: str, now: datetime) -> CapMessage:
         Earlier(settings.ALERT_CAP_SENDER, m.identifier, m.sent) for m in case.messages.all()
     ]
     identifier = f"qurb-alert-{case.public_id}-{len(earlier) + 1}"
-    urls = {"page": _site(reverse("alerts:page", args=[case.public_id]))}
+    urls = {"page": absolute(reverse("alerts:page", args=[case.public_id]))}
     if case.photo:
-        urls["photo"] = _site(reverse("alerts:photo", args=[case.public_id]))
+        urls["photo"] = absolute(reverse("alerts:photo", args=[case.public_id]))
     xml = cap_message(
         case,
         sender=settings.ALERT_CAP_SENDER,

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from qurb.alerts.delivery import deliver, next_retry
 from qurb.alerts.models import Subscription
+from qurb.core.links import absolute
 
 
 @task()
@@ -42,7 +43,7 @@ def send_confirmation(subscription_id: int) -> bool:
         )
         if subscription is None:
             return False
-        link = settings.SITE_URL.rstrip("/") + reverse("alerts:confirm", args=[subscription.token])
+        link = absolute(reverse("alerts:confirm", args=[subscription.token]))
         with translation.override(subscription.language):
             subject = _("Confirm your missing-child alerts")
             body = _(

@@ -17,10 +17,7 @@ from qurb.communication.models import (
     NewsletterSubscriber,
     Ticket,
 )
-
-
-def _site(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
+from qurb.core.links import absolute
 
 
 @task()
@@ -30,7 +27,7 @@ def send_newsletter_confirmation(subscriber_id: int) -> bool:
     ).first()
     if subscriber is None:
         return False
-    link = _site(reverse("communication:newsletter_confirm", args=[subscriber.token]))
+    link = absolute(reverse("communication:newsletter_confirm", args=[subscriber.token]))
     with translation.override(subscriber.language):
         subject = _("Confirm your subscription to the newsletter")
         body = _(
@@ -65,11 +62,13 @@ def send_newsletter(newsletter_id: int) -> int:
             if delivery is None or not delivery.subscriber.active:
                 continue
             subscriber = delivery.subscriber
-            leave = _site(reverse("communication:newsletter_unsubscribe", args=[subscriber.token]))
+            leave = absolute(
+                reverse("communication:newsletter_unsubscribe", args=[subscriber.token])
+            )
             with translation.override(subscriber.language):
                 lines = []
                 for article in articles:
-                    link = _site(reverse("communication:article", args=[article.slug]))
+                    link = absolute(reverse("communication:article", args=[article.slug]))
                     lines.append(f"{article.title}\n{article.summary}\n{link}\n")
                 body = (
                     "\n".join(lines)
@@ -102,7 +101,7 @@ def send_ticket(ticket_id: int, language: str = "ar") -> bool:
     found = Ticket.objects.select_related("event").filter(pk=ticket_id).exclude(email="").first()
     if found is None:
         return False
-    link = _site(reverse("communication:ticket", args=[found.event.slug, found.code]))
+    link = absolute(reverse("communication:ticket", args=[found.event.slug, found.code]))
     with translation.override(language):
         subject = _("Your ticket: %(event)s") % {"event": found.event.title}
         body = _(

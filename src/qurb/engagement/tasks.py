@@ -16,11 +16,12 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from qurb.core.links import absolute
 from qurb.engagement.models import Invitation, Registration, RegistrationStatus
 
 
 def _link(meeting_id: int) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("neighbourhoods:meeting", args=[meeting_id])
+    return absolute(reverse("neighbourhoods:meeting", args=[meeting_id]))
 
 
 @task()

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from qurb.core.links import absolute
 from qurb.reports.models import ReporterContact, StatusChange
 
 
@@ -34,9 +35,7 @@ def notify_reporter(change_id: int) -> bool:
         if contact is None or not contact.updates_email:
             return False
         with translation.override(report.language):
-            link = settings.SITE_URL.rstrip("/") + reverse(
-                "reports:track", args=[report.tracking_code]
-            )
+            link = absolute(reverse("reports:track", args=[report.tracking_code]))
             context = {"report": report, "change": change, "link": link}
             subject = render_to_string("reports/email_update_subject.txt", context).strip()
             body = render_to_string("reports/email_update.txt", context)
