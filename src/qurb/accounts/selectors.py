@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -60,6 +61,21 @@ def staff_area_ids(user: Any) -> set[int] | None:
         .values_list("area_id", flat=True)
     )
     return descendants_of(scoped)
+
+
+def require_role(actor: Any, area: Area | None, roles: frozenset[str]) -> None:
+    """Refuse (PermissionDenied, shown as 404) unless ``actor`` holds one of ``roles`` over
+    ``area``; ``area`` None means the whole force, which only national roles cover."""
+    scope = staff_area_ids(actor)
+    if not user_roles(actor) & roles:
+        raise PermissionDenied
+    if scope is not None and (area is None or area.pk not in scope):
+        raise PermissionDenied
+
+
+def scope_roots(area_ids: set[int]) -> QuerySet[Area]:
+    """The outermost areas of a scope: those whose parent is not in it."""
+    return Area.objects.filter(pk__in=area_ids).exclude(parent_id__in=area_ids)
 
 
 def areas_visible_to(user: Any) -> QuerySet[Area]:

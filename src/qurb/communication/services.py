@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from qurb.accounts.models import Role
-from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
+from qurb.accounts.selectors import descendants_of, require_role, staff_area_ids, user_roles
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.audit.services import audit_record
 from qurb.communication import pagecache
@@ -41,15 +41,6 @@ from qurb.core.text import field_language
 CELL_ROLES = frozenset({Role.COMMUNICATION_CELL, Role.ADMINISTRATOR})
 GATE_ROLES = CELL_ROLES | {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF}
 SESSION_ROLES = CELL_ROLES | {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF}
-
-
-def require(actor: Any, area: Area | None, roles: frozenset[str]) -> None:
-    """The actor holds one of ``roles`` over ``area`` (the whole force for a national one)."""
-    scope = staff_area_ids(actor)
-    if not user_roles(actor) & roles:
-        raise PermissionDenied
-    if scope is not None and (area is None or area.pk not in scope):
-        raise PermissionDenied
 
 
 def require_within(actor: Any, area: Area, roles: frozenset[str]) -> None:
@@ -91,7 +82,7 @@ def event_create(
     capacity: int | None = None,
     language: str = "ar",
 ) -> Event:
-    require(actor, area, CELL_ROLES)
+    require_role(actor, area, CELL_ROLES)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the event a title.")]
@@ -127,7 +118,7 @@ def venue_add(
     lat: float | None = None,
     lon: float | None = None,
 ) -> Venue:
-    require(actor, event.area, CELL_ROLES)
+    require_role(actor, event.area, CELL_ROLES)
     if not name.strip():
         raise ValidationError({"name": [_("Name the venue.")]})
     venue = Venue.objects.create(
@@ -138,7 +129,7 @@ def venue_add(
 
 
 def stand_add(*, actor: Any, venue: Venue, name: str, description: str = "") -> Stand:
-    require(actor, venue.event.area, CELL_ROLES)
+    require_role(actor, venue.event.area, CELL_ROLES)
     if not name.strip():
         raise ValidationError({"name": [_("Name the stand.")]})
     stand = Stand.objects.create(
@@ -159,7 +150,7 @@ def programme_add(
     place: str = "",
     venue: Venue | None = None,
 ) -> ProgrammeItem:
-    require(actor, event.area, CELL_ROLES)
+    require_role(actor, event.area, CELL_ROLES)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the session a title.")]
@@ -186,7 +177,7 @@ def programme_add(
 
 
 def event_publish(*, actor: Any, event: Event, published: bool = True) -> Event:
-    require(actor, event.area, CELL_ROLES)
+    require_role(actor, event.area, CELL_ROLES)
     with transaction.atomic():
         event.is_published = published
         event.save(update_fields=["is_published"])
@@ -295,7 +286,7 @@ def school_session_save(
     area = school.area
     if area is None:
         raise ValidationError({"school": [_("This school is not placed in any area.")]})
-    require(actor, area, SESSION_ROLES)
+    require_role(actor, area, SESSION_ROLES)
     errors: dict[str, list[Any]] = {}
     if school.kind != PlaceKind.SCHOOL:
         errors["school"] = [_("Choose a school.")]
@@ -372,7 +363,7 @@ def is_national(actor: Any) -> bool:
 
 def _require_article_rights(actor: Any, area: Area | None) -> None:
     if area is not None:
-        require(actor, area, CELL_ROLES)
+        require_role(actor, area, CELL_ROLES)
     elif not is_national(actor):
         raise PermissionDenied
 

@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from qurb.accounts.selectors import staff_area_ids, user_roles
+from qurb.accounts.selectors import scope_roots, staff_area_ids, user_roles
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.areas.selectors import area_and_ancestors, area_boundary, areas_at
 from qurb.communication import pagecache, selectors, services
@@ -338,7 +338,7 @@ def _cell_events(request: HttpRequest) -> Any:
     qs = Event.objects.select_related("area")
     if scope is None:
         return qs
-    above = {a.pk for area in Area.objects.filter(pk__in=scope) for a in area_and_ancestors(area)}
+    above = {a.pk for root in scope_roots(scope) for a in area_and_ancestors(root)}
     return qs.filter(area_id__in=scope | above)
 
 
@@ -582,10 +582,7 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
 
     # The outermost areas the user works in (the whole force: the top-level areas).
     areas = areas_in_active_generation()
-    if scope is None:
-        tops = list(areas.filter(parent__isnull=True))
-    else:
-        tops = [a for a in areas.filter(pk__in=scope) if a.parent_id not in scope]
+    tops = areas.filter(parent__isnull=True) if scope is None else areas & scope_roots(scope)
     reach = [r for top in tops for r in selectors.school_reach(top)]
     return render(
         request,
@@ -655,8 +652,7 @@ def _home_area(request: HttpRequest) -> Area | None:
     outermost area the cell works in."""
     if services.is_national(request.user):
         return None
-    scope = staff_area_ids(request.user) or set()
-    return Area.objects.filter(pk__in=scope).exclude(parent_id__in=scope).order_by("pk").first()
+    return scope_roots(staff_area_ids(request.user) or set()).order_by("pk").first()
 
 
 @login_required

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qurb.accounts.models import Association, AssociationStatus, Role
-from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
+from qurb.accounts.selectors import descendants_of, require_role
 from qurb.areas.models import Area
 from qurb.audit.services import audit_record
 from qurb.core.text import field_language
@@ -53,13 +53,6 @@ from qurb.reports.rollup import cell_range
 PRIORITY_ROLES = frozenset({Role.DISTRICT_CHIEF, Role.NEIGHBOURHOOD_OFFICER})
 
 
-def _require(actor: Any, area: Area, roles: frozenset[str]) -> None:
-    """The actor holds one of ``roles`` and works in ``area`` (404-style refusal otherwise)."""
-    scope = staff_area_ids(actor)
-    if not user_roles(actor) & roles or (scope is not None and area.pk not in scope):
-        raise PermissionDenied
-
-
 def priority_set(
     *,
     area: Area,
@@ -74,7 +67,7 @@ def priority_set(
 ) -> Priority:
     """A neighbourhood priority, as agreed with residents (the SARA "scanning" step), with
     the reports and hotspots that show the problem (the "analysis")."""
-    _require(actor, area, PRIORITY_ROLES)
+    require_role(actor, area, PRIORITY_ROLES)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the priority a title.")]
@@ -154,7 +147,7 @@ def priority_evidence_add(
     actor: Any,
 ) -> Priority:
     """Link more reports or hotspot hexagons to a priority's evidence."""
-    _require(actor, priority.area, PRIORITY_ROLES)
+    require_role(actor, priority.area, PRIORITY_ROLES)
     errors: dict[str, list[Any]] = {}
     reports, cells = _evidence(priority.area, evidence_reports, hotspot_cells, errors)
     if not errors and not reports and not cells:
@@ -205,7 +198,7 @@ def priority_action_add(
     actor: Any,
 ) -> PriorityAction:
     """What was done (the "response"); the first action starts the assessment's "after"."""
-    _require(actor, priority.area, PRIORITY_ROLES)
+    require_role(actor, priority.area, PRIORITY_ROLES)
     errors: dict[str, list[Any]] = {}
     if not description.strip():
         errors["description"] = [_("Say what was done.")]
@@ -236,7 +229,7 @@ def priority_action_add(
 
 
 def priority_close(*, priority: Priority, actor: Any) -> Priority:
-    _require(actor, priority.area, PRIORITY_ROLES)
+    require_role(actor, priority.area, PRIORITY_ROLES)
     with transaction.atomic():
         priority.status = PriorityStatus.CLOSED
         priority.save(update_fields=["status"])
@@ -270,7 +263,7 @@ def meeting_create(
     actor: Any,
 ) -> Meeting:
     """Plan a meeting; ``agenda`` is usually the draft from ``agenda_draft``, edited."""
-    _require(actor, area, MEETING_ROLES)
+    require_role(actor, area, MEETING_ROLES)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the meeting a title.")]
@@ -400,7 +393,7 @@ def registration_cancel(*, registration: Registration) -> Registration:
 
 def meeting_hold(*, meeting: Meeting, attended: Sequence[int], minutes: str, actor: Any) -> Meeting:
     """Record that the meeting took place: who came (registration ids) and the minutes."""
-    _require(actor, meeting.area, MEETING_ROLES)
+    require_role(actor, meeting.area, MEETING_ROLES)
     if meeting.starts_at > timezone.now():
         raise ValidationError({"meeting": [_("A meeting cannot be held before it starts.")]})
     if not minutes.strip():
@@ -426,7 +419,7 @@ def meeting_hold(*, meeting: Meeting, attended: Sequence[int], minutes: str, act
 def proposal_add(
     *, meeting: Meeting, text: str, association: Association | None = None, actor: Any
 ) -> Proposal:
-    _require(actor, meeting.area, MEETING_ROLES)
+    require_role(actor, meeting.area, MEETING_ROLES)
     if not text.strip():
         raise ValidationError({"text": [_("Write the proposal.")]})
     return Proposal.objects.create(
@@ -464,7 +457,7 @@ def proposal_submit(*, association: Association, area: Area, text: str, actor: A
 
 def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor: Any) -> Proposal:
     """Accepted, under study, or rejected (a rejection says why)."""
-    _require(actor, proposal.area, MEETING_ROLES)
+    require_role(actor, proposal.area, MEETING_ROLES)
     if answer not in {ProposalAnswer.ACCEPTED, ProposalAnswer.UNDER_STUDY, ProposalAnswer.REJECTED}:
         raise ValidationError({"answer": [_("Choose an answer.")]})
     if answer == ProposalAnswer.REJECTED and not reason.strip():
@@ -487,7 +480,7 @@ def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor:
 def action_item_add(
     *, meeting: Meeting, text: str, owner: str, due_on: date, actor: Any
 ) -> ActionItem:
-    _require(actor, meeting.area, MEETING_ROLES)
+    require_role(actor, meeting.area, MEETING_ROLES)
     errors: dict[str, list[Any]] = {}
     if not text.strip():
         errors["text"] = [_("Say what is to be done.")]
@@ -501,7 +494,7 @@ def action_item_add(
 
 
 def action_item_done(*, item: ActionItem, actor: Any) -> ActionItem:
-    _require(actor, item.meeting.area, MEETING_ROLES)
+    require_role(actor, item.meeting.area, MEETING_ROLES)
     with transaction.atomic():
         item.status = ActionItemStatus.DONE
         item.save(update_fields=["status"])
@@ -604,7 +597,7 @@ STANDARD_SURVEY: list[tuple[str, bool, dict[str, str], list[dict[str, str]]]] = 
 
 def survey_open(*, area: Area, opens_on: date, closes_on: date, actor: Any) -> Survey:
     """Open the standard trust and satisfaction survey for an area."""
-    _require(actor, area, MEETING_ROLES)
+    require_role(actor, area, MEETING_ROLES)
     if closes_on < opens_on:
         raise ValidationError({"closes_on": [_("A survey must close after it opens.")]})
     with transaction.atomic():
