@@ -22,6 +22,19 @@ def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
         demo_load()
 
 
+@pytest.fixture
+def task_queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Background tasks go to the database queue, and `qurb worker --batch` runs them here.
+
+    The worker closes "old" connections between tasks; inside a test's transaction that would
+    close the test's own connection (on PostgreSQL), so it is kept open.
+    """
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> Iterator[None]:
     from qurb.communication import pagecache

@@ -209,12 +209,8 @@ def test_a_worker_that_died_while_sending_resumes_without_doubling(
 
 
 def test_email_double_opt_in_alert_and_one_click_unsubscribe(
-    settings: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+    task_queue: None, django_capture_on_commit_callbacks: Any
 ) -> None:
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     from django.core.management import call_command
 
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -271,17 +267,12 @@ def test_email_double_opt_in_alert_and_one_click_unsubscribe(
 
 def test_the_delivery_task_comes_back_for_retries(
     push_server: PushServer,
-    settings: Any,
-    monkeypatch: pytest.MonkeyPatch,
+    task_queue: None,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     from django.core.management import call_command
     from django_tasks_db.models import DBTaskResult
 
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     device = Device("/push/busy")
     near = _point(0, 0)
     _push(push_server, device, lat=near[0], lon=near[1], radius_km=5)

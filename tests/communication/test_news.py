@@ -90,12 +90,8 @@ def test_news_page_links_a_valid_atom_feed() -> None:
 
 
 def test_newsletter_double_opt_in_sent_once_and_one_click_unsubscribe(
-    settings: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+    task_queue: None, django_capture_on_commit_callbacks: Any
 ) -> None:
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     client = Client(HTTP_ACCEPT_LANGUAGE="fr")
     assert client.post(reverse("communication:newsletter"), {"email": "nope"}).status_code == 400
     with django_capture_on_commit_callbacks(execute=True):

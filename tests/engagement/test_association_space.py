@@ -26,14 +26,6 @@ MEDINA = "032310107"
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 
 
-@pytest.fixture
-def queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
 def _photo() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (40, 30), "white").save(out, "JPEG")
@@ -97,7 +89,7 @@ def test_documents_are_checked_kept_private_and_read_by_the_verifiers_only() -> 
 
 
 def test_verified_association_gets_accounts_a_space_and_answers(
-    queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
+    task_queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     mail.outbox.clear()
     assert _apply("FES-2", files=[SimpleUploadedFile("statuts.pdf", PDF)]).status_code == 302
@@ -210,7 +202,7 @@ def test_verified_association_gets_accounts_a_space_and_answers(
 
 
 def test_refusal_is_mailed_with_its_reason_and_residents_have_no_space(
-    queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
+    task_queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     _apply("FES-3", files=[], language="ar")
     association = Association.objects.get(registration_number="FES-3")

@@ -16,17 +16,8 @@ from qurb.engagement.services import meeting_create, meeting_register, meetings_
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def queue(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    # As in the reports' e-mail test: the worker must not close this test's connection.
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
 def test_invitations_and_reminders_are_sent_once(
-    queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
+    task_queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     association = Association.objects.exclude(contact_email="").first()
     assert association is not None
@@ -59,7 +50,7 @@ def test_invitations_and_reminders_are_sent_once(
 
 
 def test_meeting_e_mails_are_written_in_each_reader_s_language(
-    queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
+    task_queue: None, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     association = Association.objects.exclude(contact_email="").first()
     assert association is not None

@@ -33,16 +33,9 @@ def test_urgent_reports_come_first(make_report: Any) -> None:
 
 def test_chief_moves_report_with_template_and_reporter_is_told(
     make_report: Any,
-    settings: Any,
+    task_queue: None,
     django_capture_on_commit_callbacks: Any,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # The worker closes "old" connections between tasks; inside this test's transaction that
-    # would close the test's own connection (on PostgreSQL), so it is kept open here.
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
-    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     report = make_report(updates_email="resident@example.org", language="fr")
     template = ResponseTemplate.objects.get(category="drugs", status="investigating")
     client = signed_in("chief.medina")
