@@ -55,14 +55,6 @@ RURAL = 1 - sum(c[2] for c in CITIES)
 MOROCCO = (27.7, 35.9, -13.2, -1.0)  # lat and lon bounds (the rural spread)
 
 
-def _ensure_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def _keys(n: int) -> list[tuple[str, str]]:
     """Browser-like subscription keys (a pool, reused: the server still encrypts per message)."""
     from cryptography.hazmat.primitives import serialization
@@ -201,7 +193,9 @@ def main() -> None:
         "--database", default=os.environ.get("QURB_BENCH_ALERTS_DATABASE", DEFAULT_DB)
     )
     args = parser.parse_args()
-    _ensure_database(args.database)
+    from bench.database import ensure_database
+
+    ensure_database(args.database)
     os.environ["DATABASE_URL"] = args.database
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qurb.config.settings")
     os.environ.setdefault(

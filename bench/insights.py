@@ -25,19 +25,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import psycopg
 
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/qurb_bench"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # `bench.reference`
-
-
-def _ensure_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _timed(fn: Callable[[], Any], runs: int) -> tuple[list[float], Any]:
@@ -87,7 +77,9 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=730, help="history spread over this many days")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    _ensure_database(args.database)
+    from bench.database import ensure_database
+
+    ensure_database(args.database)
     os.environ["DATABASE_URL"] = args.database
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qurb.config.settings")
     import django

@@ -28,22 +28,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-import psycopg
-
 HOST = "127.0.0.1"
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+sys.path.insert(0, str(REPO))  # `bench.database`
 GUNICORN = str(BIN / "gunicorn") if (BIN / "gunicorn").exists() else shutil.which("gunicorn")
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/qurb_bench_programme"
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/3")
-
-
-def _fresh_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
@@ -120,7 +111,9 @@ def main() -> None:
         "--database", default=os.environ.get("QURB_BENCH_PROGRAMME_DATABASE", DEFAULT_DB)
     )
     args = parser.parse_args()
-    _fresh_database(args.database)
+    from bench.database import ensure_database
+
+    ensure_database(args.database, fresh=True)
     tmp = Path(tempfile.mkdtemp(prefix="qurb-programme-"))
     env = {
         **os.environ,
