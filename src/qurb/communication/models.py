@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area, Place
+from qurb.core.models import MultilingualTitle
 from qurb.core.text import pick_translation
 
 
@@ -18,28 +19,12 @@ def ticket_code() -> str:
     return secrets.token_urlsafe(12)
 
 
-class Titled(models.Model):
-    title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
-    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def title(self) -> str:
-        return pick_translation({"ar": self.title_ar, "fr": self.title_fr, "en": self.title_en})
-
-
 class EventKind(models.TextChoices):
     OPEN_DAY = "open_day", _("Open days")
     PUBLIC = "public", _("Public event")
 
 
-class Event(Titled):
+class Event(MultilingualTitle):
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="events")
@@ -190,7 +175,7 @@ class ArticleStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-class Article(Titled):
+class Article(MultilingualTitle):
     slug = models.SlugField(max_length=80, unique=True)
     area = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT)
     summary_ar = models.TextField(blank=True)

@@ -10,6 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area
+from qurb.core.models import MultilingualTitle
 from qurb.core.text import pick_translation
 from qurb.reports.models import Category
 
@@ -20,13 +21,10 @@ class MeetingMode(models.TextChoices):
     HYBRID = "hybrid", _("In person and online")
 
 
-class Meeting(models.Model):
+class Meeting(MultilingualTitle):
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="meetings"
     )
-    title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
-    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     location = models.CharField(_("place"), max_length=300)
@@ -60,26 +58,16 @@ class Meeting(models.Model):
             )
         ]
 
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def title(self) -> str:
-        return pick_translation({"ar": self.title_ar, "fr": self.title_fr, "en": self.title_en})
-
 
 class PriorityStatus(models.TextChoices):
     CURRENT = "current", _("Current")
     CLOSED = "closed", _("Closed")
 
 
-class Priority(models.Model):
+class Priority(MultilingualTitle):
     area = models.ForeignKey(
         Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="priorities"
     )
-    title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
-    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     description_ar = models.TextField(_("description (Arabic)"), blank=True)
     description_fr = models.TextField(_("description (French)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
@@ -104,13 +92,6 @@ class Priority(models.Model):
         ordering = ["-set_on"]
         verbose_name = _("priority")
         verbose_name_plural = _("priorities")
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def title(self) -> str:
-        return pick_translation({"ar": self.title_ar, "fr": self.title_fr, "en": self.title_en})
 
     @property
     def description(self) -> str:
@@ -315,13 +296,10 @@ class QuestionKind(models.TextChoices):
     CHOICE = "choice", _("One of several answers")
 
 
-class Survey(models.Model):
+class Survey(MultilingualTitle):
     """A trust and satisfaction questionnaire for an area, answered anonymously."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="surveys")
-    title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
-    title_fr = models.CharField(_("title (French)"), max_length=200, blank=True)
-    title_en = models.CharField(_("title (English)"), max_length=200, blank=True)
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -333,13 +311,6 @@ class Survey(models.Model):
                 condition=models.Q(closes_on__gte=models.F("opens_on")), name="survey_dates"
             )
         ]
-
-    def __str__(self) -> str:
-        return self.title
-
-    @property
-    def title(self) -> str:
-        return pick_translation({"ar": self.title_ar, "fr": self.title_fr, "en": self.title_en})
 
 
 class Question(models.Model):
