@@ -40,6 +40,7 @@ from qurb.alerts.models import (
 from qurb.areas.models import Area
 from qurb.areas.selectors import areas_at
 from qurb.audit.services import audit_record
+from qurb.core import optin
 from qurb.core.links import absolute
 from qurb.core.photos import photo_clean, photo_store
 
@@ -486,16 +487,8 @@ def _send_confirmation(subscription_id: int) -> None:
 
 
 def subscription_confirm(token: str) -> Subscription | None:
-    subscription = Subscription.objects.filter(token=token, active=True).first()
-    if subscription is not None and subscription.confirmed_at is None:
-        subscription.confirmed_at = timezone.now()
-        subscription.save(update_fields=["confirmed_at"])
-    return subscription
+    return optin.confirm(Subscription.objects.all(), token)
 
 
 def subscription_cancel(token: str) -> Subscription | None:
-    subscription = Subscription.objects.filter(token=token).first()
-    if subscription is not None and subscription.active:
-        subscription.active = False
-        subscription.save(update_fields=["active"])
-    return subscription
+    return optin.leave(Subscription.objects.all(), token)

@@ -36,6 +36,7 @@ from qurb.communication.models import (
     Venue,
     VisitorKind,
 )
+from qurb.core import optin
 from qurb.core.text import field_language
 
 CELL_ROLES = frozenset({Role.COMMUNICATION_CELL, Role.ADMINISTRATOR})
@@ -442,19 +443,11 @@ def _enqueue_confirmation(subscriber_id: int) -> None:
 
 
 def newsletter_confirm(token: str) -> NewsletterSubscriber | None:
-    subscriber = NewsletterSubscriber.objects.filter(token=token, active=True).first()
-    if subscriber is not None and subscriber.confirmed_at is None:
-        subscriber.confirmed_at = timezone.now()
-        subscriber.save(update_fields=["confirmed_at"])
-    return subscriber
+    return optin.confirm(NewsletterSubscriber.objects.all(), token)
 
 
 def newsletter_unsubscribe(token: str) -> NewsletterSubscriber | None:
-    subscriber = NewsletterSubscriber.objects.filter(token=token).first()
-    if subscriber is not None and subscriber.active:
-        subscriber.active = False
-        subscriber.save(update_fields=["active"])
-    return subscriber
+    return optin.leave(NewsletterSubscriber.objects.all(), token)
 
 
 def newsletter_send(*, actor: Any, subject: str, articles: Sequence[Article]) -> Newsletter:
