@@ -285,11 +285,10 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def staff_list(request: HttpRequest) -> HttpResponse:
-    cases = selectors.visible_cases(request.user)
-    if not selectors.officer_area_ids(request.user) and not selectors.validator_area_ids(
-        request.user
-    ):
+    officer_areas = selectors.officer_area_ids(request.user)
+    if not officer_areas and not selectors.validator_area_ids(request.user):
         raise Http404
+    cases = selectors.visible_cases(request.user)
     return render(
         request,
         "alerts/staff_list.html",
@@ -297,7 +296,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "pending": cases.filter(status=CaseStatus.PENDING),
             "live": [c for c in cases.filter(status=CaseStatus.PUBLISHED) if selectors.is_live(c)],
             "recent": cases.exclude(status=CaseStatus.PENDING).order_by("-opened_at")[:30],
-            "can_open": bool(selectors.officer_area_ids(request.user)),
+            "can_open": bool(officer_areas),
         },
     )
 

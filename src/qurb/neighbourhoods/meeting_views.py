@@ -28,7 +28,7 @@ from qurb.engagement import services
 from qurb.engagement.models import Meeting, MeetingMode, Priority, Proposal, ProposalAnswer
 from qurb.engagement.selectors import agenda_draft, association_meetings
 from qurb.neighbourhoods.selectors import area_hotspots, meetings_icalendar
-from qurb.reports.intake import client_address, device_cookie, limit_hit, remember_device
+from qurb.reports.intake import client_address, limit_hit, remember_device, respondent
 from qurb.reports.limits import Limit
 
 RATE_LIMIT = Limit(30, 3600)  # priority ratings per address and hour
@@ -395,14 +395,11 @@ def priority_rate(request: HttpRequest, priority_id: int) -> HttpResponse:
     if limit_hit("priority-rate", client_address(request), RATE_LIMIT):
         messages.error(request, _("Too many answers from this connection; try again later."))
         return response
-    identity = (
-        f"user:{request.user.pk}" if request.user.is_authenticated else device_cookie(request)
-    )
     try:
         services.priority_rate(
             priority=priority,
             score=int(request.POST.get("score", "0") or 0),
-            identity=identity and f"id:{identity}",
+            identity=respondent(request),
         )
     except ValueError:
         messages.error(request, _("Give a score from 1 to 5."))

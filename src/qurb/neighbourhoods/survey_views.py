@@ -18,7 +18,7 @@ from qurb.accounts.selectors import access_area
 from qurb.engagement import services
 from qurb.engagement.models import Survey
 from qurb.engagement.selectors import survey_results
-from qurb.reports.intake import client_address, device_cookie, limit_hit, remember_device
+from qurb.reports.intake import client_address, limit_hit, remember_device, respondent
 from qurb.reports.limits import Limit
 
 SURVEY_LIMIT = Limit(30, 3600)  # answers per address and hour
@@ -37,17 +37,12 @@ def survey_page(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = _survey(survey_id)
     errors: list[str] = []
     if request.method == "POST":
-        identity = (
-            f"user:{request.user.pk}" if request.user.is_authenticated else device_cookie(request)
-        )
         if limit_hit("survey", client_address(request), SURVEY_LIMIT):
             errors.append(_("Too many answers from this connection; try again later."))
         else:
             answers = {q.pk: request.POST.get(f"q{q.pk}", "") for q in survey.questions.all()}
             try:
-                services.survey_answer(
-                    survey=survey, answers=answers, identity=identity and f"id:{identity}"
-                )
+                services.survey_answer(survey=survey, answers=answers, identity=respondent(request))
             except ValidationError as exc:
                 errors += exc.messages
             else:

@@ -132,6 +132,15 @@ def device_cookie(request: HttpRequest) -> str:
     return str(request.COOKIES.get(DEVICE_COOKIE, ""))[:80]
 
 
+def respondent(request: HttpRequest) -> str:
+    """Who answers a "once per person" form: the account, else the device cookie; empty when
+    neither is known (the service then asks for cookies)."""
+    if getattr(request.user, "is_authenticated", False):
+        return f"id:user:{request.user.pk}"
+    cookie = device_cookie(request)
+    return f"id:{cookie}" if cookie else ""
+
+
 def new_device_id() -> str:
     return secrets.token_urlsafe(18)
 
