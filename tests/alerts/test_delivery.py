@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from qurb.accounts.models import User
 from qurb.alerts.delivery import deliver, enqueue_area
-from qurb.alerts.geo import KM_PER_DEGREE, haversine_km
+from qurb.alerts.geo import EARTH_KM, KM_PER_DEGREE
 from qurb.alerts.models import Delivery, DeliveryState, Subscription
 from qurb.alerts.push import application_server_key
 from qurb.alerts.services import case_close, subscription_create
@@ -48,6 +48,14 @@ def _push(server: PushServer, device: Device, **area: Any) -> Subscription:
         language=area.pop("language", "fr"),
         **area,
     )
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance, computed here independently of the SQL under test."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_KM * math.asin(math.sqrt(a))
 
 
 def _unpad(segment: str) -> bytes:

@@ -33,7 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from qurb.alerts import push
-from qurb.alerts.geo import bounding_box, districts_meeting
+from qurb.alerts.geo import EARTH_KM, bounding_box, districts_meeting
 from qurb.alerts.models import (
     AlertCase,
     CapMessage,
@@ -44,8 +44,6 @@ from qurb.alerts.models import (
     Subscription,
 )
 from qurb.core.links import absolute
-
-EARTH_KM = 6371.0088
 
 
 def _tables() -> tuple[str, str]:

@@ -7,7 +7,7 @@ import math
 from django.conf import settings
 from shapely.geometry import Polygon, shape
 
-from qurb.areas.models import Area, Boundary
+from qurb.areas.models import Boundary
 
 EARTH_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_KM / 180
@@ -45,17 +45,3 @@ def bounding_box(lat: float, lon: float, reach_km: float) -> tuple[float, float,
     cos = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
     dlon = min(reach_km / (KM_PER_DEGREE * cos), 180.0)
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
-
-
-def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(math.sqrt(a))
-
-
-def district_of(lat: float, lon: float) -> Area | None:
-    from qurb.areas.selectors import areas_at
-
-    found = [a for a in areas_at(lat=lat, lon=lon) if a.type.code == settings.REPORT_AREA_TYPE]
-    return found[-1] if found else None
