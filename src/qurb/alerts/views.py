@@ -36,8 +36,10 @@ from qurb.alerts.forms import CaseForm, SubscribeForm
 from qurb.alerts.models import AlertCase, CaseStatus, Channel, EndReason
 from qurb.alerts.push import application_server_key
 from qurb.areas.models import Area
+from qurb.core import responses
 from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
+from qurb.core.responses import private_file
 from qurb.reports.intake import client_address, limit_hit
 from qurb.reports.limits import Limit
 
@@ -273,10 +275,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @cache_control(max_age=300)
 def service_worker(request: HttpRequest) -> HttpResponse:
     """Shows pushed alerts and opens their page when tapped."""
-    body = SERVICE_WORKER.read_text()
-    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = "/alerts/"
-    return response
+    return responses.service_worker(SERVICE_WORKER, "/alerts/")
 
 
 # --- staff -------------------------------------------------------------------------------------
@@ -377,10 +376,7 @@ def staff_photo(request: HttpRequest, case_id: int) -> HttpResponseBase:
     case = selectors.case_for_staff(request.user, case_id)
     if not case.photo:
         raise Http404
-    response = FileResponse(default_storage.open(case.photo, "rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(case.photo, "image/jpeg")
 
 
 @login_required

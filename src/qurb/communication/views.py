@@ -40,6 +40,7 @@ from qurb.communication.forms import (
     TicketForm,
 )
 from qurb.communication.models import Article, ArticleStatus, Event, SchoolSession, Venue
+from qurb.core import responses
 from qurb.core.actions import run_service
 from qurb.core.charts import bars, site_map
 from qurb.core.forms import add_service_errors
@@ -47,6 +48,7 @@ from qurb.core.qr import qr_svg
 from qurb.reports.intake import client_address, limit_hit
 from qurb.reports.limits import Limit
 
+SERVICE_WORKER = Path(__file__).parent / "static" / "qurb" / "js" / "events-sw.js"
 TICKET_LIMIT = Limit(20, 3600)  # tickets per address and hour
 NEWSLETTER_LIMIT = Limit(10, 3600)
 
@@ -207,10 +209,7 @@ def events_ics(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_control(max_age=300)
 def service_worker(request: HttpRequest) -> HttpResponse:
-    body = (Path(__file__).parent / "static" / "qurb" / "js" / "events-sw.js").read_text()
-    response = HttpResponse(body, content_type="text/javascript; charset=utf-8")
-    response["Service-Worker-Allowed"] = "/events/"
-    return response
+    return responses.service_worker(SERVICE_WORKER, "/events/")
 
 
 @require_GET

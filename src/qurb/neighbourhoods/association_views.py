@@ -9,8 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -30,6 +29,7 @@ from qurb.areas.selectors import areas_in_active_generation
 from qurb.audit.services import audit_record
 from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
+from qurb.core.responses import private_file
 from qurb.core.text import field_language
 from qurb.engagement.selectors import association_meetings
 from qurb.engagement.services import proposal_submit
@@ -171,15 +171,12 @@ def document_download(
         area_id=document.association.area_id,
         details={"document": document.pk},
     )
-    response = FileResponse(
-        default_storage.open(document.file, "rb"),
-        content_type=document.content_type,
-        as_attachment=True,
-        filename=f"association-{association_id}-{document.pk}.{document.file.rsplit('.', 1)[-1]}",
+    extension = document.file.rsplit(".", 1)[-1]
+    return private_file(
+        document.file,
+        document.content_type,
+        download_as=f"association-{association_id}-{document.pk}.{extension}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store, private"
-    return response
 
 
 # --- the association's space ------------------------------------------------------------------

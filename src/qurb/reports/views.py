@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
+from qurb.core.responses import private_file
 from qurb.reports import services
 from qurb.reports.forms import (
     NoteForm,
@@ -399,8 +399,4 @@ def contact(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_GET
 def photo(request: HttpRequest, report_id: int, photo_id: int) -> FileResponse:
     found = photo_for_staff(request.user, report_id, photo_id)
-    response = FileResponse(default_storage.open(found.file, "rb"), content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = "inline"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(found.file, "image/jpeg")
