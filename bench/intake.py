@@ -307,7 +307,7 @@ INSERT_AUDIT = """
 INSERT INTO audit_auditevent (
     occurred_at, actor_label, action, object_type, object_id, object_label, area_id, details,
     actor_id
-) VALUES (%s, 'system', 'report.submit', 'reports.report', %s, %s, %s, %s, NULL)
+) VALUES (%s, 'system', 'reports.submit', 'reports.report', %s, %s, %s, %s, NULL)
 """
 
 
@@ -914,7 +914,7 @@ def phase_durability(s: Setup) -> Durability:
             """
             SELECT r.tracking_code,
                    EXISTS (SELECT 1 FROM reports_statuschange c WHERE c.report_id = r.id),
-                   EXISTS (SELECT 1 FROM audit_auditevent a WHERE a.action = 'report.submit'
+                   EXISTS (SELECT 1 FROM audit_auditevent a WHERE a.action = 'reports.submit'
                            AND a.object_type = 'reports.report' AND a.object_id = r.id::text)
             FROM reports_report r WHERE r.tracking_code = ANY(%s)
             """,

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.test import Client
+from django.test import Client, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qurb.accounts.models import User
@@ -15,10 +15,16 @@ from qurb.demo.services import demo_load
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
-    """Every test starts from the Fès–Meknès demo: real boundaries, accounts for each role."""
+def django_db_setup(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Every test starts from the Fès–Meknès demo: real boundaries, accounts for each role.
+
+    The demo's files (a photo, an association's statutes) go to ``<basetemp>/demo-media``,
+    never into the working tree."""
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it
-    with django_db_blocker.unblock():
+    media = tmp_path_factory.mktemp("demo-media", numbered=False)
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
         demo_load()
 
 

@@ -6,7 +6,8 @@ from django.test import Client
 from django.urls import reverse
 
 from qurb.accounts.models import Role, User
-from qurb.accounts.selectors import access_area, staff_area_ids
+from qurb.accounts.access import Capability, grant
+from qurb.accounts.selectors import access_area
 from qurb.accounts.services import user_disable
 from qurb.areas.models import Area
 from qurb.demo.services import DEMO_PASSWORD
@@ -66,12 +67,13 @@ def test_anonymous_visitor_is_sent_to_sign_in() -> None:
 
 def test_access_area_scope_follows_the_hierarchy() -> None:
     chief = User.objects.get(username="cell.fes")
-    scope = staff_area_ids(chief)
-    assert scope is not None
-    fes_codes = set(Area.objects.filter(pk__in=scope).values_list("code", flat=True))
+    g = grant(chief, Capability.AREA_OVERVIEW)
+    assert not g.everywhere
+    fes_codes = set(Area.objects.filter(pk__in=g.area_ids).values_list("code", flat=True))
     assert {"03.231", MEDINA, f"{MEDINA}-S1", MECHOUAR} <= fes_codes
     assert MEKNES not in fes_codes
-    assert access_area(chief, Area.objects.get(code=MEDINA).pk).code == MEDINA
+    medina = Area.objects.get(code=MEDINA).pk
+    assert access_area(chief, medina, Capability.AREA_OVERVIEW).code == MEDINA
 
 
 @pytest.mark.parametrize(

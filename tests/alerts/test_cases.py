@@ -85,7 +85,7 @@ def test_visibility_validation_and_publication() -> None:
     actions = set(
         AuditEvent.objects.filter(object_id=str(case.pk)).values_list("action", flat=True)
     )
-    assert {"alert.open", "alert.publish"} <= actions
+    assert {"alerts.open", "alerts.validate"} <= actions
     message = case.messages.get()
     root = _valid(message.xml)
     assert root.findtext(f"{CAP}status") == "Actual"
@@ -134,7 +134,7 @@ def test_refusal_needs_a_reason_and_is_audited() -> None:
     )
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
-    assert AuditEvent.objects.filter(action="alert.refuse", object_id=str(case.pk)).exists()
+    assert AuditEvent.objects.filter(action="alerts.validate", object_id=str(case.pk)).exists()
     assert Client().get(reverse("alerts:page", args=[case.public_id])).status_code == 404
 
 

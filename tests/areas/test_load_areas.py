@@ -105,7 +105,7 @@ def test_commit_creates_a_pending_generation_and_activate_makes_it_live(
     assert [a.code for a in areas_at(lat=33.505, lon=-4.995)] == ["XNEW"]
     assert AuditEvent.objects.filter(action="areas.load").exists()
     assert AuditEvent.objects.filter(
-        action="areas.generation_activate", object_id=str(pending.pk)
+        action="areas.activate_generation", object_id=str(pending.pk)
     ).exists()
 
 

@@ -21,7 +21,7 @@ def test_action_and_its_audit_row_commit_or_roll_back_together() -> None:
         create_then_crash()
     assert (User.objects.count(), AuditEvent.objects.count()) == (before_users, before_events)
     user = user_create(username="real", password=None)
-    event = AuditEvent.objects.get(action="accounts.user_create", object_id=str(user.pk))
+    event = AuditEvent.objects.get(action="accounts.create_user", object_id=str(user.pk))
     assert event.object_type == "accounts.user"
 
 
@@ -32,7 +32,7 @@ def test_audit_records_who_what_which_object_and_area() -> None:
 
     area = Area.objects.get(code="032310107")
     role_grant(user=target, role=Role.DISTRICT_CHIEF, area=area, actor=actor)
-    event = AuditEvent.objects.filter(action="accounts.role_grant").latest("id")
+    event = AuditEvent.objects.filter(action="accounts.grant_role").latest("id")
     assert (event.actor, event.actor_label, event.object_id, event.area_id) == (
         actor,
         "admin",

@@ -81,11 +81,11 @@ def test_documents_are_checked_kept_private_and_read_by_the_verifiers_only() -> 
     assert answer["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in answer["Content-Disposition"]
     assert "no-store" in answer["Cache-Control"]
-    assert AuditEvent.objects.filter(action="accounts.association_document_read").count() == 1
+    assert AuditEvent.objects.filter(action="accounts.read_association_document").count() == 1
     for username in ["resident", "chief.medina", "cell.meknes", "association"]:
         assert signed_in(username).get(url).status_code == 404
     Client().get(url)  # signed out: sent to sign in, never the file
-    assert AuditEvent.objects.filter(action="accounts.association_document_read").count() == 1
+    assert AuditEvent.objects.filter(action="accounts.read_association_document").count() == 1
 
 
 def test_verified_association_gets_accounts_a_space_and_answers(

@@ -138,8 +138,7 @@ def test_staff_pages_follow_scope() -> None:
 
 
 def test_association_feed_parses_with_icalendar() -> None:
-    association = Association.objects.first()
-    assert association is not None
+    association = Association.objects.get(registration_number="DEMO-FES-0001")
     start = timezone.now() + timedelta(days=9)
     meeting = Meeting.objects.create(
         area=association.area,
@@ -150,10 +149,14 @@ def test_association_feed_parses_with_icalendar() -> None:
         is_public=False,
     )
     meeting.invited.add(association)
-    feed = Client().get(reverse("neighbourhoods:association_meetings_ics", args=[association.pk]))
+    url = reverse("neighbourhoods:association_meetings_ics", args=[association.pk])
+    # A member signed in reads the invitation-only meetings; a stranger does not.
+    feed = signed_in("association").get(url)
     assert feed["Content-Type"].startswith("text/calendar")
     events = Calendar.from_ical(feed.content).walk("VEVENT")
     assert any(str(e["uid"]).startswith(f"meeting-{meeting.pk}@") for e in events)
+    stranger = Calendar.from_ical(Client().get(url).content).walk("VEVENT")
+    assert not any(str(e["uid"]).startswith(f"meeting-{meeting.pk}@") for e in stranger)
 
 
 def test_priority_set_and_action_from_the_staff_page_show_on_the_neighbourhood_page() -> None:

@@ -77,7 +77,7 @@ def test_assessment_counts_before_and_after_and_tests_the_change() -> None:
     assert result.change_percent == -75
     assert result.p < 0.001
     assert result.significant
-    assert AuditEvent.objects.filter(action="priority.action").exists()
+    assert AuditEvent.objects.filter(action="engagement.add_priority_action").exists()
 
 
 def test_an_unchanged_rate_is_not_significant() -> None:

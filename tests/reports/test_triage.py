@@ -118,7 +118,7 @@ def test_contact_details_only_for_district_staff_and_audited(make_report: Any) -
     assert "+212600000000" in page
     assert "hidden-updates" not in page
     assert (
-        AuditEvent.objects.filter(action="report.contact_read", object_id=str(report.pk)).count()
+        AuditEvent.objects.filter(action="reports.read_contact", object_id=str(report.pk)).count()
         == 1
     )
     assert signed_in("analyst").get(reverse("reports:contact", args=[report.pk])).status_code == 404

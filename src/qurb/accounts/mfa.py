@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qurb.accounts.models import User
+from qurb.audit.actions import AuditAction
 from qurb.audit.services import audit_record
 
 
@@ -41,13 +42,13 @@ def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:
                 otp_login(request, device)
                 audit_record(
                     actor=user,
-                    action="accounts.mfa_verify",
+                    action=AuditAction.ACCOUNTS_VERIFY_MFA,
                     target=user,
                     details={"device": type(device).__name__},
                 )
             return True
     with transaction.atomic():
-        audit_record(actor=user, action="accounts.mfa_failure", target=user)
+        audit_record(actor=user, action=AuditAction.ACCOUNTS_FAIL_MFA, target=user)
     return False
 
 
@@ -68,5 +69,10 @@ def totp_enrol(
             static.token_set.all().delete()
             for code in backup_codes:
                 StaticToken.objects.create(device=static, token=code)
-        audit_record(actor=None, action="accounts.mfa_enrol", target=user)
+        audit_record(
+            actor=None,
+            action=AuditAction.ACCOUNTS_ENROL_MFA,
+            target=user,
+            details={"device": "TOTPDevice"},
+        )
     return device

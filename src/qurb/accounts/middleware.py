@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
-from qurb.accounts.selectors import is_staff_member
+from qurb.accounts.access import is_staff_member
 
 # What a staff member may reach before the second factor: signing in and out, the MFA page
 # itself, switching language and static files.

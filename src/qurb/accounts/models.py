@@ -21,35 +21,14 @@ class Role(models.TextChoices):
     ALERT_VALIDATOR = "alert_validator", _("Alert validation unit")
 
 
-# Every staff role must pass multi-factor authentication before it sees anything.
-STAFF_ROLES = frozenset(
-    {
-        Role.NEIGHBOURHOOD_OFFICER,
-        Role.DISTRICT_CHIEF,
-        Role.COMMUNICATION_CELL,
-        Role.HQ_ANALYST,
-        Role.INSPECTOR,
-        Role.ADMINISTRATOR,
-        Role.ALERT_VALIDATOR,
-    }
-)
-# Roles whose rights stop at the edge of an area (and its descendants).
+# Roles that must be held over an area (a rule on the data, kept by a constraint; what each
+# role may do is in qurb.accounts.access).
 AREA_SCOPED_ROLES = frozenset(
     {
         Role.NEIGHBOURHOOD_OFFICER,
         Role.DISTRICT_CHIEF,
         Role.COMMUNICATION_CELL,
         Role.ALERT_VALIDATOR,
-    }
-)
-# Roles that do police work in districts (an inspector reads the audit trail only).
-OPERATIONAL_ROLES = frozenset(
-    {
-        Role.NEIGHBOURHOOD_OFFICER,
-        Role.DISTRICT_CHIEF,
-        Role.COMMUNICATION_CELL,
-        Role.HQ_ANALYST,
-        Role.ADMINISTRATOR,
     }
 )
 

@@ -11,9 +11,12 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qurb.accounts import policy
+from qurb.accounts.access import Capability, forget_grants, grant
 from qurb.accounts.documents import document_clean, document_store
 from qurb.accounts.models import (
     AccountInvitation,
@@ -27,9 +30,13 @@ from qurb.accounts.models import (
     User,
 )
 from qurb.areas.models import Area
-from qurb.audit.services import audit_record
+from qurb.audit.actions import AuditAction
+from qurb.audit.actions import change as change_of
+from qurb.audit.services import audit_record, audited
+from qurb.core.errors import Refused
 
 
+@audited(AuditAction.ACCOUNTS_CREATE_USER)
 def user_create(
     *,
     username: str,
@@ -37,7 +44,22 @@ def user_create(
     email: str = "",
     display_name: str = "",
     preferred_language: str = "ar",
-    actor: Any = None,
+    actor: User | None = None,
+) -> User:
+    policy.require_account_manager(actor)
+    user = _user_new(
+        username=username,
+        password=password,
+        email=email,
+        display_name=display_name,
+        preferred_language=preferred_language,
+    )
+    audit_record(actor=actor, action=AuditAction.ACCOUNTS_CREATE_USER, target=user)
+    return user
+
+
+def _user_new(
+    *, username: str, password: str | None, email: str, display_name: str, preferred_language: str
 ) -> User:
     with transaction.atomic():
         user = User(
@@ -52,13 +74,43 @@ def user_create(
             user.set_unusable_password()
         user.full_clean()
         user.save()
-        audit_record(actor=actor, action="accounts.user_create", target=user)
     return user
 
 
+# What an administrator may change about an account by hand; privileges follow from roles.
+EDITABLE_USER_FIELDS = frozenset(
+    {"username", "first_name", "last_name", "email", "display_name", "preferred_language"}
+)
+
+
+@audited(AuditAction.ACCOUNTS_UPDATE_USER)
+def user_details_update(*, user: User, values: dict[str, Any], actor: User) -> User:
+    """Change an account's names or contact details (an administrator, from the admin)."""
+    policy.require_account_manager(actor)
+    refused = set(values) - EDITABLE_USER_FIELDS
+    if refused:
+        raise Refused("out_of_scope")
+    changes = {
+        f: change_of(getattr(user, f), v) for f, v in values.items() if getattr(user, f) != v
+    }
+    for field, value in values.items():
+        setattr(user, field, value)
+    user.full_clean()
+    user.save(update_fields=sorted(values) or None)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_UPDATE_USER,
+        target=user,
+        details={"changes": changes},
+    )
+    return user
+
+
+@audited(AuditAction.ACCOUNTS_GRANT_ROLE)
 def role_grant(
-    *, user: User, role: Role, area: Area | None = None, actor: Any = None
+    *, user: User, role: Role, area: Area | None = None, actor: User | None = None
 ) -> RoleAssignment:
+    policy.require_account_manager(actor)
     with transaction.atomic():
         assignment, _created = RoleAssignment.objects.get_or_create(
             user=user,
@@ -66,42 +118,53 @@ def role_grant(
             area=area,
             defaults={"granted_by": actor if getattr(actor, "pk", None) else None},
         )
-        _admin_flags_sync(user)
+        changes = _admin_flags_sync(user)
         audit_record(
             actor=actor,
-            action="accounts.role_grant",
+            action=AuditAction.ACCOUNTS_GRANT_ROLE,
             target=user,
             area_id=area.pk if area else None,
-            details={"role": str(role)},
+            details={"role": str(role), **({"changes": changes} if changes else {})},
         )
-    user.__dict__.pop("_qurb_roles", None)
+    forget_grants(user)
     return assignment
 
 
-def role_revoke(*, assignment: RoleAssignment, actor: Any = None) -> None:
+@audited(AuditAction.ACCOUNTS_REVOKE_ROLE)
+def role_revoke(*, assignment: RoleAssignment, actor: User | None = None) -> None:
+    policy.require_account_manager(actor)
     with transaction.atomic():
+        assignment.delete()
+        changes = _admin_flags_sync(assignment.user)
         audit_record(
             actor=actor,
-            action="accounts.role_revoke",
+            action=AuditAction.ACCOUNTS_REVOKE_ROLE,
             target=assignment.user,
             area_id=assignment.area_id,
-            details={"role": assignment.role},
+            details={"role": assignment.role, **({"changes": changes} if changes else {})},
         )
-        assignment.delete()
-        _admin_flags_sync(assignment.user)
-    assignment.user.__dict__.pop("_qurb_roles", None)
+    forget_grants(assignment.user)
 
 
-def _admin_flags_sync(user: User) -> None:
-    """The Django admin is for administrators (everything) and inspectors (audit, read-only)."""
-    roles = set(RoleAssignment.objects.filter(user=user).values_list("role", flat=True))
-    is_staff = bool(roles & {Role.ADMINISTRATOR, Role.INSPECTOR})
-    is_superuser = Role.ADMINISTRATOR in roles
-    if (user.is_staff, user.is_superuser) != (is_staff, is_superuser):
+def _admin_flags_sync(user: User) -> dict[str, Any]:
+    """The Django admin is for those who read the audit trail over the whole force
+    (inspectors, read-only; administrators) and its superusers are those who manage
+    accounts. Returns the flags that changed, as audit ``changes``."""
+    forget_grants(user)
+    is_staff = grant(user, Capability.AUDIT_READ).everywhere
+    is_superuser = grant(user, Capability.ACCOUNT_MANAGE).everywhere
+    changes: dict[str, Any] = {}
+    if user.is_staff != is_staff:
+        changes["is_staff"] = change_of(user.is_staff, is_staff)
+    if user.is_superuser != is_superuser:
+        changes["is_superuser"] = change_of(user.is_superuser, is_superuser)
+    if changes:
         user.is_staff, user.is_superuser = is_staff, is_superuser
         user.save(update_fields=["is_staff", "is_superuser"])
+    return changes
 
 
+@audited(AuditAction.ACCOUNTS_SET_OFFICER_PROFILE)
 def officer_profile_set(
     *,
     user: User,
@@ -110,11 +173,17 @@ def officer_profile_set(
     public_email: str = "",
     notes: dict[str, str] | None = None,
     is_demo: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> OfficerProfile:
+    policy.require_account_manager(actor)
     notes = notes or {}
     with transaction.atomic():
         profile = OfficerProfile.objects.filter(user=user).first() or OfficerProfile(user=user)
+        before = {
+            "rank": profile.rank,
+            "public_phone": profile.public_phone,
+            "public_email": profile.public_email,
+        }
         profile.rank, profile.public_phone, profile.public_email = rank, public_phone, public_email
         profile.public_note_ar = notes.get("ar", "")
         profile.public_note_fr = notes.get("fr", "")
@@ -122,10 +191,25 @@ def officer_profile_set(
         profile.is_demo = is_demo
         profile.full_clean()
         profile.save()
-        audit_record(actor=actor, action="accounts.officer_profile_set", target=profile)
+        after = {
+            "rank": profile.rank,
+            "public_phone": profile.public_phone,
+            "public_email": profile.public_email,
+        }
+        audit_record(
+            actor=actor,
+            action=AuditAction.ACCOUNTS_SET_OFFICER_PROFILE,
+            target=profile,
+            details={
+                "changes": {
+                    k: change_of(before[k], after[k]) for k in after if before[k] != after[k]
+                }
+            },
+        )
     return profile
 
 
+@audited(AuditAction.ACCOUNTS_REGISTER_ASSOCIATION)
 def association_register(
     *,
     names: dict[str, str],
@@ -136,7 +220,7 @@ def association_register(
     language: str = "ar",
     documents: Sequence[IO[bytes]] = (),
     is_demo: bool = False,
-    actor: Any = None,
+    actor: User | None = None,
 ) -> Association:
     """An association's application, with its documents; it waits for a communication cell to
     verify it. Every document is checked before anything is stored."""
@@ -177,7 +261,7 @@ def association_register(
             )
         audit_record(
             actor=actor,
-            action="accounts.association_register",
+            action=AuditAction.ACCOUNTS_REGISTER_ASSOCIATION,
             target=association,
             area_id=area.pk,
             details={"documents": len(cleaned)},
@@ -197,64 +281,79 @@ def _enqueue_account_invitation(invitation_id: int) -> None:
     send_account_invitation.enqueue(invitation_id)
 
 
+@audited(AuditAction.ACCOUNTS_VERIFY_ASSOCIATION)
 def association_verify(*, association: Association, actor: User) -> Association:
-    """A communication cell vouches for an association (callers fetch it with access checks).
+    """A communication cell of the association's area vouches for it.
 
     The contact person gets the association's first account, as its lead, and both e-mails
     (the decision, and the link to choose a password) leave through background tasks.
     """
+    policy.require(actor, Capability.ASSOCIATION_VERIFY, association)
     if association.status == AssociationStatus.VERIFIED:
         raise ValidationError({"association": [_("This association is already verified.")]})
     with transaction.atomic():
+        before = association.status
+        lead: User | None = None
         association.status = AssociationStatus.VERIFIED
         association.verified_by = actor
         association.verified_at = timezone.now()
         association.full_clean()
         association.save(update_fields=["status", "verified_by", "verified_at"])
-        audit_record(
-            actor=actor,
-            action="accounts.association_verify",
-            target=association,
-            area_id=association.area_id,
-        )
         if association.contact_email and not association.members.exists():
             existing = User.objects.filter(
                 email__iexact=association.contact_email, is_active=True
             ).first()
             if existing is None:
-                association_member_invite(
+                lead = _member_invite(
                     association=association,
                     name=association.contact_person or association.name,
                     email=association.contact_email,
                     lead=True,
-                    actor=actor,
                 )
             elif existing.association_id is None:
                 # The contact person already has an account (a resident, say): it becomes the
                 # association's lead, with the password it has.
-                association_member_add(user=existing, association=association, actor=actor)
+                lead = _member_join(user=existing, association=association)
                 existing.association_lead = True
                 existing.save(update_fields=["association_lead"])
             # Otherwise the contact person leads another association: the cell gives this one
             # a lead later (an account is tied to one association).
+        audit_record(
+            actor=actor,
+            action=AuditAction.ACCOUNTS_VERIFY_ASSOCIATION,
+            target=association,
+            area_id=association.area_id,
+            details={
+                "changes": {"status": change_of(before, association.status)},
+                "lead": lead.pk if lead else None,
+            },
+        )
         if not association.is_demo:  # demo data writes to no one
             transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
 
 
+@audited(AuditAction.ACCOUNTS_REJECT_ASSOCIATION)
 def association_reject(*, association: Association, reason: str, actor: User) -> Association:
-    """A communication cell refuses an application, saying why (the association is told)."""
+    """A communication cell of the association's area refuses an application, saying why
+    (the association is told)."""
+    policy.require(actor, Capability.ASSOCIATION_VERIFY, association)
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the application is refused.")]})
     with transaction.atomic():
+        before = association.status
         association.status = AssociationStatus.REJECTED
         association.rejection_reason = reason.strip()
         association.save(update_fields=["status", "rejection_reason"])
         audit_record(
             actor=actor,
-            action="accounts.association_reject",
+            action=AuditAction.ACCOUNTS_REJECT_ASSOCIATION,
             target=association,
             area_id=association.area_id,
+            details={
+                "changes": {"status": change_of(before, association.status)},
+                "reason": association.rejection_reason,
+            },
         )
         transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
@@ -268,11 +367,27 @@ def _free_username(email: str) -> str:
     return candidate
 
 
+@audited(AuditAction.ACCOUNTS_ADD_MEMBER)
 def association_member_invite(
-    *, association: Association, name: str, email: str, lead: bool = False, actor: Any
+    *, association: Association, name: str, email: str, lead: bool = False, actor: User
 ) -> User:
     """An account for a member of a verified association; an e-mail lets them choose their
-    password. Only the association's lead or its verifiers call this (the views check)."""
+    password. The association's lead, or a verifier of its area, invites."""
+    policy.require_member_manager(actor, association)
+    if lead and not policy.may(actor, Capability.ASSOCIATION_VERIFY, association):
+        raise Refused("out_of_scope")  # a lead names members, verifiers name leads
+    user = _member_invite(association=association, name=name, email=email, lead=lead)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_ADD_MEMBER,
+        target=user,
+        area_id=association.area_id,
+        details={"association": association.pk, "invited": True},
+    )
+    return user
+
+
+def _member_invite(*, association: Association, name: str, email: str, lead: bool) -> User:
     errors: dict[str, list[Any]] = {}
     if association.status != AssociationStatus.VERIFIED:
         errors["association"] = [_("Only a verified association has members' accounts.")]
@@ -285,24 +400,25 @@ def association_member_invite(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        user = user_create(
+        user = _user_new(
             username=_free_username(email.strip()),
             password=None,
             email=email.strip(),
             display_name=name.strip()[:150],
             preferred_language=association.language,
-            actor=actor,
         )
         user.association_lead = lead
         user.save(update_fields=["association_lead"])
-        association_member_add(user=user, association=association, actor=actor)
+        _member_join(user=user, association=association)
         invitation = AccountInvitation.objects.create(user=user, association=association)
         transaction.on_commit(lambda: _enqueue_account_invitation(invitation.pk))
     return user
 
 
-def association_member_remove(*, user: User, association: Association, actor: Any) -> User:
+@audited(AuditAction.ACCOUNTS_REMOVE_MEMBER)
+def association_member_remove(*, user: User, association: Association, actor: User) -> User:
     """The member leaves the association; the account is disabled (it existed only for it)."""
+    policy.require_member_manager(actor, association)
     if user.association_id != association.pk:
         raise ValidationError({"member": [_("This person is not a member of the association.")]})
     if (
@@ -321,37 +437,73 @@ def association_member_remove(*, user: User, association: Association, actor: An
         RoleAssignment.objects.filter(user=user, role=Role.ASSOCIATION_MEMBER).delete()
         audit_record(
             actor=actor,
-            action="accounts.association_member_remove",
+            action=AuditAction.ACCOUNTS_REMOVE_MEMBER,
             target=user,
             area_id=association.area_id,
             details={"association": association.pk},
         )
-        user_disable(user=user, actor=actor)
+        _disable(user)
     return user
 
 
-def association_member_add(*, user: User, association: Association, actor: Any = None) -> User:
+@audited(AuditAction.ACCOUNTS_ADD_MEMBER)
+def association_member_add(
+    *, user: User, association: Association, actor: User | None = None
+) -> User:
+    """An existing account joins an association (administrators and the system)."""
+    policy.require_account_manager(actor)
+    _member_join(user=user, association=association)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_ADD_MEMBER,
+        target=user,
+        area_id=association.area_id,
+        details={"association": association.pk},
+    )
+    return user
+
+
+def _member_join(*, user: User, association: Association) -> User:
     with transaction.atomic():
         user.association = association
         user.save(update_fields=["association"])
         RoleAssignment.objects.get_or_create(user=user, role=Role.ASSOCIATION_MEMBER, area=None)
-        audit_record(
-            actor=actor,
-            action="accounts.association_member_add",
-            target=user,
-            area_id=association.area_id,
-            details={"association": association.pk},
-        )
     return user
 
 
-def user_disable(*, user: User, actor: Any = None) -> User:
+@audited(AuditAction.ACCOUNTS_DISABLE_USER)
+def user_disable(*, user: User, actor: User | None = None) -> User:
     """Disable an account and end every session it has open."""
+    policy.require_account_manager(actor)
+    _disable(user)
+    audit_record(actor=actor, action=AuditAction.ACCOUNTS_DISABLE_USER, target=user)
+    return user
+
+
+def _disable(user: User) -> None:
     with transaction.atomic():
         user.is_active = False
         user.save(update_fields=["is_active"])
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
             if session.get_decoded().get("_auth_user_id") == str(user.pk):
                 session.delete()
-        audit_record(actor=actor, action="accounts.user_disable", target=user)
-    return user
+
+
+@audited(AuditAction.ACCOUNTS_READ_ASSOCIATION_DOCUMENT)
+def association_document_read(
+    *, actor: User, association_id: int, document_id: int
+) -> AssociationDocument:
+    """A document sent with an application, for the verifiers of its area; each read is
+    recorded. 404 for anyone else."""
+    association = policy.access_association(actor, association_id)
+    document = AssociationDocument.objects.filter(pk=document_id, association=association).first()
+    if document is None:
+        raise Http404
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_READ_ASSOCIATION_DOCUMENT,
+        target=association,
+        area_id=association.area_id,
+        details={"document": document.pk},
+    )
+    return document

@@ -13,7 +13,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -22,7 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qurb.alerts import selectors
+from qurb.accounts import access
+from qurb.accounts.access import Capability
+from qurb.accounts.models import User
+from qurb.alerts import policy, selectors
 from qurb.alerts.cap import Earlier, cap_message
 from qurb.alerts.delivery import enqueue_area, enqueue_end
 from qurb.alerts.models import (
@@ -39,7 +42,8 @@ from qurb.alerts.models import (
 )
 from qurb.areas.models import Area
 from qurb.areas.selectors import areas_at
-from qurb.audit.services import audit_record
+from qurb.audit.actions import AuditAction
+from qurb.audit.services import audit_record, audited
 from qurb.core import optin
 from qurb.core.links import absolute
 from qurb.core.photos import photo_clean, photo_store
@@ -52,9 +56,10 @@ CRITERIA = {
 }
 
 
+@audited(AuditAction.ALERTS_OPEN)
 def case_open(
     *,
-    actor: Any,
+    actor: User,
     child_first_name: str,
     child_age: int | None,
     description: str,
@@ -131,8 +136,7 @@ def case_open(
         raise ValidationError(errors)
     if area is None or lat is None or lon is None or child_age is None or last_seen_at is None:
         raise ValidationError(errors)  # reported above; this narrows the types
-    if area.pk not in selectors.officer_area_ids(actor):
-        raise PermissionDenied
+    access.require(actor, Capability.ALERT_MANAGE, area.pk)
     with transaction.atomic():
         case = AlertCase.objects.create(
             area=area,
@@ -158,7 +162,7 @@ def case_open(
             guardian_checked=True,
             opened_by=actor,
         )
-        audit_record(actor=actor, action="alert.open", target=case, area_id=area.pk)
+        audit_record(actor=actor, action=AuditAction.ALERTS_OPEN, target=case, area_id=area.pk)
     return case
 
 
@@ -190,13 +194,28 @@ def _start_sending(message_id: int) -> None:
     deliver_alerts.enqueue(message_id)
 
 
+@audited(AuditAction.ALERTS_READ_CASE)
+def case_read(*, actor: User, case_id: int) -> AlertCase:
+    """A staff member opens a case (the child's and the guardian's details): each read is
+    recorded."""
+    case = policy.access_case(actor, case_id)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALERTS_READ_CASE,
+        target=case,
+        area_id=case.area_id,
+        details={"status": case.status},
+    )
+    return case
+
+
+@audited(AuditAction.ALERTS_VALIDATE)
 def case_validate(
-    *, actor: Any, case: AlertCase, approve: bool, criteria: dict[str, bool], reason: str = ""
+    *, actor: User, case: AlertCase, approve: bool, criteria: dict[str, bool], reason: str = ""
 ) -> AlertCase:
     """The unit approves (every criterion met: the alert is published and sent) or refuses,
     saying why."""
-    if not selectors.may_validate(actor, case):
-        raise PermissionDenied
+    policy.require(actor, Capability.ALERT_VALIDATE, case)
     if case.status != CaseStatus.PENDING:
         raise ValidationError({"case": [_("This case has already been decided.")]})
     now = timezone.now()
@@ -231,10 +250,13 @@ def case_validate(
         case.save()
         audit_record(
             actor=actor,
-            action="alert.publish" if approve else "alert.refuse",
+            action=AuditAction.ALERTS_VALIDATE,
             target=case,
             area_id=case.area_id,
-            details={"criteria": {n: bool(criteria.get(n)) for n in CRITERIA}},
+            details={
+                "decision": "publish" if approve else "refuse",
+                "criteria": {n: bool(criteria.get(n)) for n in CRITERIA},
+            },
         )
         if approve:
             message = _message(case, MessageType.ALERT, now)
@@ -243,9 +265,10 @@ def case_validate(
     return case
 
 
+@audited(AuditAction.ALERTS_UPDATE)
 def case_update(
     *,
-    actor: Any,
+    actor: User,
     case: AlertCase,
     description: str | None = None,
     clothing: str | None = None,
@@ -253,8 +276,7 @@ def case_update(
     last_seen_place: str | None = None,
 ) -> CapMessage:
     """New information about a published alert: a CAP Update, sent to the same area."""
-    if not selectors.may_manage(actor, case):
-        raise PermissionDenied
+    policy.require(actor, Capability.ALERT_MANAGE, case)
     if not selectors.is_live(case):
         raise ValidationError({"case": [_("Only a published alert can be updated.")]})
     changes = {
@@ -284,7 +306,7 @@ def case_update(
         enqueue_area(message, case, now=now)
         audit_record(
             actor=actor,
-            action="alert.update",
+            action=AuditAction.ALERTS_UPDATE,
             target=case,
             area_id=case.area_id,
             details={"fields": sorted(changes)},
@@ -293,7 +315,7 @@ def case_update(
     return message
 
 
-def _end(case: AlertCase, reason: str, now: datetime, actor: Any) -> AlertCase:
+def _end(case: AlertCase, reason: str, now: datetime, actor: User | None) -> AlertCase:
     earlier = list(case.messages.values_list("pk", flat=True))
     case.status = CaseStatus.ENDED
     case.ended_at = now
@@ -305,7 +327,7 @@ def _end(case: AlertCase, reason: str, now: datetime, actor: Any) -> AlertCase:
     case.save(update_fields=["end_notified_at"])
     audit_record(
         actor=actor,
-        action="alert.end",
+        action=AuditAction.ALERTS_END,
         target=case,
         area_id=case.area_id,
         details={"reason": reason},
@@ -314,10 +336,10 @@ def _end(case: AlertCase, reason: str, now: datetime, actor: Any) -> AlertCase:
     return case
 
 
-def case_close(*, actor: Any, case: AlertCase, reason: str) -> AlertCase:
+@audited(AuditAction.ALERTS_END)
+def case_close(*, actor: User, case: AlertCase, reason: str) -> AlertCase:
     """The child is found (or the alert withdrawn): the alert ends at once."""
-    if not selectors.may_manage(actor, case):
-        raise PermissionDenied
+    policy.require(actor, Capability.ALERT_MANAGE, case)
     if reason not in {EndReason.FOUND, EndReason.WITHDRAWN}:
         raise ValidationError({"reason": [_("Say why the alert ends.")]})
     with transaction.atomic():
@@ -379,7 +401,9 @@ def alerts_purge(*, now: datetime | None = None) -> int:
             case.save()
             case.messages.update(xml="")
             Delivery.objects.filter(message__case=case).delete()
-            audit_record(actor=None, action="alert.purge", target=case, area_id=case.area_id)
+            audit_record(
+                actor=None, action=AuditAction.ALERTS_PURGE, target=case, area_id=case.area_id
+            )
             purged += 1
     return purged
 

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.http import (
     FileResponse,
@@ -31,13 +31,15 @@ from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qurb.alerts import selectors, services
+from qurb.accounts.access import Capability, acting, has, require_any
+from qurb.alerts import policy, selectors, services
 from qurb.alerts.forms import CaseForm, SubscribeForm
 from qurb.alerts.models import AlertCase, CaseStatus, Channel, EndReason
 from qurb.alerts.push import application_server_key
 from qurb.areas.models import Area
 from qurb.core import responses
 from qurb.core.actions import run_service
+from qurb.core.errors import Refused
 from qurb.core.forms import add_service_errors
 from qurb.core.responses import private_file
 from qurb.reports.intake import client_address, limit_hit
@@ -284,10 +286,10 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def staff_list(request: HttpRequest) -> HttpResponse:
-    officer_areas = selectors.officer_area_ids(request.user)
-    if not officer_areas and not selectors.validator_area_ids(request.user):
+    can_open = has(request.user, Capability.ALERT_MANAGE)
+    if not can_open and not has(request.user, Capability.ALERT_VALIDATE):
         raise Http404
-    cases = selectors.visible_cases(request.user)
+    cases = policy.cases_for(request.user).select_related("area")
     return render(
         request,
         "alerts/staff_list.html",
@@ -295,7 +297,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
             "pending": cases.filter(status=CaseStatus.PENDING),
             "live": [c for c in cases.filter(status=CaseStatus.PUBLISHED) if selectors.is_live(c)],
             "recent": cases.exclude(status=CaseStatus.PENDING).order_by("-opened_at")[:30],
-            "can_open": bool(officer_areas),
+            "can_open": can_open,
         },
     )
 
@@ -303,14 +305,13 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_new(request: HttpRequest) -> HttpResponse:
-    if not selectors.officer_area_ids(request.user):
-        raise Http404
+    require_any(request.user, Capability.ALERT_MANAGE)
     form = CaseForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             case = services.case_open(
-                actor=request.user,
+                actor=acting(request),
                 child_first_name=d["child_first_name"],
                 child_age=d["child_age"],
                 description=d["description"],
@@ -331,7 +332,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
                 language=get_language() or "ar",
                 is_exercise=d["is_exercise"],
             )
-        except PermissionDenied:
+        except Refused:
             form.add_error("lat", _("This place is outside the areas you serve."))
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -349,7 +350,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def staff_case(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = selectors.case_for_staff(request.user, case_id)
+    case = services.case_read(actor=acting(request), case_id=case_id)
     return render(
         request,
         "alerts/staff_case.html",
@@ -357,8 +358,8 @@ def staff_case(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "live": selectors.is_live(case),
             "can_validate": case.status == CaseStatus.PENDING
-            and selectors.may_validate(request.user, case),
-            "can_manage": selectors.may_manage(request.user, case),
+            and policy.may(request.user, Capability.ALERT_VALIDATE, case),
+            "can_manage": policy.may(request.user, Capability.ALERT_MANAGE, case),
             "criteria": services.CRITERIA,
             "messages_sent": case.messages.all(),
             "reach": selectors.reach(case) if case.purged_at is None else case.reached,
@@ -373,7 +374,7 @@ def staff_case(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def staff_photo(request: HttpRequest, case_id: int) -> HttpResponseBase:
-    case = selectors.case_for_staff(request.user, case_id)
+    case = policy.access_case(request.user, case_id)
     if not case.photo:
         raise Http404
     return private_file(case.photo, "image/jpeg")
@@ -382,12 +383,12 @@ def staff_photo(request: HttpRequest, case_id: int) -> HttpResponseBase:
 @login_required
 @require_POST
 def staff_validate(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = selectors.case_for_staff(request.user, case_id)
+    case = policy.access_case(request.user, case_id)
     approve = request.POST.get("decision") == "approve"
     return run_service(
         request,
         lambda: services.case_validate(
-            actor=request.user,
+            actor=acting(request),
             case=case,
             approve=approve,
             criteria={name: request.POST.get(name) == "on" for name in services.CRITERIA},
@@ -403,11 +404,11 @@ def staff_validate(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_update(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = selectors.case_for_staff(request.user, case_id)
+    case = policy.access_case(request.user, case_id)
     return run_service(
         request,
         lambda: services.case_update(
-            actor=request.user,
+            actor=acting(request),
             case=case,
             description=request.POST.get("description"),
             clothing=request.POST.get("clothing"),
@@ -422,11 +423,11 @@ def staff_update(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_close(request: HttpRequest, case_id: int) -> HttpResponse:
-    case = selectors.case_for_staff(request.user, case_id)
+    case = policy.access_case(request.user, case_id)
     return run_service(
         request,
         lambda: services.case_close(
-            actor=request.user, case=case, reason=request.POST.get("reason", "")
+            actor=acting(request), case=case, reason=request.POST.get("reason", "")
         ),
         done=_("The alert has ended; subscribers are being told."),
         back=redirect("alerts:staff_case", case_id=case.pk),

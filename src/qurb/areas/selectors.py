@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -131,6 +132,18 @@ def area_properties(area: Area) -> dict[str, Any]:
         "demo": area.is_demo,
         "source": area.source,
     }
+
+
+def descendants_of(area_ids: Iterable[int]) -> set[int]:
+    """The areas and everything below them (the hierarchy is a few levels deep)."""
+    found = set(area_ids)
+    frontier = set(found)
+    while frontier:
+        frontier = (
+            set(Area.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)) - found
+        )
+        found |= frontier
+    return found
 
 
 def area_and_ancestors(area: Area) -> list[Area]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import shapely
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +26,8 @@ from qurb.areas.validation import (
     overlaps,
     square_degrees_to_km2,
 )
-from qurb.audit.services import audit_record
+from qurb.audit.actions import AuditAction
+from qurb.audit.services import audit_record, audited
 
 Progress = Callable[[int, int], None]
 
@@ -92,7 +94,7 @@ def areas_load(
     is_demo: bool = False,
     source: str = "",
     description: str = "",
-    actor: Any = None,
+    actor: AbstractBaseUser | None = None,
     progress: Progress | None = None,
 ) -> LoadReport:
     """Validate every feature, then (only if all are valid and ``commit``) write them.
@@ -281,7 +283,7 @@ def areas_load(
             )
         audit_record(
             actor=actor,
-            action="areas.load",
+            action=AuditAction.AREAS_LOAD,
             target=generation,
             details={
                 "created": len(report.created),
@@ -336,19 +338,23 @@ def _pending_generation(description: str) -> Generation:
     return pending
 
 
-def generation_activate(*, generation: Generation, actor: Any = None) -> Generation:
+@audited(AuditAction.AREAS_ACTIVATE_GENERATION)
+def generation_activate(
+    *, generation: Generation, actor: AbstractBaseUser | None = None
+) -> Generation:
     """Make ``generation`` the one lookups use. The previous one stays, inactive, as history."""
     with transaction.atomic():
         Generation.objects.filter(active=True).exclude(pk=generation.pk).update(active=False)
         generation.active = True
         generation.activated_at = timezone.now()
         generation.save(update_fields=["active", "activated_at"])
-        audit_record(actor=actor, action="areas.generation_activate", target=generation)
+        audit_record(actor=actor, action=AuditAction.AREAS_ACTIVATE_GENERATION, target=generation)
         # This process sees the new boundaries at once; others within the recheck interval.
         transaction.on_commit(forget_point_index)
     return generation
 
 
+@audited(AuditAction.AREAS_UPSERT_PLACE)
 def place_upsert(
     *,
     code: str,
@@ -358,7 +364,7 @@ def place_upsert(
     names: dict[str, str],
     area: Area | None,
     is_demo: bool = False,
-    actor: Any = None,
+    actor: AbstractBaseUser | None = None,
 ) -> Place:
     with transaction.atomic():
         place = Place.objects.filter(code=code).first() or Place(code=code)
@@ -372,7 +378,7 @@ def place_upsert(
         place.save()
         audit_record(
             actor=actor,
-            action="areas.place_upsert",
+            action=AuditAction.AREAS_UPSERT_PLACE,
             target=place,
             area_id=area.pk if area else None,
         )

@@ -7,18 +7,20 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
-from qurb.accounts.models import Role
-from qurb.accounts.selectors import descendants_of, require_role, staff_area_ids, user_roles
+from qurb.accounts.access import Capability, require
+from qurb.accounts.models import User
 from qurb.areas.models import Area, Place, PlaceKind
-from qurb.audit.services import audit_record
-from qurb.communication import pagecache
+from qurb.audit.actions import AuditAction
+from qurb.audit.actions import change as change_of
+from qurb.audit.services import audit_record, audited
+from qurb.communication import pagecache, policy
 from qurb.communication.models import (
     Article,
     ArticleStatus,
@@ -37,21 +39,8 @@ from qurb.communication.models import (
     VisitorKind,
 )
 from qurb.core import optin
+from qurb.core.errors import Refused
 from qurb.core.text import field_language
-
-CELL_ROLES = frozenset({Role.COMMUNICATION_CELL, Role.ADMINISTRATOR})
-GATE_ROLES = CELL_ROLES | {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF}
-SESSION_ROLES = CELL_ROLES | {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF}
-
-
-def require_within(actor: Any, area: Area, roles: frozenset[str]) -> None:
-    """The actor holds one of ``roles`` somewhere inside ``area`` (for the gate of an event
-    held by a prefecture, its districts' officers help)."""
-    scope = staff_area_ids(actor)
-    if not user_roles(actor) & roles:
-        raise PermissionDenied
-    if scope is not None and not scope & descendants_of({area.pk}):
-        raise PermissionDenied
 
 
 def _programme_changed(event: Event) -> None:
@@ -71,9 +60,10 @@ def _slug(title: str, model: Any) -> str:
 # --- events -----------------------------------------------------------------------------------
 
 
+@audited(AuditAction.COMMUNICATION_CREATE_EVENT)
 def event_create(
     *,
-    actor: Any,
+    actor: User,
     area: Area,
     kind: str,
     title: str,
@@ -83,7 +73,7 @@ def event_create(
     capacity: int | None = None,
     language: str = "ar",
 ) -> Event:
-    require_role(actor, area, CELL_ROLES)
+    require(actor, Capability.EVENT_MANAGE, area.pk)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the event a title.")]
@@ -106,43 +96,65 @@ def event_create(
             capacity=capacity,
             **{f"title_{lang}": title.strip()[:200], f"description_{lang}": description.strip()},
         )
-        audit_record(actor=actor, action="event.create", target=event, area_id=area.pk)
+        audit_record(
+            actor=actor,
+            action=AuditAction.COMMUNICATION_CREATE_EVENT,
+            target=event,
+            area_id=area.pk,
+        )
     return event
 
 
+@audited(AuditAction.COMMUNICATION_ADD_VENUE)
 def venue_add(
     *,
-    actor: Any,
+    actor: User,
     event: Event,
     name: str,
     address: str = "",
     lat: float | None = None,
     lon: float | None = None,
 ) -> Venue:
-    require_role(actor, event.area, CELL_ROLES)
+    policy.require_event(actor, Capability.EVENT_MANAGE, event)
     if not name.strip():
         raise ValidationError({"name": [_("Name the venue.")]})
     venue = Venue.objects.create(
         event=event, name=name.strip()[:200], address=address.strip()[:300], lat=lat, lon=lon
     )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_ADD_VENUE,
+        target=venue,
+        area_id=event.area_id,
+        details={"event": event.pk},
+    )
     transaction.on_commit(lambda: _programme_changed(event))
     return venue
 
 
-def stand_add(*, actor: Any, venue: Venue, name: str, description: str = "") -> Stand:
-    require_role(actor, venue.event.area, CELL_ROLES)
+@audited(AuditAction.COMMUNICATION_ADD_STAND)
+def stand_add(*, actor: User, venue: Venue, name: str, description: str = "") -> Stand:
+    policy.require_event(actor, Capability.EVENT_MANAGE, venue.event)
     if not name.strip():
         raise ValidationError({"name": [_("Name the stand.")]})
     stand = Stand.objects.create(
         venue=venue, name=name.strip()[:200], description=description.strip()
     )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_ADD_STAND,
+        target=stand,
+        area_id=venue.event.area_id,
+        details={"event": venue.event_id},
+    )
     transaction.on_commit(lambda: _programme_changed(venue.event))
     return stand
 
 
+@audited(AuditAction.COMMUNICATION_ADD_PROGRAMME_ITEM)
 def programme_add(
     *,
-    actor: Any,
+    actor: User,
     event: Event,
     title: str,
     starts_at: datetime,
@@ -151,7 +163,7 @@ def programme_add(
     place: str = "",
     venue: Venue | None = None,
 ) -> ProgrammeItem:
-    require_role(actor, event.area, CELL_ROLES)
+    policy.require_event(actor, Capability.EVENT_MANAGE, event)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the session a title.")]
@@ -173,20 +185,30 @@ def programme_add(
         starts_at=starts_at,
         ends_at=ends_at,
     )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_ADD_PROGRAMME_ITEM,
+        target=item,
+        area_id=event.area_id,
+        details={"event": event.pk},
+    )
     transaction.on_commit(lambda: _programme_changed(event))
     return item
 
 
-def event_publish(*, actor: Any, event: Event, published: bool = True) -> Event:
-    require_role(actor, event.area, CELL_ROLES)
+@audited(AuditAction.COMMUNICATION_PUBLISH_EVENT)
+def event_publish(*, actor: User, event: Event, published: bool = True) -> Event:
+    policy.require_event(actor, Capability.EVENT_MANAGE, event)
     with transaction.atomic():
+        before = event.is_published
         event.is_published = published
         event.save(update_fields=["is_published"])
         audit_record(
             actor=actor,
-            action="event.publish" if published else "event.unpublish",
+            action=AuditAction.COMMUNICATION_PUBLISH_EVENT,
             target=event,
             area_id=event.area_id,
+            details={"changes": {"is_published": change_of(before, published)}},
         )
         transaction.on_commit(lambda: _programme_changed(event))
     return event
@@ -228,12 +250,18 @@ def _enqueue_ticket(ticket_id: int, language: str) -> None:
     send_ticket.enqueue(ticket_id, language)
 
 
+@audited(AuditAction.COMMUNICATION_CHECK_IN)
 def check_in(
-    *, actor: Any, event: Event, code: str = "", visitor_kind: str = "", now: datetime | None = None
+    *,
+    actor: User,
+    event: Event,
+    code: str = "",
+    visitor_kind: str = "",
+    now: datetime | None = None,
 ) -> CheckIn:
     """An entry at the gate: a ticket's code (scanned or typed; once per day), or a visitor
     counted at the gate without a ticket."""
-    require_within(actor, event.area, GATE_ROLES)
+    policy.require_event(actor, Capability.EVENT_GATE, event)
     moment = now or timezone.now()
     today = timezone.localtime(moment).date()
     if not event.starts_on <= today <= event.ends_on:
@@ -249,7 +277,7 @@ def check_in(
         raise ValidationError({"code": [_("Scan or type a ticket, or choose who is coming in.")]})
     try:
         with transaction.atomic():
-            return CheckIn.objects.create(
+            entry = CheckIn.objects.create(
                 event=event,
                 ticket=ticket,
                 visitor_kind=visitor_kind,
@@ -257,6 +285,16 @@ def check_in(
                 at=moment,
                 by=actor,
             )
+            audit_record(
+                actor=actor,
+                action=AuditAction.COMMUNICATION_CHECK_IN,
+                target=entry,
+                area_id=event.area_id,
+                details={"day": today.isoformat(), "ticket": ticket.pk if ticket else None}
+                if ticket
+                else {"day": today.isoformat(), "kind": visitor_kind},
+            )
+            return entry
     except IntegrityError:
         first = CheckIn.objects.get(ticket=ticket, day=today)
         raise ValidationError(
@@ -272,9 +310,10 @@ def check_in(
 # --- school sessions ------------------------------------------------------------------------
 
 
+@audited(AuditAction.COMMUNICATION_SAVE_SCHOOL_SESSION)
 def school_session_save(
     *,
-    actor: Any,
+    actor: User,
     school: Place,
     topic: str,
     held_on: date,
@@ -287,7 +326,9 @@ def school_session_save(
     area = school.area
     if area is None:
         raise ValidationError({"school": [_("This school is not placed in any area.")]})
-    require_role(actor, area, SESSION_ROLES)
+    require(actor, Capability.SCHOOL_SESSION_RECORD, area.pk)
+    if session is not None and not policy.may_session(actor, session):
+        raise Refused("out_of_scope")
     errors: dict[str, list[Any]] = {}
     if school.kind != PlaceKind.SCHOOL:
         errors["school"] = [_("Choose a school.")]
@@ -302,6 +343,7 @@ def school_session_save(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
+        created = session is None
         item = session or SchoolSession(school=school, area=area)
         item.topic = topic
         item.held_on = held_on
@@ -309,16 +351,23 @@ def school_session_save(
         item.pupils = pupils
         item.notes = notes.strip()
         item.save()
-        audit_record(actor=actor, action="school_session.save", target=item, area_id=area.pk)
+        audit_record(
+            actor=actor,
+            action=AuditAction.COMMUNICATION_SAVE_SCHOOL_SESSION,
+            target=item,
+            area_id=area.pk,
+            details={"created": created},
+        )
     return item
 
 
 # --- news -----------------------------------------------------------------------------------
 
 
+@audited(AuditAction.COMMUNICATION_SAVE_ARTICLE)
 def article_save(
     *,
-    actor: Any,
+    actor: User,
     texts: dict[str, dict[str, str]],
     area: Area | None = None,
     article: Article | None = None,
@@ -328,7 +377,7 @@ def article_save(
     editing keeps the area it has."""
     if article is not None:
         area = article.area
-    _require_article_rights(actor, area)
+    policy.require_article(actor, area.pk if area else None)
     titled = {lang: t for lang, t in texts.items() if t.get("title", "").strip()}
     if not titled:
         raise ValidationError({"title": [_("Give the article a title in at least one language.")]})
@@ -345,36 +394,22 @@ def article_save(
             setattr(item, f"body_{lang}", t.get("body", "").strip())
         item.save()
         audit_record(
-            actor=actor, action="article.save", target=item, area_id=area.pk if area else None
+            actor=actor,
+            action=AuditAction.COMMUNICATION_SAVE_ARTICLE,
+            target=item,
+            area_id=area.pk if area else None,
+            details={"created": article is None},
         )
     return item
 
 
-def is_national(actor: Any) -> bool:
-    """A communication role over the whole force: an administrator, or a cell whose scope
-    covers every top-level area."""
-    if not user_roles(actor) & CELL_ROLES:
-        return False
-    scope = staff_area_ids(actor)
-    if scope is None:
-        return True
-    tops = set(Area.objects.filter(parent__isnull=True).values_list("pk", flat=True))
-    return bool(tops) and tops <= scope
-
-
-def _require_article_rights(actor: Any, area: Area | None) -> None:
-    if area is not None:
-        require_role(actor, area, CELL_ROLES)
-    elif not is_national(actor):
-        raise PermissionDenied
-
-
+@audited(AuditAction.COMMUNICATION_MOVE_ARTICLE)
 def article_move(
-    *, actor: Any, article: Article, status: str, publish_at: datetime | None = None
+    *, actor: User, article: Article, status: str, publish_at: datetime | None = None
 ) -> Article:
     """The workflow: draft → scheduled (a date to come) or published → withdrawn (and back
     to draft)."""
-    _require_article_rights(actor, article.area)
+    policy.require_article(actor, article.area_id)
     allowed = {
         ArticleStatus.DRAFT: {ArticleStatus.SCHEDULED, ArticleStatus.PUBLISHED},
         ArticleStatus.SCHEDULED: {ArticleStatus.DRAFT, ArticleStatus.PUBLISHED},
@@ -399,6 +434,7 @@ def article_move(
     if status == ArticleStatus.SCHEDULED and (publish_at is None or publish_at <= now):
         raise ValidationError({"publish_at": [_("Choose a publication date to come.")]})
     with transaction.atomic():
+        before = article.status
         article.status = status
         if status == ArticleStatus.SCHEDULED:
             article.publish_at = publish_at
@@ -407,9 +443,10 @@ def article_move(
         article.save(update_fields=["status", "publish_at", "updated_at"])
         audit_record(
             actor=actor,
-            action=f"article.{status}",
+            action=AuditAction.COMMUNICATION_MOVE_ARTICLE,
             target=article,
             area_id=article.area_id,
+            details={"changes": {"status": change_of(before, status)}},
         )
     return article
 
@@ -450,11 +487,12 @@ def newsletter_unsubscribe(token: str) -> NewsletterSubscriber | None:
     return optin.leave(NewsletterSubscriber.objects.all(), token)
 
 
-def newsletter_send(*, actor: Any, subject: str, articles: Sequence[Article]) -> Newsletter:
+@audited(AuditAction.COMMUNICATION_SEND_NEWSLETTER)
+def newsletter_send(*, actor: User, subject: str, articles: Sequence[Article]) -> Newsletter:
     """Queue one copy per confirmed subscriber; a background task sends them, once each.
     The newsletter goes to every subscriber: national communication sends it."""
-    if not is_national(actor):
-        raise PermissionDenied
+    if not policy.is_national(actor, Capability.NEWSLETTER_SEND):
+        raise Refused("out_of_scope")
     if not subject.strip():
         raise ValidationError({"subject": [_("Give the newsletter a subject.")]})
     live = [a for a in articles if a.status == ArticleStatus.PUBLISHED]
@@ -463,13 +501,18 @@ def newsletter_send(*, actor: Any, subject: str, articles: Sequence[Article]) ->
     with transaction.atomic():
         newsletter = Newsletter.objects.create(subject=subject.strip()[:200])
         newsletter.articles.set(live)
-        NewsletterDelivery.objects.bulk_create(
+        deliveries = NewsletterDelivery.objects.bulk_create(
             NewsletterDelivery(newsletter=newsletter, subscriber_id=pk)
             for pk in NewsletterSubscriber.objects.filter(
                 active=True, confirmed_at__isnull=False
             ).values_list("pk", flat=True)
         )
-        audit_record(actor=actor, action="newsletter.send", target=newsletter)
+        audit_record(
+            actor=actor,
+            action=AuditAction.COMMUNICATION_SEND_NEWSLETTER,
+            target=newsletter,
+            details={"recipients": len(deliveries)},
+        )
         transaction.on_commit(lambda: _enqueue_newsletter(newsletter.pk))
     return newsletter
 

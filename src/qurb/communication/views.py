@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,10 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from qurb.accounts.selectors import scope_roots, staff_area_ids, user_roles
+from qurb.accounts.access import Capability, acting, grant, has, require_any
 from qurb.areas.models import Area, Place, PlaceKind
-from qurb.areas.selectors import area_and_ancestors, area_boundary, areas_at
-from qurb.communication import pagecache, selectors, services
+from qurb.areas.selectors import area_boundary, areas_at
+from qurb.communication import pagecache, policy, selectors, services
 from qurb.communication.forms import (
     EventForm,
     NewsletterForm,
@@ -329,30 +329,21 @@ def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _cell_events(request: HttpRequest) -> Any:
-    """Events held in an area the user works in, or above one (a prefecture's open day is
-    staffed by its districts' officers)."""
-    if not user_roles(request.user) & services.GATE_ROLES:
-        raise Http404
-    scope = staff_area_ids(request.user)
-    qs = Event.objects.select_related("area")
-    if scope is None:
-        return qs
-    above = {a.pk for root in scope_roots(scope) for a in area_and_ancestors(root)}
-    return qs.filter(area_id__in=scope | above)
+    """Events whose gate the user staffs (held in an area they work in, or above one: a
+    prefecture's open day is staffed by its districts' officers)."""
+    require_any(request.user, Capability.EVENT_GATE)
+    return policy.events_for(request.user, Capability.EVENT_GATE).select_related("area")
 
 
 def _staff_event(request: HttpRequest, event_id: int) -> Event:
-    event: Event | None = _cell_events(request).filter(pk=event_id).first()
-    if event is None:
-        raise Http404
-    return event
+    return policy.access_event(request.user, event_id, Capability.EVENT_GATE)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_events(request: HttpRequest) -> HttpResponse:
     visible = _cell_events(request)
-    can_create = bool(user_roles(request.user) & services.CELL_ROLES)
+    can_create = has(request.user, Capability.EVENT_MANAGE)
     form = EventForm(request.POST or None)
     areas = _cell_areas(request)
     if request.method == "POST" and can_create and form.is_valid():
@@ -366,7 +357,7 @@ def staff_events(request: HttpRequest) -> HttpResponse:
         else:
             try:
                 event = services.event_create(
-                    actor=request.user,
+                    actor=acting(request),
                     area=area,
                     language=get_language() or "ar",
                     **form.cleaned_data,
@@ -391,9 +382,8 @@ def staff_events(request: HttpRequest) -> HttpResponse:
 def _cell_areas(request: HttpRequest) -> Any:
     from qurb.areas.selectors import areas_in_active_generation
 
-    scope = staff_area_ids(request.user)
-    qs = areas_in_active_generation().order_by("type__level", "name_ar")
-    return qs if scope is None else qs.filter(pk__in=scope)
+    g = grant(request.user, Capability.EVENT_MANAGE)
+    return areas_in_active_generation().order_by("type__level", "name_ar").filter(g.q("pk"))
 
 
 def _coordinate(raw: str, limit: float) -> float | None:
@@ -421,7 +411,7 @@ def staff_event(request: HttpRequest, event_id: int) -> HttpResponse:
             ],
             "programme_form": ProgrammeForm(),
             "venues": event.venues.prefetch_related("stands"),
-            "can_edit": bool(user_roles(request.user) & services.CELL_ROLES),
+            "can_edit": policy.may_event(request.user, Capability.EVENT_MANAGE, event),
         },
     )
 
@@ -436,7 +426,7 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         return run_service(
             request,
             lambda: services.venue_add(
-                actor=request.user,
+                actor=acting(request),
                 event=event,
                 name=request.POST.get("name", ""),
                 address=request.POST.get("address", ""),
@@ -453,7 +443,7 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         return run_service(
             request,
             lambda: services.stand_add(
-                actor=request.user, venue=stand_venue, name=request.POST.get("name", "")
+                actor=acting(request), venue=stand_venue, name=request.POST.get("name", "")
             ),
             done=_("Stand added."),
             back=back,
@@ -468,7 +458,7 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         return run_service(
             request,
             lambda: services.programme_add(
-                actor=request.user, event=event, venue=venue, **form.cleaned_data
+                actor=acting(request), event=event, venue=venue, **form.cleaned_data
             ),
             done=_("Session added to the programme."),
             back=back,
@@ -477,7 +467,7 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
         return run_service(
             request,
             lambda: services.event_publish(
-                actor=request.user, event=event, published=what == "publish"
+                actor=acting(request), event=event, published=what == "publish"
             ),
             done=_("The event is published.")
             if what == "publish"
@@ -498,13 +488,11 @@ def gate(request: HttpRequest, event_id: int) -> HttpResponse:
     if request.method == "POST":
         try:
             entry = services.check_in(
-                actor=request.user,
+                actor=acting(request),
                 event=event,
                 code=request.POST.get("code", ""),
                 visitor_kind=request.POST.get("visitor_kind", ""),
             )
-        except PermissionDenied:
-            raise Http404 from None
         except ValidationError as exc:
             outcome = {"ok": False, "text": " ".join(exc.messages)}
         else:
@@ -546,12 +534,9 @@ def live(request: HttpRequest, event_id: int) -> JsonResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_sessions(request: HttpRequest) -> HttpResponse:
-    if not user_roles(request.user) & services.SESSION_ROLES:
-        raise Http404
-    scope = staff_area_ids(request.user)
-    schools = Place.objects.filter(kind=PlaceKind.SCHOOL).select_related("area")
-    if scope is not None:
-        schools = schools.filter(area_id__in=scope)
+    g = require_any(request.user, Capability.SCHOOL_SESSION_RECORD)
+    schools = Place.objects.filter(kind=PlaceKind.SCHOOL, area__isnull=False).select_related("area")
+    schools = schools.filter(g.q("area_id"))
     form = SessionForm(request.POST or None)
     form.fields["school"].widget.choices = [(s.pk, s.name) for s in schools]
     if request.method == "POST" and form.is_valid():
@@ -559,15 +544,17 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
         school = schools.filter(pk=d.pop("school")).first()
         existing = None
         if request.POST.get("session", "").isdigit():
-            existing = SchoolSession.objects.filter(
-                pk=int(request.POST["session"]), school=school
-            ).first()
+            existing = (
+                policy.sessions_for(request.user)
+                .filter(pk=int(request.POST["session"]), school=school)
+                .first()
+            )
         if school is None:
             form.add_error(None, _("Choose a school."))
         else:
             try:
                 services.school_session_save(
-                    actor=request.user, school=school, session=existing, **d
+                    actor=acting(request), school=school, session=existing, **d
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -581,7 +568,7 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
 
     # The outermost areas the user works in (the whole force: the top-level areas).
     areas = areas_in_active_generation()
-    tops = areas.filter(parent__isnull=True) if scope is None else areas & scope_roots(scope)
+    tops = areas.filter(parent__isnull=True) if g.everywhere else areas.filter(pk__in=g.roots)
     reach = [r for top in tops for r in selectors.school_reach(top)]
     return render(
         request,
@@ -596,8 +583,7 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
 def staff_news(request: HttpRequest) -> HttpResponse:
     """A cell writes its area's articles (the outermost area it works in); national
     communication writes the force's and sends the newsletter."""
-    if not user_roles(request.user) & services.CELL_ROLES:
-        raise Http404
+    require_any(request.user, Capability.ARTICLE_MANAGE)
     articles = _visible_articles(request)
     if request.method == "POST":
         texts = {
@@ -615,10 +601,11 @@ def staff_news(request: HttpRequest) -> HttpResponse:
                 raise Http404
         try:
             saved = services.article_save(
-                actor=request.user, texts=texts, article=existing, area=_home_area(request)
+                actor=acting(request),
+                texts=texts,
+                article=existing,
+                area=_home_area(request),
             )
-        except PermissionDenied:
-            raise Http404 from None
         except ValidationError as exc:
             for message in exc.messages:
                 messages.error(request, message)
@@ -633,32 +620,29 @@ def staff_news(request: HttpRequest) -> HttpResponse:
             "articles": articles[:50],
             "editing": editing,
             "statuses": ArticleStatus.choices,
-            "national": services.is_national(request.user),
+            "national": policy.is_national(request.user, Capability.NEWSLETTER_SEND),
             "published": Article.objects.filter(status=ArticleStatus.PUBLISHED)[:20],
         },
     )
 
 
 def _visible_articles(request: HttpRequest) -> Any:
-    if services.is_national(request.user):
-        return Article.objects.all()
-    scope = staff_area_ids(request.user) or set()
-    return Article.objects.filter(area_id__in=scope)
+    return policy.articles_for(request.user)
 
 
 def _home_area(request: HttpRequest) -> Area | None:
     """Where a new article belongs: the force for national communication, otherwise the
     outermost area the cell works in."""
-    if services.is_national(request.user):
+    if policy.is_national(request.user):
         return None
-    return scope_roots(staff_area_ids(request.user) or set()).order_by("pk").first()
+    roots = grant(request.user, Capability.ARTICLE_MANAGE).roots
+    return Area.objects.filter(pk__in=roots).order_by("pk").first()
 
 
 @login_required
 @require_POST
 def staff_article_move(request: HttpRequest, article_id: int) -> HttpResponse:
-    if not user_roles(request.user) & services.CELL_ROLES:
-        raise Http404
+    require_any(request.user, Capability.ARTICLE_MANAGE)
     found = _visible_articles(request).filter(pk=article_id).first()
     if found is None:
         raise Http404
@@ -669,7 +653,7 @@ def staff_article_move(request: HttpRequest, article_id: int) -> HttpResponse:
     return run_service(
         request,
         lambda: services.article_move(
-            actor=request.user,
+            actor=acting(request),
             article=found,
             status=request.POST.get("status", ""),
             publish_at=when,
@@ -683,7 +667,7 @@ def staff_article_move(request: HttpRequest, article_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def staff_newsletter(request: HttpRequest) -> HttpResponse:
-    if not services.is_national(request.user):
+    if not policy.is_national(request.user, Capability.NEWSLETTER_SEND):
         raise Http404
     chosen = Article.objects.filter(
         pk__in=[int(p) for p in request.POST.getlist("articles") if p.isdigit()]
@@ -691,7 +675,7 @@ def staff_newsletter(request: HttpRequest) -> HttpResponse:
     return run_service(
         request,
         lambda: services.newsletter_send(
-            actor=request.user, subject=request.POST.get("subject", ""), articles=list(chosen)
+            actor=acting(request), subject=request.POST.get("subject", ""), articles=list(chosen)
         ),
         done=_("The newsletter is being sent to the confirmed subscribers."),
         back=redirect("communication:staff_news"),

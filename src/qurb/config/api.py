@@ -1,23 +1,56 @@
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import ValidationError
 
+from qurb.core.errors import REFUSAL_CODES, Refused, error_code
 from qurb.neighbourhoods.api import router as neighbourhoods_router
 from qurb.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="Qurb API",
     version="1",
-    description="Neighbourhoods, their officers, meetings and priorities; concern reports.",
+    description=(
+        "Neighbourhoods, their officers, meetings and priorities; concern reports.\n\n"
+        "Errors carry a stable `code`. 403 (refused): "
+        + ", ".join(f"`{code}` ({meaning})" for code, meaning in REFUSAL_CODES.items())
+        + ". 422 (input not valid): `invalid` for a malformed request, or the code the "
+        "service gives, with `errors` field by field."
+    ),
     openapi_url="/openapi.json",
     # The interactive docs page loads Swagger UI from a CDN, which the CSP (rightly) blocks;
     # clients read the OpenAPI document itself.
     docs_url=None,
     urls_namespace="api-v1",
 )
+
+
+@api.exception_handler(Refused)
+def refused(request: HttpRequest, exc: Refused) -> HttpResponse:
+    """The caller may not do this: 403 with the refusal's code."""
+    return api.create_response(
+        request, {"detail": _("You may not do this."), "code": exc.code, "errors": []}, status=403
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def invalid(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
+    """A service refused the input: 422 with its code and the messages, field by field."""
+    errors = [
+        {"field": field if field != "__all__" else "", "message": str(message)}
+        for field, messages in (
+            exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]
+        )
+        for message in messages
+    ]
+    return api.create_response(
+        request,
+        {"detail": _("The request is not valid."), "code": error_code(exc), "errors": errors},
+        status=422,
+    )
 
 
 @api.exception_handler(ValidationError)
@@ -37,7 +70,9 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
             }
         )
     return api.create_response(
-        request, {"detail": _("The request is not valid."), "errors": problems}, status=422
+        request,
+        {"detail": _("The request is not valid."), "code": "invalid", "errors": problems},
+        status=422,
     )
 
 

@@ -105,6 +105,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "qurb.core.middleware.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "qurb.config.urls"

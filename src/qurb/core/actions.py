@@ -18,7 +18,7 @@ def run_service(
     it, so that existence does not leak."""
     try:
         result = call()
-    except (PermissionError, PermissionDenied):
+    except PermissionDenied:  # qurb.core.errors.Refused
         raise Http404 from None
     except ValidationError as exc:
         for message in exc.messages:

@@ -2,11 +2,13 @@
 
 Nothing of the uploaded file is kept: not its name, not its bytes, not its EXIF/GPS/XMP
 blocks. What is stored is a fresh JPEG drawn from the decoded pixels, under a random name.
+Nor is it logged: Pillow's EXIF reader logs every tag it reads at DEBUG (artist, owner, GPS).
 """
 
 from __future__ import annotations
 
 import io
+import logging
 import secrets
 import warnings
 from dataclasses import dataclass
@@ -20,6 +22,16 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image, ImageOps
 
 ALLOWED_FORMATS = frozenset({"JPEG", "PNG", "WEBP"})
+
+
+class _NoTagValues(logging.Filter):
+    """Drop Pillow's DEBUG trace of the tags it reads, whatever level the logger is set to."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+logging.getLogger("PIL.TiffImagePlugin").addFilter(_NoTagValues())
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from qurb.areas.models import Area, PlaceKind
 from qurb.areas.services import LoadReport, area_type_ensure, areas_load, place_upsert
 from qurb.demo.alerts import demo_alert_load
 from qurb.demo.communication import demo_communication_load
+from qurb.demo.engagement import demo_engagement_load
 from qurb.demo.geography import (
     DEMO_SOURCE,
     OSM_SOURCE,
@@ -199,6 +200,7 @@ def demo_load(
     demo_reports_load()
     demo_alert_load()
     demo_communication_load()
+    demo_engagement_load()
     return reports, accounts
 
 

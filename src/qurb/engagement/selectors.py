@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -30,23 +31,31 @@ from qurb.engagement.models import (
     Survey,
     SurveyAnswer,
 )
+from qurb.engagement.policy import meetings_published, meetings_visible_to
 from qurb.reports.models import Category, Report
 from qurb.reports.rollup import cell_range
 from qurb.reports.selectors import counted_reports
+
+if TYPE_CHECKING:
+    from qurb.accounts.access import Actor
 
 
 def _area_and_ancestor_ids(area: Area) -> list[int]:
     return [a.pk for a in area_and_ancestors(area)]
 
 
-def upcoming_meetings(area: Area) -> QuerySet[Meeting]:
-    """Public meetings for the area or the district above it, soonest first."""
-    return Meeting.objects.filter(
-        area_id__in=_area_and_ancestor_ids(area),
-        is_public=True,
-        cancelled=False,
-        ends_at__gte=timezone.now(),
-    ).order_by("starts_at")
+def upcoming_meetings(area: Area, user: Actor = None) -> QuerySet[Meeting]:
+    """The meetings ``user`` may see (without a user: the public ones) for the area or the
+    district above it, soonest first."""
+    return (
+        meetings_visible_to(user)
+        .filter(
+            area_id__in=_area_and_ancestor_ids(area),
+            cancelled=False,
+            ends_at__gte=timezone.now(),
+        )
+        .order_by("starts_at")
+    )
 
 
 def current_priorities(area: Area) -> QuerySet[Priority]:
@@ -164,18 +173,21 @@ def priority_actions(priority: Priority) -> QuerySet[PriorityAction]:
 # --- meetings ------------------------------------------------------------------------------------
 
 
-def association_meetings(association: Association) -> list[Meeting]:
-    """The meetings an association is invited to, and the public ones of its area."""
-    invited = Meeting.objects.filter(invited=association, cancelled=False)
-    public = Meeting.objects.filter(
-        area_id__in=descendants_of({association.area_id}), is_public=True, cancelled=False
+def association_meetings(association: Association, user: Actor = None) -> list[Meeting]:
+    """The meetings an association is invited to, and the public ones of its area, as far as
+    ``user`` may see them (without a user: the public ones only)."""
+    invited = Meeting.invited.through.objects.filter(association=association).values("meeting_id")
+    ours = Q(pk__in=invited) | Q(area_id__in=descendants_of({association.area_id}), is_public=True)
+    return list(
+        meetings_visible_to(user).filter(ours, cancelled=False).distinct().order_by("starts_at")
     )
-    return list((invited | public).distinct().order_by("starts_at"))
 
 
 def last_held_meeting(area: Area) -> Meeting | None:
+    """The last public meeting held in the area (the drafts start from it)."""
     return (
-        Meeting.objects.filter(area_id__in=descendants_of({area.pk}), held_at__isnull=False)
+        meetings_published()
+        .filter(area_id__in=descendants_of({area.pk}), held_at__isnull=False)
         .order_by("-held_at")
         .first()
     )
@@ -183,7 +195,10 @@ def last_held_meeting(area: Area) -> Meeting | None:
 
 def agenda_draft(area: Area, *, now: datetime | None = None, top: int = 5) -> str:
     """An agenda drafted from the data since the area's last meeting, for staff to edit:
-    the top concerns, the places reported most, open priorities and open action items."""
+    the top concerns, the places reported most, open priorities and open action items.
+
+    The agenda is published on the meeting's page, so the draft draws only on public
+    meetings: nothing said at an invitation-only meeting reaches it."""
     moment = now or timezone.now()
     last = last_held_meeting(area)
     since = (
@@ -236,7 +251,8 @@ def agenda_draft(area: Area, *, now: datetime | None = None, top: int = 5) -> st
         lines.append(str(_("   - none")))
     items = list(
         ActionItem.objects.filter(
-            meeting__area_id__in=area_ids, status=ActionItemStatus.OPEN
+            meeting__in=meetings_published().filter(area_id__in=area_ids),
+            status=ActionItemStatus.OPEN,
         ).order_by("due_on")
     )
     if items:
@@ -278,9 +294,10 @@ class Performance:
 def district_performance(
     area: Area, *, since: date | None = None, until: date | None = None
 ) -> Performance:
-    """Attendees' ratings of the meetings held in the area and below (between ``since`` and
-    ``until`` when given), with 95% intervals."""
-    held = Meeting.objects.filter(area_id__in=descendants_of({area.pk}), held_at__isnull=False)
+    """Attendees' ratings of the public meetings held in the area and below (between ``since``
+    and ``until`` when given), with 95% intervals. Published on the neighbourhood page and in
+    the yearly report, so invitation-only meetings are not counted."""
+    held = meetings_published().filter(area_id__in=descendants_of({area.pk}), held_at__isnull=False)
     if since is not None:
         held = held.filter(held_at__date__gte=since)
     if until is not None:

@@ -15,15 +15,19 @@ from typing import Any
 
 import h3
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qurb.accounts.models import Association, AssociationStatus, Role
-from qurb.accounts.selectors import descendants_of, require_role
+from qurb.accounts.access import Capability, require
+from qurb.accounts.models import Association, AssociationStatus, User
 from qurb.areas.models import Area
-from qurb.audit.services import audit_record
+from qurb.areas.selectors import descendants_of
+from qurb.audit.actions import AuditAction
+from qurb.audit.actions import change as change_of
+from qurb.audit.services import audit_record, audited
+from qurb.core.errors import Refused
 from qurb.core.text import field_language
 from qurb.engagement.models import (
     ActionItem,
@@ -50,9 +54,8 @@ from qurb.engagement.models import (
 from qurb.reports.models import Category, Report
 from qurb.reports.rollup import cell_range
 
-PRIORITY_ROLES = frozenset({Role.DISTRICT_CHIEF, Role.NEIGHBOURHOOD_OFFICER})
 
-
+@audited(AuditAction.ENGAGEMENT_SET_PRIORITY)
 def priority_set(
     *,
     area: Area,
@@ -63,11 +66,11 @@ def priority_set(
     language: str = "ar",
     evidence_reports: Sequence[int] = (),
     hotspot_cells: Sequence[str] = (),
-    actor: Any,
+    actor: User,
 ) -> Priority:
     """A neighbourhood priority, as agreed with residents (the SARA "scanning" step), with
     the reports and hotspots that show the problem (the "analysis")."""
-    require_role(actor, area, PRIORITY_ROLES)
+    require(actor, Capability.PRIORITY_MANAGE, area.pk)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the priority a title.")]
@@ -88,7 +91,7 @@ def priority_set(
         priority.evidence_reports.set(reports)
         audit_record(
             actor=actor,
-            action="priority.set",
+            action=AuditAction.ENGAGEMENT_SET_PRIORITY,
             target=priority,
             area_id=area.pk,
             details={"reports": len(reports), "hotspots": len(cells)},
@@ -139,15 +142,16 @@ def _hexagon_in(cell: str, area: Area) -> bool:
     ).exists()
 
 
+@audited(AuditAction.ENGAGEMENT_ADD_EVIDENCE)
 def priority_evidence_add(
     *,
     priority: Priority,
     evidence_reports: Sequence[int] = (),
     hotspot_cells: Sequence[str] = (),
-    actor: Any,
+    actor: User,
 ) -> Priority:
     """Link more reports or hotspot hexagons to a priority's evidence."""
-    require_role(actor, priority.area, PRIORITY_ROLES)
+    require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
     errors: dict[str, list[Any]] = {}
     reports, cells = _evidence(priority.area, evidence_reports, hotspot_cells, errors)
     if not errors and not reports and not cells:
@@ -160,7 +164,7 @@ def priority_evidence_add(
         priority.save(update_fields=["hotspot_cells"])
         audit_record(
             actor=actor,
-            action="priority.evidence",
+            action=AuditAction.ENGAGEMENT_ADD_EVIDENCE,
             target=priority,
             area_id=priority.area_id,
             details={"reports": len(reports), "hotspots": len(cells)},
@@ -189,16 +193,17 @@ def priority_rate(*, priority: Priority, score: int, identity: str) -> PriorityR
         raise ValidationError({"score": [_("You have already rated this priority.")]}) from None
 
 
+@audited(AuditAction.ENGAGEMENT_ADD_PRIORITY_ACTION)
 def priority_action_add(
     *,
     priority: Priority,
     description: str,
     done_on: date,
     progress: str = ActionProgress.DONE,
-    actor: Any,
+    actor: User,
 ) -> PriorityAction:
     """What was done (the "response"); the first action starts the assessment's "after"."""
-    require_role(actor, priority.area, PRIORITY_ROLES)
+    require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
     errors: dict[str, list[Any]] = {}
     if not description.strip():
         errors["description"] = [_("Say what was done.")]
@@ -220,7 +225,7 @@ def priority_action_add(
             priority.save(update_fields=["response_started_on"])
         audit_record(
             actor=actor,
-            action="priority.action",
+            action=AuditAction.ENGAGEMENT_ADD_PRIORITY_ACTION,
             target=priority,
             area_id=priority.area_id,
             details={"done_on": done_on.isoformat(), "progress": progress},
@@ -228,24 +233,27 @@ def priority_action_add(
     return action
 
 
-def priority_close(*, priority: Priority, actor: Any) -> Priority:
-    require_role(actor, priority.area, PRIORITY_ROLES)
+@audited(AuditAction.ENGAGEMENT_CLOSE_PRIORITY)
+def priority_close(*, priority: Priority, actor: User) -> Priority:
+    require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
     with transaction.atomic():
+        before = priority.status
         priority.status = PriorityStatus.CLOSED
         priority.save(update_fields=["status"])
         audit_record(
-            actor=actor, action="priority.close", target=priority, area_id=priority.area_id
+            actor=actor,
+            action=AuditAction.ENGAGEMENT_CLOSE_PRIORITY,
+            target=priority,
+            area_id=priority.area_id,
+            details={"changes": {"status": change_of(before, priority.status)}},
         )
     return priority
 
 
 # --- meetings ----------------------------------------------------------------------------------
 
-MEETING_ROLES = frozenset(
-    {Role.DISTRICT_CHIEF, Role.NEIGHBOURHOOD_OFFICER, Role.COMMUNICATION_CELL}
-)
 
-
+@audited(AuditAction.ENGAGEMENT_CREATE_MEETING)
 def meeting_create(
     *,
     area: Area,
@@ -260,10 +268,10 @@ def meeting_create(
     invited: Sequence[Association] = (),
     agenda: str = "",
     language: str = "ar",
-    actor: Any,
+    actor: User,
 ) -> Meeting:
     """Plan a meeting; ``agenda`` is usually the draft from ``agenda_draft``, edited."""
-    require_role(actor, area, MEETING_ROLES)
+    require(actor, Capability.MEETING_MANAGE, area.pk)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the meeting a title.")]
@@ -300,7 +308,13 @@ def meeting_create(
                 transaction.on_commit(
                     lambda pk=invitation.pk: _enqueue_invitation(pk)  # type: ignore[misc]
                 )
-        audit_record(actor=actor, action="meeting.create", target=meeting, area_id=area.pk)
+        audit_record(
+            actor=actor,
+            action=AuditAction.ENGAGEMENT_CREATE_MEETING,
+            target=meeting,
+            area_id=area.pk,
+            details={"public": is_public, "invited": [a.pk for a in invited]},
+        )
     return meeting
 
 
@@ -391,9 +405,12 @@ def registration_cancel(*, registration: Registration) -> Registration:
     return registration
 
 
-def meeting_hold(*, meeting: Meeting, attended: Sequence[int], minutes: str, actor: Any) -> Meeting:
+@audited(AuditAction.ENGAGEMENT_HOLD_MEETING)
+def meeting_hold(
+    *, meeting: Meeting, attended: Sequence[int], minutes: str, actor: User
+) -> Meeting:
     """Record that the meeting took place: who came (registration ids) and the minutes."""
-    require_role(actor, meeting.area, MEETING_ROLES)
+    require(actor, Capability.MEETING_MANAGE, meeting.area_id)
     if meeting.starts_at > timezone.now():
         raise ValidationError({"meeting": [_("A meeting cannot be held before it starts.")]})
     if not minutes.strip():
@@ -408,7 +425,7 @@ def meeting_hold(*, meeting: Meeting, attended: Sequence[int], minutes: str, act
         ).update(attended=True)
         audit_record(
             actor=actor,
-            action="meeting.held",
+            action=AuditAction.ENGAGEMENT_HOLD_MEETING,
             target=meeting,
             area_id=meeting.area_id,
             details={"attended": len(attended)},
@@ -416,23 +433,34 @@ def meeting_hold(*, meeting: Meeting, attended: Sequence[int], minutes: str, act
     return meeting
 
 
+@audited(AuditAction.ENGAGEMENT_ADD_PROPOSAL)
 def proposal_add(
-    *, meeting: Meeting, text: str, association: Association | None = None, actor: Any
+    *, meeting: Meeting, text: str, association: Association | None = None, actor: User
 ) -> Proposal:
-    require_role(actor, meeting.area, MEETING_ROLES)
+    """A proposal made at a meeting, recorded by its staff."""
+    require(actor, Capability.MEETING_MANAGE, meeting.area_id)
     if not text.strip():
         raise ValidationError({"text": [_("Write the proposal.")]})
-    return Proposal.objects.create(
+    proposal = Proposal.objects.create(
         meeting=meeting, area=meeting.area, text=text.strip()[:2000], association=association
     )
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_ADD_PROPOSAL,
+        target=proposal,
+        area_id=meeting.area_id,
+        details={"meeting": meeting.pk},
+    )
+    return proposal
 
 
-def proposal_submit(*, association: Association, area: Area, text: str, actor: Any) -> Proposal:
+@audited(AuditAction.ENGAGEMENT_SUBMIT_PROPOSAL)
+def proposal_submit(*, association: Association, area: Area, text: str, actor: User) -> Proposal:
     """A verified association sends a proposal from its space, between meetings, for its area
     or a neighbourhood within it; the police answer it like a meeting's proposals."""
     errors: dict[str, list[Any]] = {}
     if getattr(actor, "association_id", None) != association.pk or not actor.is_active:
-        raise PermissionDenied
+        raise Refused("not_owner")
     if association.status != AssociationStatus.VERIFIED:
         errors["association"] = [_("Only a verified association can send proposals.")]
     if area.pk not in descendants_of({association.area_id}):
@@ -447,7 +475,7 @@ def proposal_submit(*, association: Association, area: Area, text: str, actor: A
         )
         audit_record(
             actor=actor,
-            action="proposal.submit",
+            action=AuditAction.ENGAGEMENT_SUBMIT_PROPOSAL,
             target=proposal,
             area_id=area.pk,
             details={"association": association.pk},
@@ -455,32 +483,40 @@ def proposal_submit(*, association: Association, area: Area, text: str, actor: A
     return proposal
 
 
-def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor: Any) -> Proposal:
+@audited(AuditAction.ENGAGEMENT_ANSWER_PROPOSAL)
+def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor: User) -> Proposal:
     """Accepted, under study, or rejected (a rejection says why)."""
-    require_role(actor, proposal.area, MEETING_ROLES)
+    require(actor, Capability.MEETING_MANAGE, proposal.area_id)
     if answer not in {ProposalAnswer.ACCEPTED, ProposalAnswer.UNDER_STUDY, ProposalAnswer.REJECTED}:
         raise ValidationError({"answer": [_("Choose an answer.")]})
     if answer == ProposalAnswer.REJECTED and not reason.strip():
         raise ValidationError({"reason": [_("Say why the proposal is rejected.")]})
     with transaction.atomic():
+        before = {"answer": proposal.answer, "reason": proposal.reason}
         proposal.answer = answer
         proposal.reason = reason.strip()
         proposal.answered_at = timezone.now()
         proposal.save(update_fields=["answer", "reason", "answered_at"])
         audit_record(
             actor=actor,
-            action="meeting.proposal" if proposal.meeting_id else "proposal.answer",
-            target=proposal.meeting or proposal,
+            action=AuditAction.ENGAGEMENT_ANSWER_PROPOSAL,
+            target=proposal,
             area_id=proposal.area_id,
-            details={"proposal": proposal.pk, "answer": answer},
+            details={
+                "changes": {
+                    "answer": change_of(before["answer"], answer),
+                    "reason": change_of(before["reason"], proposal.reason),
+                }
+            },
         )
     return proposal
 
 
+@audited(AuditAction.ENGAGEMENT_ADD_ACTION_ITEM)
 def action_item_add(
-    *, meeting: Meeting, text: str, owner: str, due_on: date, actor: Any
+    *, meeting: Meeting, text: str, owner: str, due_on: date, actor: User
 ) -> ActionItem:
-    require_role(actor, meeting.area, MEETING_ROLES)
+    require(actor, Capability.MEETING_MANAGE, meeting.area_id)
     errors: dict[str, list[Any]] = {}
     if not text.strip():
         errors["text"] = [_("Say what is to be done.")]
@@ -488,22 +524,32 @@ def action_item_add(
         errors["owner"] = [_("Say who does it.")]
     if errors:
         raise ValidationError(errors)
-    return ActionItem.objects.create(
+    item = ActionItem.objects.create(
         meeting=meeting, text=text.strip()[:2000], owner=owner.strip()[:150], due_on=due_on
     )
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_ADD_ACTION_ITEM,
+        target=item,
+        area_id=meeting.area_id,
+        details={"meeting": meeting.pk},
+    )
+    return item
 
 
-def action_item_done(*, item: ActionItem, actor: Any) -> ActionItem:
-    require_role(actor, item.meeting.area, MEETING_ROLES)
+@audited(AuditAction.ENGAGEMENT_COMPLETE_ACTION_ITEM)
+def action_item_done(*, item: ActionItem, actor: User) -> ActionItem:
+    require(actor, Capability.MEETING_MANAGE, item.meeting.area_id)
     with transaction.atomic():
+        before = item.status
         item.status = ActionItemStatus.DONE
         item.save(update_fields=["status"])
         audit_record(
             actor=actor,
-            action="meeting.action_done",
-            target=item.meeting,
+            action=AuditAction.ENGAGEMENT_COMPLETE_ACTION_ITEM,
+            target=item,
             area_id=item.meeting.area_id,
-            details={"item": item.pk},
+            details={"changes": {"status": change_of(before, item.status)}},
         )
     return item
 
@@ -595,9 +641,10 @@ STANDARD_SURVEY: list[tuple[str, bool, dict[str, str], list[dict[str, str]]]] = 
 ]
 
 
-def survey_open(*, area: Area, opens_on: date, closes_on: date, actor: Any) -> Survey:
+@audited(AuditAction.ENGAGEMENT_OPEN_SURVEY)
+def survey_open(*, area: Area, opens_on: date, closes_on: date, actor: User) -> Survey:
     """Open the standard trust and satisfaction survey for an area."""
-    require_role(actor, area, MEETING_ROLES)
+    require(actor, Capability.SURVEY_OPEN, area.pk)
     if closes_on < opens_on:
         raise ValidationError({"closes_on": [_("A survey must close after it opens.")]})
     with transaction.atomic():
@@ -620,7 +667,9 @@ def survey_open(*, area: Area, opens_on: date, closes_on: date, actor: Any) -> S
                 text_fr=texts["fr"],
                 text_en=texts["en"],
             )
-        audit_record(actor=actor, action="survey.open", target=survey, area_id=area.pk)
+        audit_record(
+            actor=actor, action=AuditAction.ENGAGEMENT_OPEN_SURVEY, target=survey, area_id=area.pk
+        )
     return survey
 
 

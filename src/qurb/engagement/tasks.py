@@ -48,7 +48,10 @@ def send_invitation(invitation_id: int) -> bool:
                 "association": invitation.association.name,
                 "title": meeting.title,
                 "when": when,
-                "place": meeting.location or meeting.online_url,
+                # The online link goes only to those who hold a place (engagement.policy):
+                # the association's address is not a registration.
+                "place": meeting.location
+                or _("online (the link is on the meeting page once you have a place)"),
                 "link": _link(meeting.pk),
             }
         send_mail(

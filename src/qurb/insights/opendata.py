@@ -17,7 +17,8 @@ from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext_lazy as _
 
 from qurb.communication.models import CheckIn, SchoolSession
-from qurb.engagement.models import Meeting, Priority, Rating
+from qurb.engagement.models import Priority, Rating
+from qurb.engagement.policy import meetings_published
 from qurb.engagement.selectors import priority_assessment
 from qurb.insights.exports import _csv, public_csv
 from qurb.insights.selectors import public_counts
@@ -130,8 +131,10 @@ def priorities_csv() -> str:
 
 
 def meetings_csv() -> str:
+    """Public meetings only: an invitation-only meeting appears in no published document."""
+    published = meetings_published()
     held = (
-        Meeting.objects.filter(held_at__isnull=False)
+        published.filter(held_at__isnull=False)
         .annotate(month=TruncMonth("held_at"))
         .values("area__code", "month")
         .annotate(meetings=Count("pk"))
@@ -142,7 +145,8 @@ def meetings_csv() -> str:
             r["registration__meeting__area__code"],
             r["month"].date() if hasattr(r["month"], "date") else r["month"],
         ): r
-        for r in Rating.objects.annotate(month=TruncMonth("registration__meeting__held_at"))
+        for r in Rating.objects.filter(registration__meeting__in=published)
+        .annotate(month=TruncMonth("registration__meeting__held_at"))
         .values("registration__meeting__area__code", "month")
         .annotate(n=Count("pk"), mean=Avg("performance_score"))
     }
@@ -233,7 +237,10 @@ DATASETS = [
     Dataset(
         "meetings",
         _("Meetings with residents"),
-        _("Meetings held per area and month, and attendees' ratings of the police's work."),
+        _(
+            "Public meetings held per area and month, and attendees' ratings of the police's "
+            "work. Invitation-only meetings are not counted."
+        ),
         [
             Column("area_code", "text", _("Code of the area")),
             Column("month", "YYYY-MM", _("Month")),

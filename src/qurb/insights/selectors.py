@@ -30,12 +30,13 @@ from django.db.models import (
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
+from qurb.accounts.access import Actor, Capability, grant
+from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area, Boundary, Place, PlaceKind
 from qurb.insights import hexes, stats
 from qurb.reports.models import Category, CellDay, HourDay, Report
 from qurb.reports.rollup import NOT_COUNTED_STATUSES, cell_range, local_zone, parent_sql
-from qurb.reports.selectors import TRIAGE_READ_ROLES, counted_reports
+from qurb.reports.selectors import counted_reports
 
 HOURS_IN_WEEK = 168
 
@@ -43,11 +44,12 @@ HOURS_IN_WEEK = 168
 # --- who sees what ------------------------------------------------------------------------------
 
 
-def districts_for(user: Any) -> list[Area]:
-    """Districts whose insights ``user`` may read: those wholly inside their scope."""
-    if not user_roles(user) & TRIAGE_READ_ROLES:
+def districts_for(user: Actor) -> list[Area]:
+    """Districts whose insights ``user`` may read: those wholly inside their grant."""
+    g = grant(user, Capability.INSIGHTS_READ)
+    if not g:
         return []
-    return active_districts(staff_area_ids(user))
+    return active_districts(g.areas())
 
 
 def active_districts(within: set[int] | None = None) -> list[Area]:
@@ -61,7 +63,7 @@ def active_districts(within: set[int] | None = None) -> list[Area]:
     return sorted(qs, key=lambda a: (a.parent.name if a.parent else "", a.name))
 
 
-def groups_for(user: Any) -> list[tuple[Area, list[Area]]]:
+def groups_for(user: Actor) -> list[tuple[Area, list[Area]]]:
     """The user's districts grouped under their prefecture (for a per-prefecture view)."""
     groups: dict[int, tuple[Area, list[Area]]] = {}
     for district in districts_for(user):

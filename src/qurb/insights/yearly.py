@@ -19,7 +19,8 @@ from qurb.areas.models import Area
 from qurb.communication.models import Event
 from qurb.communication.selectors import Reach, attendance, school_reach
 from qurb.core import charts
-from qurb.engagement.models import Meeting, Priority
+from qurb.engagement.models import Priority
+from qurb.engagement.policy import meetings_published
 from qurb.engagement.selectors import (
     Performance,
     TrustPoint,
@@ -94,9 +95,12 @@ def yearly_report(area: Area, year: int) -> YearlyReport:
         .prefetch_related("actions")
         .order_by("set_on")
     ]
-    held = Meeting.objects.filter(
-        area_id__in=ids, held_at__date__gte=first, held_at__date__lte=last
-    ).count()
+    # Public meetings only, as in district_performance: the report is published.
+    held = (
+        meetings_published()
+        .filter(area_id__in=ids, held_at__date__gte=first, held_at__date__lte=last)
+        .count()
+    )
     events = []
     for event in Event.objects.filter(
         area_id__in=ids, starts_on__lte=last, ends_on__gte=first, is_published=True

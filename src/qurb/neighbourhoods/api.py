@@ -176,10 +176,14 @@ def people(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/neighbourhoods/{area_id}/events", response=list[EventOut], summary="Upcoming public meetings"
+    "/neighbourhoods/{area_id}/events",
+    response=list[EventOut],
+    summary="Upcoming meetings",
+    description="The public meetings; with a signed-in session, also the invitation-only "
+    "meetings the caller may see (their district's staff, members of an invited association).",
 )
 def events(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
-    return [meeting_public(m) for m in neighbourhood_meetings(_area(area_id))]
+    return [meeting_public(m) for m in neighbourhood_meetings(_area(area_id), request.user)]
 
 
 @router.get(

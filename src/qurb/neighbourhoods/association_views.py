@@ -15,9 +15,12 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qurb.accounts.models import Association, AssociationDocument, AssociationStatus, Role
-from qurb.accounts.selectors import descendants_of, staff_area_ids, user_roles
+from qurb.accounts import policy
+from qurb.accounts.access import Capability, acting, require_any
+from qurb.accounts.models import Association, AssociationStatus
+from qurb.accounts.selectors import descendants_of
 from qurb.accounts.services import (
+    association_document_read,
     association_member_invite,
     association_member_remove,
     association_register,
@@ -26,18 +29,17 @@ from qurb.accounts.services import (
 )
 from qurb.areas.models import Area
 from qurb.areas.selectors import areas_in_active_generation
-from qurb.audit.services import audit_record
 from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
 from qurb.core.responses import private_file
 from qurb.core.text import field_language
 from qurb.engagement.selectors import association_meetings
 from qurb.engagement.services import proposal_submit
+from qurb.neighbourhoods.meeting_views import association_feed_key
 from qurb.reports.intake import client_address, limit_hit
 from qurb.reports.limits import Limit
 
 APPLY_LIMIT = Limit(10, 3600)  # applications per address and hour
-VERIFY_ROLES = frozenset({Role.COMMUNICATION_CELL, Role.ADMINISTRATOR})
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -103,38 +105,28 @@ def association_apply(request: HttpRequest) -> HttpResponse:
     return render(request, "neighbourhoods/association_apply.html", {"form": form})
 
 
-def _verifier_scope(request: HttpRequest) -> set[int] | None:
-    if not user_roles(request.user) & VERIFY_ROLES:
-        raise Http404
-    return staff_area_ids(request.user)
-
-
 @login_required
 @require_http_methods(["GET"])
 def association_queue(request: HttpRequest) -> HttpResponse:
-    scope = _verifier_scope(request)
+    require_any(request.user, Capability.ASSOCIATION_VERIFY)
     pending = (
-        Association.objects.filter(status=AssociationStatus.PENDING)
+        policy.associations_for(request.user, Capability.ASSOCIATION_VERIFY)
+        .filter(status=AssociationStatus.PENDING)
         .select_related("area")
         .prefetch_related("documents")
     )
-    if scope is not None:
-        pending = pending.filter(area_id__in=scope)
     return render(request, "neighbourhoods/association_queue.html", {"pending": pending})
 
 
 @login_required
 @require_POST
 def association_decide(request: HttpRequest, association_id: int) -> HttpResponse:
-    scope = _verifier_scope(request)
-    association = Association.objects.filter(pk=association_id).first()
-    if association is None or (scope is not None and association.area_id not in scope):
-        raise Http404
+    association = policy.access_association(request.user, association_id)
     back = redirect("neighbourhoods:association_queue")
     if request.POST.get("decision") == "verify":
         return run_service(
             request,
-            lambda: association_verify(association=association, actor=request.user),  # type: ignore[arg-type]
+            lambda: association_verify(association=association, actor=acting(request)),
             done=_("The association is verified."),
             back=back,
         )
@@ -143,7 +135,7 @@ def association_decide(request: HttpRequest, association_id: int) -> HttpRespons
         lambda: association_reject(
             association=association,
             reason=request.POST.get("reason", ""),
-            actor=request.user,  # type: ignore[arg-type]
+            actor=acting(request),
         ),
         done=_("The application is refused; the reason is recorded."),
         back=back,
@@ -156,20 +148,10 @@ def document_download(
     request: HttpRequest, association_id: int, document_id: int
 ) -> HttpResponseBase:
     """A document sent with an application, for its verifiers only; every read is audited."""
-    scope = _verifier_scope(request)
-    document = (
-        AssociationDocument.objects.select_related("association")
-        .filter(pk=document_id, association_id=association_id)
-        .first()
-    )
-    if document is None or (scope is not None and document.association.area_id not in scope):
-        raise Http404
-    audit_record(
-        actor=request.user,
-        action="accounts.association_document_read",
-        target=document.association,
-        area_id=document.association.area_id,
-        details={"document": document.pk},
+    document = association_document_read(
+        actor=acting(request),
+        association_id=association_id,
+        document_id=document_id,
     )
     extension = document.file.rsplit(".", 1)[-1]
     return private_file(
@@ -227,7 +209,8 @@ def _space(
             "member_form": member_form or MemberForm(),
             "proposal_form": proposal_form or _proposal_form(association),
             "proposals": association.proposals.select_related("area", "meeting").order_by("-pk"),
-            "meetings": association_meetings(association),
+            "meetings": association_meetings(association, request.user),
+            "feed_key": association_feed_key(request.user),
         },
         status=status,
     )
@@ -243,7 +226,7 @@ def space(request: HttpRequest) -> HttpResponse:
 @require_POST
 def member_add(request: HttpRequest) -> HttpResponse:
     association = _my_association(request)
-    if not getattr(request.user, "association_lead", False):
+    if not policy.is_lead_of(request.user, association):
         raise Http404
     form = MemberForm(request.POST)
     if form.is_valid():
@@ -252,7 +235,7 @@ def member_add(request: HttpRequest) -> HttpResponse:
                 association=association,
                 name=form.cleaned_data["name"],
                 email=form.cleaned_data["email"],
-                actor=request.user,
+                actor=acting(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -268,14 +251,16 @@ def member_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 def member_remove(request: HttpRequest, user_id: int) -> HttpResponse:
     association = _my_association(request)
-    if not getattr(request.user, "association_lead", False):
+    if not policy.is_lead_of(request.user, association):
         raise Http404
     member = association.members.filter(pk=user_id).first()
     if member is None:
         raise Http404
     return run_service(
         request,
-        lambda: association_member_remove(user=member, association=association, actor=request.user),
+        lambda: association_member_remove(
+            user=member, association=association, actor=acting(request)
+        ),
         done=_("The member's account is closed."),
         back=redirect("neighbourhoods:space"),
     )
@@ -292,7 +277,7 @@ def proposal_send(request: HttpRequest) -> HttpResponse:
                 association=association,
                 area=form.cleaned_data["area"],
                 text=form.cleaned_data["text"],
-                actor=request.user,
+                actor=acting(request),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.signing import BadSignature, Signer
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +19,8 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from qurb.accounts.models import Association
+from qurb.accounts.access import Capability, acting
+from qurb.accounts.models import Association, User
 from qurb.accounts.selectors import access_area, associations_in, descendants_of
 from qurb.areas.models import Area
 from qurb.areas.selectors import area_public
@@ -26,6 +28,7 @@ from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
 from qurb.engagement import services
 from qurb.engagement.models import Meeting, MeetingMode, Priority, Proposal, ProposalAnswer
+from qurb.engagement.policy import access_meeting, online_link_for
 from qurb.engagement.selectors import agenda_draft, association_meetings
 from qurb.neighbourhoods.selectors import area_hotspots, meetings_icalendar
 from qurb.reports.intake import client_address, limit_hit, remember_device, respondent
@@ -87,16 +90,18 @@ class RegisterForm(forms.Form):
     email = forms.EmailField(label=gettext_lazy("E-mail (for the reminder)"), required=False)
 
 
-def _public_meeting(meeting_id: int) -> Meeting:
-    meeting = Meeting.objects.select_related("area").filter(pk=meeting_id, cancelled=False).first()
-    if meeting is None or area_public(meeting.area_id) is None:
+def _public_meeting(request: HttpRequest, meeting_id: int) -> Meeting:
+    """The meeting if the visitor may see it (engagement.policy), not cancelled, in an area on
+    the map; 404 otherwise."""
+    meeting = access_meeting(request.user, meeting_id)
+    if meeting.cancelled or area_public(meeting.area_id) is None:
         raise Http404
     return meeting
 
 
 @require_http_methods(["GET", "POST"])
 def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = _public_meeting(meeting_id)
+    meeting = _public_meeting(request, meeting_id)
     user = request.user if request.user.is_authenticated else None
     association = getattr(user, "association", None)
     form = RegisterForm(request.POST or None, initial={"name": str(user) if user else ""})
@@ -125,6 +130,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "neighbourhoods/meeting.html",
         {
             "meeting": meeting,
+            "online_link": online_link_for(request.user, meeting),
             "form": form,
             "mine": mine,
             "proposals": meeting.proposals.all(),
@@ -139,7 +145,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def meeting_rate(request: HttpRequest, meeting_id: int) -> HttpResponse:
-    meeting = _public_meeting(meeting_id)
+    meeting = _public_meeting(request, meeting_id)
     mine = meeting.registrations.filter(user_id=int(request.user.pk or 0)).first()
     if mine is None:
         raise Http404
@@ -162,13 +168,44 @@ def meeting_rate(request: HttpRequest, meeting_id: int) -> HttpResponse:
     return redirect("neighbourhoods:meeting", meeting_id=meeting.pk)
 
 
+FEED_SALT = "qurb.association-meetings-feed"
+
+
+def association_feed_key(user: Any) -> str:
+    """A member's personal key to the association's feed, for calendar apps (which send no
+    session). It names the member, so it stops working once they leave the association."""
+    return Signer(salt=FEED_SALT).sign(f"{user.association_id}.{user.pk}")
+
+
+def _feed_reader(request: HttpRequest, association: Association) -> Any:
+    """Whom the feed is read as: the member whose key it carries, or the visitor."""
+    key = request.GET.get("key", "")
+    if key:
+        try:
+            association_id, _sep, user_id = Signer(salt=FEED_SALT).unsign(key).partition(".")
+        except BadSignature:
+            return None
+        if association_id == str(association.pk) and user_id.isdigit():
+            return (
+                User.objects.select_related("association")
+                .filter(pk=int(user_id), is_active=True, association=association)
+                .first()
+            )
+        return None
+    return request.user
+
+
 @require_GET
 def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpResponse:
-    """The meetings an association is invited to, or the public ones of its area."""
+    """The meetings an association is invited to, and the public ones of its area.
+
+    Anyone may fetch it, so it holds only what its reader may see (engagement.policy): the
+    public meetings for a stranger, the invitation-only ones too for a member signed in or
+    using their personal key. It never carries the online link."""
     association = Association.objects.select_related("area").filter(pk=association_id).first()
     if association is None:
         raise Http404
-    meetings = association_meetings(association)
+    meetings = association_meetings(association, _feed_reader(request, association))
     body = meetings_icalendar(association.area, meetings, request.get_host(), name=association.name)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
@@ -179,7 +216,7 @@ def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: HttpRequest, area_id: int) -> HttpResponse:
-    area = access_area(request.user, area_id)
+    area = access_area(request.user, area_id, Capability.MEETING_MANAGE)
     form = MeetingForm(request.POST or None, initial={"agenda": _agenda(area)})
     field = form.fields["invited"]
     field.queryset = associations_in(descendants_of({area.pk}))  # type: ignore[attr-defined]
@@ -199,7 +236,7 @@ def meeting_new(request: HttpRequest, area_id: int) -> HttpResponse:
                 invited=list(d["invited"]),
                 agenda=d["agenda"] or "",
                 language=get_language() or "ar",
-                actor=request.user,
+                actor=acting(request),
             )
         except PermissionDenied:
             raise Http404 from None
@@ -214,7 +251,7 @@ def _staff_meeting(request: HttpRequest, meeting_id: int) -> Meeting:
     meeting = Meeting.objects.select_related("area").filter(pk=meeting_id).first()
     if meeting is None:
         raise Http404
-    access_area(request.user, meeting.area_id)  # 404 outside the user's scope
+    access_area(request.user, meeting.area_id, Capability.MEETING_MANAGE)  # 404 outside
     return meeting
 
 
@@ -260,7 +297,7 @@ def meeting_hold(request: HttpRequest, meeting_id: int) -> HttpResponse:
             meeting=meeting,
             attended=attended,
             minutes=request.POST.get("minutes", ""),
-            actor=request.user,
+            actor=acting(request),
         ),
         _("The meeting is recorded as held."),
     )
@@ -274,7 +311,7 @@ def proposal_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
         request,
         meeting,
         lambda: services.proposal_add(
-            meeting=meeting, text=request.POST.get("text", ""), actor=request.user
+            meeting=meeting, text=request.POST.get("text", ""), actor=acting(request)
         ),
         _("Proposal recorded."),
     )
@@ -294,7 +331,7 @@ def proposal_answer(request: HttpRequest, meeting_id: int, proposal_id: int) -> 
             proposal=proposal,
             answer=request.POST.get("answer", ""),
             reason=request.POST.get("reason", ""),
-            actor=request.user,
+            actor=acting(request),
         ),
         _("Answer recorded."),
     )
@@ -311,7 +348,7 @@ def action_item_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
             text=request.POST.get("text", ""),
             owner=request.POST.get("owner", ""),
             due_on=forms.DateField().clean(request.POST.get("due_on", "")),
-            actor=request.user,
+            actor=acting(request),
         )
 
     return _act(request, meeting, record, _("Action item recorded."))
@@ -325,11 +362,11 @@ def action_item_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
 def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
     """Set a priority for the area or one of its neighbourhoods (as agreed with residents),
     with the reports and hotspots that show the problem."""
-    area = access_area(request.user, area_id)
+    area = access_area(request.user, area_id, Capability.PRIORITY_MANAGE)
     target = area
     chosen = request.POST.get("area", "")
     if chosen.isdigit() and int(chosen) != area.pk:
-        target = access_area(request.user, int(chosen))
+        target = access_area(request.user, int(chosen), Capability.PRIORITY_MANAGE)
     return run_service(
         request,
         lambda: services.priority_set(
@@ -341,7 +378,7 @@ def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
             language=get_language() or "ar",
             evidence_reports=_report_numbers(request.POST.get("evidence_reports", "")),
             hotspot_cells=request.POST.getlist("hotspot_cells"),
-            actor=request.user,
+            actor=acting(request),
         ),
         done=_("The priority is published on the neighbourhood page."),
         back=redirect("neighbourhoods:staff_area", area_id=area.pk),
@@ -357,7 +394,7 @@ def _staff_priority(request: HttpRequest, priority_id: int) -> Priority:
     priority = Priority.objects.select_related("area").filter(pk=priority_id).first()
     if priority is None:
         raise Http404
-    access_area(request.user, priority.area_id)
+    access_area(request.user, priority.area_id, Capability.PRIORITY_MANAGE)
     return priority
 
 
@@ -376,7 +413,7 @@ def priority_evidence(request: HttpRequest, priority_id: int) -> HttpResponse:
             priority=priority,
             evidence_reports=_report_numbers(request.POST.get("evidence_reports", "")),
             hotspot_cells=request.POST.getlist("hotspot_cells"),
-            actor=request.user,
+            actor=acting(request),
         ),
         done=_("The evidence is linked to the priority."),
         back=_back_to_area(request, priority.area_id),
@@ -419,14 +456,14 @@ def area_proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse
     proposal = Proposal.objects.select_related("area").filter(pk=proposal_id).first()
     if proposal is None:
         raise Http404
-    access_area(request.user, proposal.area_id)
+    access_area(request.user, proposal.area_id, Capability.MEETING_MANAGE)
     return run_service(
         request,
         lambda: services.proposal_answer(
             proposal=proposal,
             answer=request.POST.get("answer", ""),
             reason=request.POST.get("reason", ""),
-            actor=request.user,
+            actor=acting(request),
         ),
         done=_("Answer recorded."),
         back=_back_to_area(request, proposal.area_id),
@@ -444,7 +481,7 @@ def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
             description=request.POST.get("description", ""),
             done_on=forms.DateField().clean(request.POST.get("done_on", "")),
             progress=request.POST.get("progress", "done"),
-            actor=request.user,
+            actor=acting(request),
         )
 
     return run_service(
@@ -462,6 +499,6 @@ def action_item_done(request: HttpRequest, meeting_id: int, item_id: int) -> Htt
     return _act(
         request,
         meeting,
-        lambda: services.action_item_done(item=item, actor=request.user),
+        lambda: services.action_item_done(item=item, actor=acting(request)),
         _("Action item marked done."),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from icalendar import Calendar, Event
@@ -29,6 +29,9 @@ from qurb.insights.selectors import HexStat, district_picture, last_days
 from qurb.reports.models import Report
 from qurb.reports.rollup import cell_range
 
+if TYPE_CHECKING:
+    from qurb.accounts.access import Actor
+
 
 @dataclass
 class NeighbourhoodSummary:
@@ -48,8 +51,9 @@ class NeighbourhoodSummary:
         return self.ancestors[-1] if self.ancestors else None
 
 
-def neighbourhood_meetings(area: Area) -> list[Meeting]:
-    return list(upcoming_meetings(area)[:10])
+def neighbourhood_meetings(area: Area, user: Actor = None) -> list[Meeting]:
+    """The next meetings ``user`` may see (engagement.policy); without a user, public ones."""
+    return list(upcoming_meetings(area, user)[:10])
 
 
 def neighbourhood_priorities(area: Area) -> list[Priority]:
@@ -60,12 +64,12 @@ def neighbourhood_priorities(area: Area) -> list[Priority]:
     return found
 
 
-def neighbourhood_summary(area: Area) -> NeighbourhoodSummary:
+def neighbourhood_summary(area: Area, user: Actor = None) -> NeighbourhoodSummary:
     return NeighbourhoodSummary(
         area=area,
         ancestors=area_ancestors(area),
         officers=officers_serving(area),
-        meetings=neighbourhood_meetings(area),
+        meetings=neighbourhood_meetings(area, user),
         priorities=neighbourhood_priorities(area),
         schools=list(places_in(area, PlaceKind.SCHOOL)[:50]),
         performance=district_performance(area),
@@ -207,6 +211,9 @@ def priority_public(priority: Priority) -> dict[str, Any]:
 def meetings_icalendar(
     area: Area, meetings: list[Meeting], host: str, *, name: str | None = None
 ) -> bytes:
+    """The meetings as iCalendar. A feed is copied into calendars and shared, so it never
+    carries the online link: an online meeting points to its page, where registered
+    participants find the link."""
     cal = Calendar()
     cal.add("prodid", "-//Qurb//Neighbourhood meetings//AR")
     cal.add("version", "2.0")
@@ -218,7 +225,7 @@ def meetings_icalendar(
         event.add("summary", meeting.title)
         event.add("dtstart", meeting.starts_at)
         event.add("dtend", meeting.ends_at)
-        event.add("location", meeting.location or meeting.online_url)
+        event.add("location", meeting.location or meeting.get_mode_display())
         event.add("url", f"https://{host}/meetings/{meeting.pk}/")
         if meeting.agenda:
             event.add("description", meeting.agenda)

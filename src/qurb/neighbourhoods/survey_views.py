@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qurb.accounts.access import Capability, acting
 from qurb.accounts.selectors import access_area
 from qurb.engagement import services
 from qurb.engagement.models import Survey
@@ -81,11 +82,11 @@ def survey_results_page(request: HttpRequest, survey_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def survey_open(request: HttpRequest, area_id: int) -> HttpResponse:
-    area = access_area(request.user, area_id)
+    area = access_area(request.user, area_id, Capability.SURVEY_OPEN)
     today = timezone.localdate()
     try:
         services.survey_open(
-            area=area, opens_on=today, closes_on=today + timedelta(days=30), actor=request.user
+            area=area, opens_on=today, closes_on=today + timedelta(days=30), actor=acting(request)
         )
     except PermissionDenied:
         raise Http404 from None

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from qurb.accounts.access import Capability
 from qurb.accounts.selectors import access_area, associations_in, descendants_of, officers_serving
 from qurb.areas.selectors import (
     active_generation,
@@ -20,12 +21,12 @@ from qurb.areas.selectors import (
 )
 from qurb.engagement.models import (
     ActionProgress,
-    Meeting,
     Priority,
     PriorityStatus,
     Proposal,
     ProposalAnswer,
 )
+from qurb.engagement.policy import meetings_visible_to
 from qurb.neighbourhoods.forms import LocateForm, PickForm
 from qurb.neighbourhoods.selectors import (
     area_hotspots,
@@ -79,7 +80,9 @@ def detail(request: HttpRequest, area_id: int) -> HttpResponse:
     if area is None:
         raise Http404
     response = render(
-        request, "neighbourhoods/detail.html", {"summary": neighbourhood_summary(area)}
+        request,
+        "neighbourhoods/detail.html",
+        {"summary": neighbourhood_summary(area, request.user)},
     )
     return remember_device(request, response)  # residents rate priorities once per device
 
@@ -98,7 +101,9 @@ def meetings_ics(request: HttpRequest, area_id: int) -> HttpResponse:
     area = area_public(area_id)
     if area is None:
         raise Http404
-    body = meetings_icalendar(area, neighbourhood_meetings(area), request.get_host())
+    # The meetings the reader may see: a calendar app signed in nowhere gets the public ones.
+    meetings = neighbourhood_meetings(area, request.user)
+    body = meetings_icalendar(area, meetings, request.get_host())
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
@@ -130,7 +135,7 @@ def map_areas(request: HttpRequest) -> HttpResponse:
 @require_GET
 def staff_area(request: HttpRequest, area_id: int) -> HttpResponse:
     """A district's staff overview; staff outside the district get 404."""
-    area = access_area(request.user, area_id)
+    area = access_area(request.user, area_id, Capability.AREA_OVERVIEW)
     children = areas_in_active_generation().filter(parent=area)
     return render(
         request,
@@ -156,9 +161,9 @@ def staff_area(request: HttpRequest, area_id: int) -> HttpResponse:
                 for value, label in ProposalAnswer.choices
                 if value != ProposalAnswer.PENDING
             ],
-            "meetings": Meeting.objects.filter(area_id__in=descendants_of({area.pk})).order_by(
-                "-starts_at"
-            )[:20],
+            "meetings": meetings_visible_to(request.user)
+            .filter(area_id__in=descendants_of({area.pk}))
+            .order_by("-starts_at")[:20],
             "categories": Category.choices,
             "progress": ActionProgress.choices,
             "today": timezone.localdate(),

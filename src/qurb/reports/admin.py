@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from qurb.accounts.access import acting
 from qurb.core.admin import ReadOnlyAdminMixin
 from qurb.reports.models import ApiKey, ResponseTemplate
 from qurb.reports.services import api_key_revoke
@@ -26,7 +27,7 @@ class ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin[ApiKey]):
     @admin.action(description="Revoke the selected keys")
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
         for key in queryset.filter(is_active=True):
-            api_key_revoke(api_key=key, actor=request.user)
+            api_key_revoke(api_key=key, actor=acting(request))
         self.message_user(request, "Revoked.")
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:

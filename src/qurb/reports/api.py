@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema
 from ninja import Status as Reply
 
+from qurb.core.errors import error_code
 from qurb.reports.intake import api_key_authenticate, intake_limited, pow_accept, pow_challenge
 from qurb.reports.models import Category, Channel, Flag, RecurrenceDays, Report, Status, When
 from qurb.reports.selectors import public_history, report_by_tracking_code, reports_of_key
@@ -77,6 +78,7 @@ class SubmittedOut(ReportStatusOut):
 
 class ErrorOut(Schema):
     detail: str
+    code: str = Field("", description="A stable code for programs (see the API description).")
     errors: list[dict[str, str]] = Field(default_factory=list)
 
 
@@ -197,6 +199,7 @@ def submit(
             400,
             {
                 "detail": _("The report was not accepted."),
+                "code": error_code(exc),
                 "errors": [
                     {"field": field, "message": str(m)}
                     for field, msgs in exc.message_dict.items()

@@ -4,7 +4,9 @@
   challenges; the browser solves them with Web Crypto, no third-party service). A solved
   challenge is accepted once: its signature is remembered until it expires.
 * Rate limits are fixed windows counted with the cache's atomic ``add`` + ``incr``. With Redis
-  (production) the count is exact across every worker process and machine.
+  (production) the count is exact across every worker process and machine. A counter's key
+  holds a keyed hash of the address or device (never the value itself, never a report or an
+  account) and expires with its window (``limit_ttl``): nothing of it outlives the window.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import base64
 import datetime as dt
 import functools
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -87,6 +90,19 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url)
 
 
+def limit_ttl(limit: Limit) -> int:
+    """How long a counter (and the hash of an address or device in its key) is kept."""
+    return limit.window_seconds + 5
+
+
+def intake_trace_seconds() -> int:
+    """The longest a resident's address or device is remembered (as a keyed hash) for abuse
+    limits: the report form says so."""
+    return max(
+        limit_ttl(settings.REPORT_LIMIT_PER_ADDRESS), limit_ttl(settings.REPORT_LIMIT_PER_DEVICE)
+    )
+
+
 def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
     """Count one attempt; True when this attempt goes over the limit of the current window.
 
@@ -94,19 +110,22 @@ def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
     atomic on the server whatever the number of processes. Without: the cache's add + incr.
     """
     window = int(time.time()) // limit.window_seconds
-    digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
+    # Keyed: a plain hash of an IPv4 address is reversed by trying the 2^32 addresses.
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"rl:{scope}:{identity}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
     key = f"qurb:rl:{scope}:{window}:{digest}"
     if settings.REDIS_URL:
         pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
         pipe.incr(key)
-        pipe.expire(key, limit.window_seconds + 5, nx=True)
+        pipe.expire(key, limit_ttl(limit), nx=True)
         count = int(pipe.execute()[0])
         return count > limit.count
-    cache.add(key, 0, timeout=limit.window_seconds + 5)
+    cache.add(key, 0, timeout=limit_ttl(limit))
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr: start the window again
-        cache.add(key, 1, timeout=limit.window_seconds + 5)
+        cache.add(key, 1, timeout=limit_ttl(limit))
         count = 1
     return count > limit.count
 

@@ -13,8 +13,9 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
-from qurb.accounts.models import Role, RoleAssignment
-from qurb.accounts.selectors import areas_visible_to, staff_area_ids, user_roles
+from qurb.accounts.access import Actor, Capability, has, roles_with
+from qurb.accounts.models import RoleAssignment
+from qurb.accounts.selectors import areas_for
 from qurb.areas.models import AreaType
 from qurb.areas.selectors import area_and_ancestors
 from qurb.language.similarity import jaccard, shingles, similar_groups
@@ -28,23 +29,14 @@ from qurb.reports.models import (
     Status,
     StatusChange,
 )
+from qurb.reports.policy import access_report, reports_for
 from qurb.reports.rollup import NOT_COUNTED_STATUSES
 
-# Who works the triage queue: officers and chiefs of an area; analysts and administrators
-# read across the force. Communication cells and inspectors do not see reports.
-TRIAGE_READ_ROLES = frozenset(
-    {Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF, Role.HQ_ANALYST, Role.ADMINISTRATOR}
-)
 
-
-def reports_visible_to(user: Any) -> QuerySet[Report]:
-    if not user_roles(user) & TRIAGE_READ_ROLES:
-        return Report.objects.none()
-    scope = staff_area_ids(user)
-    qs = Report.objects.select_related("district", "area", "assigned_to")
-    if scope is None:
-        return qs
-    return qs.filter(Q(area_id__in=scope) | Q(district_id__in=scope))
+def reports_visible_to(user: Actor) -> QuerySet[Report]:
+    return reports_for(user, Capability.REPORT_READ).select_related(
+        "district", "area", "assigned_to"
+    )
 
 
 def counted_reports() -> QuerySet[Report]:
@@ -52,18 +44,15 @@ def counted_reports() -> QuerySet[Report]:
     return Report.objects.exclude(status__in=NOT_COUNTED_STATUSES)
 
 
-def can_see_triage(user: Any) -> bool:
-    return bool(user_roles(user) & TRIAGE_READ_ROLES)
+def can_see_triage(user: Actor) -> bool:
+    return has(user, Capability.REPORT_READ)
 
 
-def report_for_staff(user: Any, report_id: int) -> Report:
-    report = reports_visible_to(user).filter(pk=report_id).first()
-    if report is None:
-        raise Http404
-    return report
+def report_for_staff(user: Actor, report_id: int) -> Report:
+    return access_report(user, report_id, Capability.REPORT_READ)
 
 
-def photo_for_staff(user: Any, report_id: int, photo_id: int) -> Photo:
+def photo_for_staff(user: Actor, report_id: int, photo_id: int) -> Photo:
     report = report_for_staff(user, report_id)
     photo = Photo.objects.filter(report=report, pk=photo_id).first()
     if photo is None:
@@ -90,7 +79,7 @@ _FLAG_FIELDS = {
 }
 
 
-def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
+def triage_queue(user: Actor, filters: QueueFilters) -> QuerySet[Report]:
     """The staff queue: urgent first, then oldest waiting first.
 
     Urgency weighs a weapon and "happening now" (4 each), a minor (2) and a school nearby (1).
@@ -118,7 +107,7 @@ def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
         end = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=tz)
         qs = qs.filter(created_at__lt=end)
     if filters.assigned == "me":
-        qs = qs.filter(assigned_to=user)
+        qs = qs.filter(assigned_to_id=getattr(user, "pk", None))
     elif filters.assigned == "none":
         qs = qs.filter(assigned_to__isnull=True)
     urgency = (
@@ -133,10 +122,10 @@ def triage_queue(user: Any, filters: QueueFilters) -> QuerySet[Report]:
     return qs.annotate(urgency=urgency).order_by("-urgency", "created_at", "pk")
 
 
-def queue_area_choices(user: Any, *, limit: int = 500) -> list[tuple[int, str]]:
+def queue_area_choices(user: Actor, *, limit: int = 500) -> list[tuple[int, str]]:
     """Areas the user may filter the queue by: report districts and the areas inside them."""
     district_type = AreaType.objects.filter(code=settings.REPORT_AREA_TYPE).first()
-    qs = areas_visible_to(user)
+    qs = areas_for(user, Capability.REPORT_READ)
     if district_type is not None:
         qs = qs.filter(type__level__gte=district_type.level)
     return [(a.pk, f"{a.name} ({a.code})") for a in qs.order_by("code")[:limit]]
@@ -262,7 +251,7 @@ def officers_for_assignment(report: Report) -> list[Any]:
     ids = {a.pk for a in area_and_ancestors(report.area)}
     rows = RoleAssignment.objects.filter(
         area_id__in=ids,
-        role__in=[Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF],
+        role__in=roles_with(Capability.REPORT_TRIAGE),
         user__is_active=True,
     ).select_related("user")
     seen: dict[int, Any] = {}

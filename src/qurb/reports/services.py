@@ -16,13 +16,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qurb.accounts.models import Role
-from qurb.accounts.selectors import staff_area_ids, user_roles
+from qurb.accounts import access
+from qurb.accounts.access import Capability
+from qurb.accounts.models import User
 from qurb.areas.selectors import areas_at
-from qurb.audit.services import audit_record
+from qurb.audit.actions import AuditAction
+from qurb.audit.actions import change as change_of
+from qurb.audit.services import audit_record, audited
+from qurb.core.errors import Invalid
 from qurb.core.photos import CleanPhoto, photo_clean, photo_store
 from qurb.language.triage import triage_text
-from qurb.reports import rollup
+from qurb.reports import policy, rollup
 from qurb.reports.intake import api_key_forget, api_key_hash
 from qurb.reports.models import (
     FINAL_STATUSES,
@@ -177,7 +181,12 @@ def report_submit(
 
     Returns ``(report, created)``. Raises ``ValidationError`` (a message dict) and stores
     nothing when anything is wrong, photos included.
+
+    An anonymous report forgets who sent it: ``user`` is dropped here, so neither the report
+    (``submitted_by``) nor the audit event (actor: the system) can point at an account.
     """
+    if data.anonymous:
+        user = None
     if data.idempotency_key:
         existing = Report.objects.filter(idempotency_key=data.idempotency_key).first()
         if existing is not None:
@@ -265,7 +274,7 @@ def report_submit(
             report._prefetched_objects_cache = {"changes": [first]}  # type: ignore[attr-defined]
             audit_record(
                 actor=user,
-                action="report.submit",
+                action=AuditAction.REPORTS_SUBMIT,
                 target=report,
                 area_id=district.pk,
                 details={"channel": data.channel, "photos": len(stored)},
@@ -286,22 +295,6 @@ def report_submit(
 
 # --- triage -----------------------------------------------------------------------------------
 
-TRIAGE_WRITE_ROLES = frozenset({Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF})
-ASSIGN_ROLES = frozenset({Role.DISTRICT_CHIEF})
-
-
-def _may(user: Any, report: Report, roles: frozenset[str]) -> bool:
-    """Whether ``user`` has one of ``roles`` and the report lies in their areas."""
-    scope = staff_area_ids(user)
-    in_scope = scope is None or report.area_id in scope or report.district_id in scope
-    return bool(user_roles(user) & roles) and in_scope
-
-
-def _require(user: Any, report: Report, roles: frozenset[str]) -> None:
-    """Staff may act only on reports of their areas, and only with a role that allows it."""
-    if not _may(user, report, roles):
-        raise PermissionError("not allowed")
-
 
 def _notify_after_commit(report: Report, change: StatusChange) -> None:
     from qurb.reports.tasks import notify_reporter
@@ -310,15 +303,36 @@ def _notify_after_commit(report: Report, change: StatusChange) -> None:
         transaction.on_commit(lambda: notify_reporter.enqueue(change.pk))
 
 
+@audited(AuditAction.REPORTS_CHANGE_STATUS)
 def report_status_change(
     *,
     report: Report,
     to_status: str,
-    actor: Any,
+    actor: User,
     public_note: str = "",
     staff_note: str = "",
 ) -> StatusChange:
-    _require(actor, report, TRIAGE_WRITE_ROLES)
+    policy.require(actor, Capability.REPORT_TRIAGE, report)
+    return _status_change(
+        report=report,
+        to_status=to_status,
+        actor=actor,
+        public_note=public_note,
+        staff_note=staff_note,
+        action=AuditAction.REPORTS_CHANGE_STATUS,
+    )
+
+
+def _status_change(
+    *,
+    report: Report,
+    to_status: str,
+    actor: User,
+    public_note: str,
+    staff_note: str,
+    action: AuditAction,
+    details: dict[str, Any] | None = None,
+) -> StatusChange:
     allowed = TRANSITIONS.get(report.status, frozenset())
     if to_status not in allowed:
         raise ValidationError(
@@ -354,10 +368,13 @@ def report_status_change(
         rollup.move(counted_before, rollup.counted(locked))
         audit_record(
             actor=actor,
-            action="report.status",
+            action=action,
             target=locked,
             area_id=locked.district_id,
-            details={"from": change.from_status, "to": to_status},
+            details={
+                **(details or {}),
+                "changes": {"status": change_of(change.from_status, to_status)},
+            },
         )
         if change.public_note:
             _notify_after_commit(locked, change)
@@ -365,43 +382,60 @@ def report_status_change(
     return change
 
 
-def report_assign(*, report: Report, officer: Any, actor: Any) -> Report:
-    _require(actor, report, ASSIGN_ROLES)
-    if officer is not None and not _may(officer, report, TRIAGE_WRITE_ROLES):
-        raise ValidationError({"officer": [_("This officer does not serve this area.")]})
+@audited(AuditAction.REPORTS_ASSIGN)
+def report_assign(*, report: Report, officer: User | None, actor: User) -> Report:
+    policy.require(actor, Capability.REPORT_ASSIGN, report)
+    if officer is not None and not policy.may(officer, Capability.REPORT_TRIAGE, report):
+        raise Invalid(
+            {"officer": [_("This officer does not serve this area.")]}, code="officer_out_of_area"
+        )
+    before = report.assigned_to.get_username() if report.assigned_to else None
     with transaction.atomic():
         report.assigned_to = officer
         report.save(update_fields=["assigned_to", "updated_at"])
         audit_record(
             actor=actor,
-            action="report.assign",
+            action=AuditAction.REPORTS_ASSIGN,
             target=report,
             area_id=report.district_id,
-            details={"officer": officer.get_username() if officer else None},
+            details={
+                "changes": {
+                    "assigned_to": change_of(before, officer.get_username() if officer else None)
+                }
+            },
         )
     return report
 
 
-def report_note_add(*, report: Report, text: str, actor: Any) -> StaffNote:
-    _require(actor, report, TRIAGE_WRITE_ROLES)
+@audited(AuditAction.REPORTS_ADD_NOTE)
+def report_note_add(*, report: Report, text: str, actor: User) -> StaffNote:
+    policy.require(actor, Capability.REPORT_TRIAGE, report)
     if not text.strip():
-        raise ValidationError({"text": [_("The note is empty.")]})
+        raise Invalid({"text": [_("The note is empty.")]}, code="empty_note")
     with transaction.atomic():
         note = StaffNote.objects.create(report=report, text=text.strip()[:2000], author=actor)
-        audit_record(actor=actor, action="report.note", target=report, area_id=report.district_id)
+        audit_record(
+            actor=actor,
+            action=AuditAction.REPORTS_ADD_NOTE,
+            target=report,
+            area_id=report.district_id,
+            details={"note": note.pk},
+        )
     return note
 
 
-def report_merge(*, duplicate: Report, into: Report, actor: Any) -> Report:
+@audited(AuditAction.REPORTS_MERGE)
+def report_merge(*, duplicate: Report, into: Report, actor: User) -> Report:
     """Mark ``duplicate`` as a duplicate of ``into``; its reporter is told where it went."""
-    _require(actor, duplicate, TRIAGE_WRITE_ROLES)
-    _require(actor, into, TRIAGE_WRITE_ROLES)
+    policy.require(actor, Capability.REPORT_TRIAGE, duplicate)
+    policy.require(actor, Capability.REPORT_TRIAGE, into)
     if duplicate.pk == into.pk or into.duplicate_of_id is not None:
         raise ValidationError({"into": [_("Choose another report to merge into.")]})
     if Status.DUPLICATE not in TRANSITIONS.get(duplicate.status, frozenset()):
         raise ValidationError({"into": [_("This report can no longer be merged.")]})
     with transaction.atomic():
-        report_status_change(
+        # One event: the merge, with the status it moved the duplicate to.
+        _status_change(
             report=duplicate,
             to_status=Status.DUPLICATE,
             actor=actor,
@@ -409,24 +443,20 @@ def report_merge(*, duplicate: Report, into: Report, actor: Any) -> Report:
                 _("Other residents reported the same problem; it is followed in a single case.")
             ),
             staff_note=f"→ #{into.pk}",
+            action=AuditAction.REPORTS_MERGE,
+            details={"into": into.pk},
         )
         duplicate.duplicate_of = into
         duplicate.save(update_fields=["duplicate_of", "updated_at"])
-        audit_record(
-            actor=actor,
-            action="report.merge",
-            target=duplicate,
-            area_id=duplicate.district_id,
-            details={"into": into.pk},
-        )
     return duplicate
 
 
+@audited(AuditAction.REPORTS_CONFIRM_TRIAGE)
 def report_triage_confirm(
-    *, report: Report, category: str, flags: Sequence[str], actor: Any
+    *, report: Report, category: str, flags: Sequence[str], actor: User
 ) -> Report:
     """Staff confirm or correct the category and flags; the result is kept as labelled data."""
-    _require(actor, report, TRIAGE_WRITE_ROLES)
+    policy.require(actor, Capability.REPORT_TRIAGE, report)
     if category not in Category.values:
         raise ValidationError({"category": [_("Choose a category.")]})
     unknown = [f for f in flags if f not in Flag.values]
@@ -462,10 +492,15 @@ def report_triage_confirm(
         )
         audit_record(
             actor=actor,
-            action="report.triage",
+            action=AuditAction.REPORTS_CONFIRM_TRIAGE,
             target=report,
             area_id=report.district_id,
-            details={"before": before, "after": {"category": category, "flags": sorted(chosen)}},
+            details={
+                "changes": {
+                    "category": change_of(before["category"], category),
+                    "flags": change_of(before["flags"], sorted(chosen)),
+                }
+            },
         )
     return report
 
@@ -480,35 +515,46 @@ def report_outcome_record(*, report: Report, outcome: str) -> Report:
         report.outcome = outcome
         report.outcome_at = timezone.now()
         report.save(update_fields=["outcome", "outcome_at", "updated_at"])
-        audit_record(actor=None, action="report.outcome", target=report, area_id=report.district_id)
+        audit_record(
+            actor=None,
+            action=AuditAction.REPORTS_RECORD_OUTCOME,
+            target=report,
+            area_id=report.district_id,
+            details={"outcome": outcome},
+        )
     return report
 
 
-CONTACT_ROLES = frozenset({Role.NEIGHBOURHOOD_OFFICER, Role.DISTRICT_CHIEF})
-
-
-def contact_read(*, report: Report, actor: Any) -> ReporterContact | None:
+@audited(AuditAction.REPORTS_READ_CONTACT)
+def contact_read(*, report: Report, actor: User) -> ReporterContact | None:
     """The reporter's contact details for follow-up. Each read is audited.
 
     Only officers and district chiefs of the report's area may read them, and only when the
     reporter chose to be contacted; the updates e-mail is never shown.
     """
-    _require(actor, report, CONTACT_ROLES)
-    if report.anonymous:
-        return None
-    contact = ReporterContact.objects.filter(report=report).first()
-    with transaction.atomic():
-        audit_record(
-            actor=actor, action="report.contact_read", target=report, area_id=report.district_id
-        )
+    policy.require(actor, Capability.REPORT_CONTACT_READ, report)
+    contact = None if report.anonymous else ReporterContact.objects.filter(report=report).first()
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPORTS_READ_CONTACT,
+        target=report,
+        area_id=report.district_id,
+        details={"found": contact is not None},
+    )
     return contact
 
 
 # --- partner keys -------------------------------------------------------------------------------
 
 
-def api_key_create(*, name: str, actor: Any = None, is_demo: bool = False) -> tuple[ApiKey, str]:
-    """A new partner key; the clear key is returned once and never stored."""
+@audited(AuditAction.REPORTS_CREATE_API_KEY)
+def api_key_create(
+    *, name: str, actor: User | None = None, is_demo: bool = False
+) -> tuple[ApiKey, str]:
+    """A new partner key; the clear key is returned once and never stored. Only an
+    administrator (or the system: the demo, the command line) creates one."""
+    if actor is not None:
+        access.require(actor, Capability.API_KEY_MANAGE)
     prefix = secrets.token_hex(4)
     key = f"qurb_{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():
@@ -519,16 +565,29 @@ def api_key_create(*, name: str, actor: Any = None, is_demo: bool = False) -> tu
             created_by=actor if getattr(actor, "pk", None) else None,
             is_demo=is_demo,
         )
-        audit_record(actor=actor, action="apikey.create", target=record)
+        audit_record(
+            actor=actor,
+            action=AuditAction.REPORTS_CREATE_API_KEY,
+            target=record,
+            details={"prefix": prefix},
+        )
     return record, key
 
 
-def api_key_revoke(*, api_key: ApiKey, actor: Any = None) -> ApiKey:
+@audited(AuditAction.REPORTS_REVOKE_API_KEY)
+def api_key_revoke(*, api_key: ApiKey, actor: User | None = None) -> ApiKey:
+    if actor is not None:
+        access.require(actor, Capability.API_KEY_MANAGE)
     with transaction.atomic():
         api_key.is_active = False
         api_key.revoked_at = timezone.now()
         api_key.save(update_fields=["is_active", "revoked_at"])
         api_key_forget(api_key.key_hash)
         transaction.on_commit(lambda: api_key_forget(api_key.key_hash))
-        audit_record(actor=actor, action="apikey.revoke", target=api_key)
+        audit_record(
+            actor=actor,
+            action=AuditAction.REPORTS_REVOKE_API_KEY,
+            target=api_key,
+            details={"prefix": api_key.prefix},
+        )
     return api_key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +13,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qurb.accounts.access import acting
 from qurb.core.actions import run_service
 from qurb.core.forms import add_service_errors
 from qurb.core.responses import private_file
@@ -32,6 +37,7 @@ from qurb.reports.forms import (
 )
 from qurb.reports.intake import (
     intake_limited,
+    intake_trace_seconds,
     pow_accept,
     pow_challenge,
     remember_device,
@@ -63,6 +69,10 @@ def _form_context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
         "now_words": NOW_WORDS,
         "max_photos": settings.REPORT_PHOTOS_MAX,
         "photo_mb": settings.REPORT_PHOTO_MAX_BYTES // (1024 * 1024),
+        # "1 hour" in the page's language: how long abuse limits remember a connection.
+        "trace_kept": timesince(
+            timezone.now() - timedelta(seconds=intake_trace_seconds()), depth=1
+        ),
     }
 
 
@@ -103,9 +113,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
             )
         else:
             data = form.cleaned_data
+            anonymous = data["anonymity"] == "anonymous"
+            # An anonymous member of an association reports as anyone else: the channel
+            # would otherwise name the association.
             channel = (
                 Channel.ASSOCIATION
-                if getattr(request.user, "association_id", None)
+                if getattr(request.user, "association_id", None) and not anonymous
                 else Channel.WEB
             )
             try:
@@ -123,7 +136,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
                         recurrence_days=data["recurrence_days"],
                         recurrence_from=data["recurrence_from"],
                         recurrence_to=data["recurrence_to"],
-                        anonymous=data["anonymity"] == "anonymous",
+                        anonymous=anonymous,
                         contact_name=data["contact_name"],
                         contact_phone=data["contact_phone"],
                         contact_email=data["contact_email"],
@@ -139,8 +152,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
-                request.session["qurb_last_report"] = report.tracking_code
-                return redirect("reports:sent", code=report.tracking_code)
+                return _sent_redirect(report.tracking_code)
     if photos:
         form.add_error(
             None,
@@ -151,6 +163,28 @@ def report_new(request: HttpRequest) -> HttpResponse:
         )
     # A fresh challenge is issued by the page; the idempotency key stays the same.
     return render(request, "reports/new.html", _form_context(request, form), status=status)
+
+
+# The confirmation page is shown only to the browser that sent the report. Its code travels in
+# a short-lived signed cookie rather than in the session: a signed-in resident's session row
+# names their account, and must never name their anonymous report.
+SENT_COOKIE = "qurb_sent"
+SENT_SECONDS = 15 * 60
+
+
+def _sent_redirect(code: str) -> HttpResponse:
+    response = redirect("reports:sent", code=code)
+    response.set_signed_cookie(
+        SENT_COOKIE,
+        code,
+        salt=SENT_COOKIE,
+        max_age=SENT_SECONDS,
+        path=reverse("reports:sent", args=[code]),
+        httponly=True,
+        samesite="Lax",
+        secure=settings.HTTPS,
+    )
+    return response
 
 
 @require_GET
@@ -164,7 +198,10 @@ def pow_challenge_view(request: HttpRequest) -> JsonResponse:
 @require_GET
 def report_sent(request: HttpRequest, code: str) -> HttpResponse:
     report = report_by_tracking_code(code)
-    if report is None or request.session.get("qurb_last_report") != code:
+    shown = request.get_signed_cookie(
+        SENT_COOKIE, default="", salt=SENT_COOKIE, max_age=SENT_SECONDS
+    )
+    if report is None or shown != code:
         raise Http404
     return render(request, "reports/sent.html", {"report": report})
 
@@ -304,7 +341,7 @@ def change_status(request: HttpRequest, report_id: int) -> HttpResponse:
         services.report_status_change(
             report=report,
             to_status=form.cleaned_data["to_status"],
-            actor=request.user,
+            actor=acting(request),
             public_note=public_note,
             staff_note=form.cleaned_data["staff_note"],
         )
@@ -326,7 +363,7 @@ def assign(request: HttpRequest, report_id: int) -> HttpResponse:
             return _back(report.pk)
 
     def action() -> str:
-        services.report_assign(report=report, officer=officer, actor=request.user)
+        services.report_assign(report=report, officer=officer, actor=acting(request))
         return _("Assignment saved.")
 
     return _act(request, report, action)
@@ -340,7 +377,7 @@ def add_note(request: HttpRequest, report_id: int) -> HttpResponse:
     text = request.POST.get("text", "") if form.is_valid() else ""
 
     def action() -> str:
-        services.report_note_add(report=report, text=text, actor=request.user)
+        services.report_note_add(report=report, text=text, actor=acting(request))
         return _("Note added.")
 
     return _act(request, report, action)
@@ -360,7 +397,7 @@ def classify(request: HttpRequest, report_id: int) -> HttpResponse:
             report=report,
             category=form.cleaned_data["category"],
             flags=form.cleaned_data["flags"],
-            actor=request.user,
+            actor=acting(request),
         )
         return _("Category and flags saved.")
 
@@ -377,7 +414,7 @@ def merge(request: HttpRequest, report_id: int) -> HttpResponse:
         raise Http404 from None
 
     def action() -> str:
-        services.report_merge(duplicate=report, into=into, actor=request.user)
+        services.report_merge(duplicate=report, into=into, actor=acting(request))
         return _("Merged into report #%(id)s.") % {"id": into.pk}
 
     return _act(request, report, action)
@@ -388,10 +425,7 @@ def merge(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_GET
 def contact(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_for_staff(request.user, report_id)
-    try:
-        found = services.contact_read(report=report, actor=request.user)
-    except PermissionError:
-        raise Http404 from None
+    found = services.contact_read(report=report, actor=acting(request))
     return render(request, "reports/contact.html", {"report": report, "contact": found})
 
 
