@@ -24,8 +24,34 @@ def django_db_setup(
     never into the working tree."""
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it
     media = tmp_path_factory.mktemp("demo-media", numbered=False)
-    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=media):
+    settings.QURB_DEMO_MEDIA = str(media)
+    with django_db_blocker.unblock():
+        _demo_with_an_empty_queue()
+
+
+def _demo_with_an_empty_queue() -> None:
+    """The demo (its files in the session's demo media), without the e-mails and deliveries
+    its loading queued: each test starts with an empty task queue."""
+    from django_tasks_db.models import DBTaskResult
+
+    with override_settings(MEDIA_ROOT=getattr(settings, "QURB_DEMO_MEDIA", settings.MEDIA_ROOT)):
         demo_load()
+    DBTaskResult.objects.all().delete()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test without the wrapping transaction (``transaction=True``, as in production) ends
+    with the database flushed: load the demo again for the tests after it, and drop the
+    tasks it left in the queue."""
+    result = yield
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction") and nextitem is not None:
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _demo_with_an_empty_queue()
+    return result
 
 
 @pytest.fixture

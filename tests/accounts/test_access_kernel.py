@@ -260,3 +260,24 @@ def test_no_module_decides_access_by_naming_roles() -> None:
     assert offenders == []
     services = (src / "accounts" / "services.py").read_text(encoding="utf-8")
     assert set(re.findall(r"\bRole\.([A-Z_]+)", services)) == {"ASSOCIATION_MEMBER"}
+
+
+def test_engagement_staff_querysets_match_their_instance_check() -> None:
+    from qurb.engagement import policy as engagement_policy
+    from qurb.engagement.models import Meeting, Priority
+
+    for user in [*User.objects.all(), None]:
+        meetings = set(engagement_policy.meetings_managed_by(user).values_list("pk", flat=True))
+        assert meetings == {
+            m.pk
+            for m in Meeting.objects.all()
+            if engagement_policy.may_manage(user, Capability.MEETING_MANAGE, m.area_id)
+        }
+        priorities = set(
+            engagement_policy.priorities_managed_by(user).values_list("pk", flat=True)
+        )
+        assert priorities == {
+            p.pk
+            for p in Priority.objects.all()
+            if engagement_policy.may_manage(user, Capability.PRIORITY_MANAGE, p.area_id)
+        }

@@ -150,7 +150,7 @@ def test_outsiders_see_it_nowhere(meeting: Meeting, outsiders: dict[str, Client]
         page = client.get(reverse("neighbourhoods:meeting", args=[meeting.pk]))
         assert page.status_code == 404, who
         assert "Q7731" not in page.content.decode(), who
-        # Registering or rating through the page is refused the same way.
+        # Registering through the page is refused the same way.
         post = client.post(reverse("neighbourhoods:meeting", args=[meeting.pk]), {"name": "X"})
         assert post.status_code == 404, who
         assert not meeting.registrations.exists()

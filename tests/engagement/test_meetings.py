@@ -76,14 +76,24 @@ def test_an_account_registers_once() -> None:
 
 def test_invitation_only_meetings_admit_invited_associations() -> None:
     meeting = _meeting(is_public=False)
-    association = Association.objects.first()
+    member = User.objects.get(username="association")
+    association = member.association
     assert association is not None
     with translation.override("en"), pytest.raises(ValidationError) as error:
-        meeting_register(meeting=meeting, name="Member", association=association)
+        meeting_register(meeting=meeting, name="Member", association=association, user=member)
     with translation.override("en"):
         assert "by invitation" in str(error.value.message_dict["meeting"][0])
     meeting.invited.add(association)
-    assert meeting_register(meeting=meeting, name="Member", association=association).pk
+    # Naming an invited association is not enough: the account must be one of its members.
+    resident = User.objects.get(username="resident")
+    with pytest.raises(ValidationError):
+        meeting_register(meeting=meeting, name="Impostor", association=association, user=resident)
+    with pytest.raises(ValidationError):
+        meeting_register(meeting=meeting, name="Nobody", association=association)
+    registration = meeting_register(
+        meeting=meeting, name="Member", association=association, user=member
+    )
+    assert registration.pk
 
 
 def test_bad_meetings_are_refused_with_reasons_and_outsiders_cannot_plan() -> None:

@@ -26,7 +26,8 @@ from django.http import Http404
 
 from qurb.accounts.access import Capability, grant
 from qurb.accounts.models import AssociationStatus, User
-from qurb.engagement.models import Meeting, Registration, RegistrationStatus
+from qurb.core.errors import Refused
+from qurb.engagement.models import Meeting, Priority, Registration, RegistrationStatus
 
 if TYPE_CHECKING:
     from qurb.accounts.access import Actor
@@ -108,3 +109,26 @@ def online_link_for(user: Actor, meeting: Meeting) -> str:
         meeting=meeting, user=user, status=RegistrationStatus.CONFIRMED
     ).exists()
     return meeting.online_url if registered else ""
+
+
+# --- staff work on meetings and priorities -------------------------------------------------------
+
+
+def meetings_managed_by(user: Actor) -> QuerySet[Meeting]:
+    """The meetings ``user`` plans and holds: ``MEETING_MANAGE`` over their area."""
+    return Meeting.objects.filter(grant(user, Capability.MEETING_MANAGE).q("area_id"))
+
+
+def may_manage(user: Actor, capability: Capability, area_id: int) -> bool:
+    """Whether ``user`` does ``capability`` (``MEETING_MANAGE``, ``PRIORITY_MANAGE``,
+    ``SURVEY_OPEN``) on an object of ``area_id`` (the same rule as the querysets)."""
+    return grant(user, capability).covers(area_id)
+
+
+def priorities_managed_by(user: Actor) -> QuerySet[Priority]:
+    return Priority.objects.filter(grant(user, Capability.PRIORITY_MANAGE).q("area_id"))
+
+
+def require(user: Actor, capability: Capability, area_id: int) -> None:
+    if not may_manage(user, capability, area_id):
+        raise Refused("out_of_scope")

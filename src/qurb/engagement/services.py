@@ -20,7 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from qurb.accounts.access import Capability, require
+from qurb.accounts.access import Capability
 from qurb.accounts.models import Association, AssociationStatus, User
 from qurb.areas.models import Area
 from qurb.areas.selectors import descendants_of
@@ -29,6 +29,7 @@ from qurb.audit.actions import change as change_of
 from qurb.audit.services import audit_record, audited
 from qurb.core.errors import Refused
 from qurb.core.text import field_language
+from qurb.engagement import policy
 from qurb.engagement.models import (
     ActionItem,
     ActionItemStatus,
@@ -70,7 +71,7 @@ def priority_set(
 ) -> Priority:
     """A neighbourhood priority, as agreed with residents (the SARA "scanning" step), with
     the reports and hotspots that show the problem (the "analysis")."""
-    require(actor, Capability.PRIORITY_MANAGE, area.pk)
+    policy.require(actor, Capability.PRIORITY_MANAGE, area.pk)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the priority a title.")]
@@ -151,7 +152,7 @@ def priority_evidence_add(
     actor: User,
 ) -> Priority:
     """Link more reports or hotspot hexagons to a priority's evidence."""
-    require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
+    policy.require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
     errors: dict[str, list[Any]] = {}
     reports, cells = _evidence(priority.area, evidence_reports, hotspot_cells, errors)
     if not errors and not reports and not cells:
@@ -203,7 +204,7 @@ def priority_action_add(
     actor: User,
 ) -> PriorityAction:
     """What was done (the "response"); the first action starts the assessment's "after"."""
-    require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
+    policy.require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
     errors: dict[str, list[Any]] = {}
     if not description.strip():
         errors["description"] = [_("Say what was done.")]
@@ -235,7 +236,7 @@ def priority_action_add(
 
 @audited(AuditAction.ENGAGEMENT_CLOSE_PRIORITY)
 def priority_close(*, priority: Priority, actor: User) -> Priority:
-    require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
+    policy.require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
     with transaction.atomic():
         before = priority.status
         priority.status = PriorityStatus.CLOSED
@@ -271,7 +272,7 @@ def meeting_create(
     actor: User,
 ) -> Meeting:
     """Plan a meeting; ``agenda`` is usually the draft from ``agenda_draft``, edited."""
-    require(actor, Capability.MEETING_MANAGE, area.pk)
+    policy.require(actor, Capability.MEETING_MANAGE, area.pk)
     errors: dict[str, list[Any]] = {}
     if not title.strip():
         errors["title"] = [_("Give the meeting a title.")]
@@ -361,7 +362,10 @@ def meeting_register(
     if meeting.cancelled or meeting.held_at is not None or meeting.starts_at <= timezone.now():
         errors["meeting"] = [_("Registration for this meeting is closed.")]
     elif not meeting.is_public and (
-        association is None or not meeting.invited.filter(pk=association.pk).exists()
+        association is None
+        or association.status != AssociationStatus.VERIFIED
+        or getattr(user, "association_id", None) != association.pk
+        or not meeting.invited.filter(pk=association.pk).exists()
     ):
         errors["meeting"] = [_("This meeting is by invitation: your association is not invited.")]
     if not name.strip():
@@ -410,7 +414,7 @@ def meeting_hold(
     *, meeting: Meeting, attended: Sequence[int], minutes: str, actor: User
 ) -> Meeting:
     """Record that the meeting took place: who came (registration ids) and the minutes."""
-    require(actor, Capability.MEETING_MANAGE, meeting.area_id)
+    policy.require(actor, Capability.MEETING_MANAGE, meeting.area_id)
     if meeting.starts_at > timezone.now():
         raise ValidationError({"meeting": [_("A meeting cannot be held before it starts.")]})
     if not minutes.strip():
@@ -438,7 +442,7 @@ def proposal_add(
     *, meeting: Meeting, text: str, association: Association | None = None, actor: User
 ) -> Proposal:
     """A proposal made at a meeting, recorded by its staff."""
-    require(actor, Capability.MEETING_MANAGE, meeting.area_id)
+    policy.require(actor, Capability.MEETING_MANAGE, meeting.area_id)
     if not text.strip():
         raise ValidationError({"text": [_("Write the proposal.")]})
     proposal = Proposal.objects.create(
@@ -486,7 +490,7 @@ def proposal_submit(*, association: Association, area: Area, text: str, actor: U
 @audited(AuditAction.ENGAGEMENT_ANSWER_PROPOSAL)
 def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor: User) -> Proposal:
     """Accepted, under study, or rejected (a rejection says why)."""
-    require(actor, Capability.MEETING_MANAGE, proposal.area_id)
+    policy.require(actor, Capability.MEETING_MANAGE, proposal.area_id)
     if answer not in {ProposalAnswer.ACCEPTED, ProposalAnswer.UNDER_STUDY, ProposalAnswer.REJECTED}:
         raise ValidationError({"answer": [_("Choose an answer.")]})
     if answer == ProposalAnswer.REJECTED and not reason.strip():
@@ -516,7 +520,7 @@ def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor:
 def action_item_add(
     *, meeting: Meeting, text: str, owner: str, due_on: date, actor: User
 ) -> ActionItem:
-    require(actor, Capability.MEETING_MANAGE, meeting.area_id)
+    policy.require(actor, Capability.MEETING_MANAGE, meeting.area_id)
     errors: dict[str, list[Any]] = {}
     if not text.strip():
         errors["text"] = [_("Say what is to be done.")]
@@ -539,7 +543,7 @@ def action_item_add(
 
 @audited(AuditAction.ENGAGEMENT_COMPLETE_ACTION_ITEM)
 def action_item_done(*, item: ActionItem, actor: User) -> ActionItem:
-    require(actor, Capability.MEETING_MANAGE, item.meeting.area_id)
+    policy.require(actor, Capability.MEETING_MANAGE, item.meeting.area_id)
     with transaction.atomic():
         before = item.status
         item.status = ActionItemStatus.DONE
@@ -644,7 +648,7 @@ STANDARD_SURVEY: list[tuple[str, bool, dict[str, str], list[dict[str, str]]]] = 
 @audited(AuditAction.ENGAGEMENT_OPEN_SURVEY)
 def survey_open(*, area: Area, opens_on: date, closes_on: date, actor: User) -> Survey:
     """Open the standard trust and satisfaction survey for an area."""
-    require(actor, Capability.SURVEY_OPEN, area.pk)
+    policy.require(actor, Capability.SURVEY_OPEN, area.pk)
     if closes_on < opens_on:
         raise ValidationError({"closes_on": [_("A survey must close after it opens.")]})
     with transaction.atomic():
