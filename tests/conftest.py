@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.test import Client, override_settings
+from django.test import Client, TransactionTestCase, override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from qurb.accounts.models import User
@@ -39,19 +39,22 @@ def _demo_with_an_empty_queue() -> None:
     DBTaskResult.objects.all().delete()
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    """A test without the wrapping transaction (``transaction=True``, as in production) ends
-    with the database flushed: load the demo again for the tests after it, and drop the
-    tasks it left in the queue."""
-    result = yield
-    marker = item.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction") and nextitem is not None:
-        from pytest_django.plugin import blocking_manager_key
+@pytest.fixture(scope="session")
+def no_flush() -> Iterator[None]:
+    """Django flushes every table after a transactional test: the audit triggers refuse it,
+    and the rest of the suite reads the demo. ``committed`` restores the rows instead."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(TransactionTestCase, "_fixture_teardown", lambda self: None)
+        yield
 
-        with item.config.stash[blocking_manager_key].unblock():
-            _demo_with_an_empty_queue()
-    return result
+
+@pytest.fixture
+def committed(no_flush: None) -> Iterator[None]:
+    """For ``django_db(transaction=True)`` tests: the test commits for real, then every table
+    is put back as it was (tests/committed.py)."""
+    from tests.committed import committed_then_restored
+
+    yield from committed_then_restored()
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ from django.contrib.auth.hashers import identify_hasher
 from django.test import Client
 from django.urls import reverse
 
-from qurb.accounts.models import Role, User
 from qurb.accounts.access import Capability, grant
+from qurb.accounts.models import Role, User
 from qurb.accounts.selectors import access_area
 from qurb.accounts.services import user_disable
 from qurb.areas.models import Area

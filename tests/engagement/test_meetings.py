@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone, translation
 
-from qurb.accounts.models import Association, User
+from qurb.accounts.models import User
 from qurb.areas.models import Area
 from qurb.engagement.models import Meeting, ProposalAnswer, RegistrationStatus
 from qurb.engagement.selectors import agenda_draft, district_performance

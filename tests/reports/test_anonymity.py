@@ -22,24 +22,20 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.apps import apps
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core import mail
 from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Max
-from django.test import Client, TransactionTestCase
+from django.test import Client
 from PIL import Image
 
 from qurb.accounts.models import User
 from qurb.audit.models import AuditEvent
-from qurb.reports import rollup
 from qurb.reports.intake import DEVICE_COOKIE, intake_trace_seconds
-from qurb.reports.models import CellDay, HourDay, Photo, Report
+from qurb.reports.models import Photo, Report
 from qurb.reports.services import ReportInput, api_key_create, report_submit
 from tests.conftest import signed_in
 from tests.reports.anonymity import (
@@ -301,77 +297,9 @@ def test_form_says_how_long_abuse_limits_remember_a_connection() -> None:
 # --- committed for real: on_commit hooks, tasks and e-mails run -----------------------------
 
 
-@pytest.fixture(scope="module")
-def _no_flush() -> Iterator[None]:
-    """A transactional test commits, and Django would then flush every table: the audit
-    triggers refuse it, and the rest of the suite reads the demo. The test removes what it
-    wrote instead (``committed_removed``)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(TransactionTestCase, "_fixture_teardown", lambda self: None)
-        yield
-
-
-def _audit_events_delete_after(last: int) -> None:
-    """Test clean-up only: the append-only triggers are lifted for this one DELETE."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER audit_event_no_delete")
-            cursor.execute("DELETE FROM audit_auditevent WHERE id > %s", [last])
-            cursor.execute(AUDIT_0002.SQLITE[1])
-        elif connection.vendor == "postgresql":
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER audit_event_no_change")
-            cursor.execute("DELETE FROM audit_auditevent WHERE id > %s", [last])
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER audit_event_no_change")
-
-
-@pytest.fixture
-def committed_removed(_no_flush: None) -> Iterator[None]:
-    """Snapshot the row counts, and afterwards remove every committed row (reports and their
-    counts, audit events, sessions, tasks) and check each table is back to its count."""
-    models = [
-        m
-        for m in apps.get_models(include_auto_created=True)
-        if not m._meta.proxy and m._meta.managed
-    ]
-    counts = {m._meta.db_table: m._base_manager.count() for m in models}
-
-    def last(model: Any) -> int:
-        return int(model._base_manager.aggregate(n=Max("pk"))["n"] or 0)
-
-    numbered = {m: last(m) for m in models if m._meta.pk.get_internal_type().endswith("AutoField")}
-    last_report, last_event = last(Report), last(AuditEvent)
-    last_cell, last_hour = last(CellDay), last(HourDay)
-    sessions = set(Session.objects.values_list("session_key", flat=True))
-    task_model = apps.get_model("django_tasks_database", "DBTaskResult")
-    tasks = set(task_model._base_manager.values_list("pk", flat=True))
-    email = User.objects.get(username="resident").email
-    yield
-    for report in Report.objects.filter(pk__gt=last_report):
-        rollup.move(rollup.counted(report), None)
-        for photo in report.photos.all():
-            default_storage.delete(photo.file)
-        report.delete()
-    CellDay.objects.filter(pk__gt=last_cell, n=0).delete()
-    HourDay.objects.filter(pk__gt=last_hour, n=0).delete()
-    _audit_events_delete_after(last_event)
-    Session.objects.exclude(session_key__in=sessions).delete()
-    task_model._base_manager.exclude(pk__in=tasks).delete()
-    User.objects.filter(username="resident").update(email=email)
-    for model, pk in numbered.items():  # anything else, e.g. the sign-in's access log
-        if model is not AuditEvent:
-            model._base_manager.filter(pk__gt=pk).delete()
-    left = {
-        m._meta.db_table: (counts[m._meta.db_table], m._base_manager.count())
-        for m in models
-        if m._base_manager.count() != counts[m._meta.db_table]
-    }
-    assert not left, f"rows left behind by the committed test: {left}"
-
-
 @pytest.mark.django_db(transaction=True)
 def test_committed_anonymous_report_keeps_no_trace(
-    committed_removed: None, resident: User, all_logs: pytest.LogCaptureFixture
+    committed: None, resident: User, all_logs: pytest.LogCaptureFixture
 ) -> None:
     report = anonymous_report_leaves_no_trace("web", resident, all_logs)
     assert not transaction.get_connection().in_atomic_block

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TypeAlias
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
@@ -27,7 +26,7 @@ from qurb.areas.selectors import descendants_of
 from qurb.core.errors import Refused
 
 # Who asks: a user, the anonymous visitor, or None (the system itself).
-Actor: TypeAlias = User | AnonymousUser | None
+type Actor = User | AnonymousUser | None
 
 
 class Capability(StrEnum):
@@ -59,45 +58,33 @@ class Capability(StrEnum):
 
 C = Capability
 
+# What officers do in the areas they serve (district chiefs too).
+_NEIGHBOURHOOD_WORK = frozenset(
+    {
+        C.AREA_OVERVIEW,
+        C.REPORT_READ,
+        C.REPORT_TRIAGE,
+        C.REPORT_CONTACT_READ,
+        C.INSIGHTS_READ,
+        C.PRIORITY_MANAGE,
+        C.MEETING_MANAGE,
+        C.SURVEY_OPEN,
+        C.EVENT_GATE,
+        C.SCHOOL_SESSION_RECORD,
+        C.ALERT_MANAGE,
+        C.NEIGHBOURHOOD_SERVE,
+    }
+)
+
 # The one table of who may do what. Residents and association members hold no staff
 # capability: what they may do (their own reports, their association's space) follows from
 # the objects they own, not from a role.
 ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.RESIDENT: frozenset(),
     Role.ASSOCIATION_MEMBER: frozenset(),
-    Role.NEIGHBOURHOOD_OFFICER: frozenset(
-        {
-            C.AREA_OVERVIEW,
-            C.REPORT_READ,
-            C.REPORT_TRIAGE,
-            C.REPORT_CONTACT_READ,
-            C.INSIGHTS_READ,
-            C.PRIORITY_MANAGE,
-            C.MEETING_MANAGE,
-            C.SURVEY_OPEN,
-            C.EVENT_GATE,
-            C.SCHOOL_SESSION_RECORD,
-            C.ALERT_MANAGE,
-            C.NEIGHBOURHOOD_SERVE,
-        }
-    ),
-    Role.DISTRICT_CHIEF: frozenset(
-        {
-            C.AREA_OVERVIEW,
-            C.REPORT_READ,
-            C.REPORT_TRIAGE,
-            C.REPORT_ASSIGN,
-            C.REPORT_CONTACT_READ,
-            C.INSIGHTS_READ,
-            C.PRIORITY_MANAGE,
-            C.MEETING_MANAGE,
-            C.SURVEY_OPEN,
-            C.EVENT_GATE,
-            C.SCHOOL_SESSION_RECORD,
-            C.ALERT_MANAGE,
-            C.NEIGHBOURHOOD_SERVE,
-        }
-    ),
+    Role.NEIGHBOURHOOD_OFFICER: _NEIGHBOURHOOD_WORK,
+    # A district chief does what the officers do, and gives them reports to follow.
+    Role.DISTRICT_CHIEF: _NEIGHBOURHOOD_WORK | {C.REPORT_ASSIGN},
     Role.COMMUNICATION_CELL: frozenset(
         {
             C.AREA_OVERVIEW,

@@ -355,7 +355,8 @@ def association_reject(*, association: Association, reason: str, actor: User) ->
                 "reason": association.rejection_reason,
             },
         )
-        transaction.on_commit(lambda: _enqueue_decision(association.pk))
+        if not association.is_demo:  # demo data writes to no one
+            transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
 
 

@@ -6,7 +6,7 @@
 * Rate limits are fixed windows counted with the cache's atomic ``add`` + ``incr``. With Redis
   (production) the count is exact across every worker process and machine. A counter's key
   holds a keyed hash of the address or device (never the value itself, never a report or an
-  account) and expires with its window (``limit_ttl``): nothing of it outlives the window.
+  account) and expires with its window, plus 5 seconds (``limit_ttl``).
 """
 
 from __future__ import annotations
