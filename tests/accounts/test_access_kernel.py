@@ -313,3 +313,17 @@ def test_engagement_staff_querysets_match_their_instance_check() -> None:
             for p in Priority.objects.all()
             if engagement_policy.may_manage(user, Capability.PRIORITY_MANAGE, p.area_id)
         }
+
+
+def test_a_refusal_raised_under_a_page_answers_404_and_records_nothing() -> None:
+    """The analyst reads every report but may not read a reporter's contact details: the
+    service refuses, and the page answers 404 (RefusalMiddleware), not 403 or 500."""
+    from qurb.audit.models import AuditEvent
+
+    report = Report.objects.filter(is_synthetic=False).first()
+    assert report is not None
+    client = signed_in("analyst")
+    assert client.get(reverse("reports:detail", args=[report.pk])).status_code == 200
+    before = AuditEvent.objects.count()
+    assert client.get(reverse("reports:contact", args=[report.pk])).status_code == 404
+    assert AuditEvent.objects.count() == before
