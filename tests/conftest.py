@@ -110,6 +110,6 @@ def _private_media(settings: Any, tmp_path_factory: pytest.TempPathFactory) -> N
 
 @pytest.fixture(autouse=True)
 def _forget_api_keys() -> None:
-    from qurb.reports.intake import _KEYS
+    from qurb.reports.apikeys import _KEYS
 
     _KEYS.clear()

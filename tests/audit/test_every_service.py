@@ -27,7 +27,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.db.models import Max
-from django.http import Http404
 from django.utils import timezone
 
 import qurb
@@ -38,6 +37,7 @@ from qurb.audit.actions import DETAILS, AuditAction, change, check_details
 from qurb.audit.models import AuditEvent
 from qurb.audit.services import AUDITED_SERVICES, takes_actor
 from qurb.communication.models import Article, Event, NewsletterSubscriber, Venue
+from qurb.core.errors import NotFound
 from qurb.engagement.models import Meeting, Registration
 from qurb.reports.models import Report, ReporterContact
 from tests.alerts.conftest import open_case
@@ -873,7 +873,7 @@ class Case:
     prepare: Prepare
     actor: str | None  # who may (None: the system, for services only the system calls)
     refused: str | None  # someone out of scope, refused; None for the UNGUARDED services
-    refusal: type[Exception] = PermissionDenied  # Http404 where existence must not leak
+    refusal: type[Exception] = PermissionDenied  # NotFound where existence must not leak
 
 
 A = "qurb.accounts.services."
@@ -898,7 +898,7 @@ CASES: dict[str, Case] = {
     A + "association_member_add": Case(_association_member_add, "admin", "chief.agdal"),
     A + "user_disable": Case(_user_disable, "admin", "chief.agdal"),
     A + "association_document_read": Case(
-        _association_document_read, "cell.fes", "cell.meknes", Http404
+        _association_document_read, "cell.fes", "cell.meknes", NotFound
     ),
     # Run by the command line and the demo loader only.
     G + "generation_activate": Case(_generation_activate, None, None),
@@ -935,7 +935,7 @@ CASES: dict[str, Case] = {
     # The newsletter goes to every subscriber: national communication only.
     C + "newsletter_send": Case(_newsletter_send, "admin", "cell.fes"),
     L + "case_open": Case(_case_open, "officer.medina", "chief.agdal"),
-    L + "case_read": Case(_case_read, "chief.medina", "chief.agdal", Http404),
+    L + "case_read": Case(_case_read, "chief.medina", "chief.agdal", NotFound),
     L + "case_validate": Case(_case_validate, "unit.fes", "chief.agdal"),
     L + "case_update": Case(_case_update, "officer.medina", "chief.agdal"),
     L + "case_close": Case(_case_close, "chief.medina", "chief.agdal"),

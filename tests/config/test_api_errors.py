@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 
-from qurb.config.api import api
 from qurb.core.errors import REFUSAL_CODES, Invalid, Refused, error_code
+from qurb.web.api import api
 
 pytestmark = pytest.mark.django_db
 

@@ -37,7 +37,7 @@ from qurb.engagement.selectors import agenda_draft, district_performance
 from qurb.engagement.services import action_item_add, meeting_create
 from qurb.insights.opendata import meetings_csv
 from qurb.insights.yearly import yearly_report
-from qurb.neighbourhoods.meeting_views import association_feed_key
+from qurb.web.engagement.meetings import association_feed_key
 from tests.conftest import signed_in
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import pytest
 from shapely.geometry import shape
 
 from qurb.areas.models import Area, Boundary
-from qurb.reports.intake import pow_challenge, pow_solve
 from qurb.reports.services import ReportInput, report_submit
+from qurb.web.guards.intake import pow_challenge, pow_solve
 
 
 def point_in(code: str) -> tuple[float, float]:

@@ -34,9 +34,9 @@ from PIL import Image
 
 from qurb.accounts.models import User
 from qurb.audit.models import AuditEvent
-from qurb.reports.intake import DEVICE_COOKIE, intake_trace_seconds
 from qurb.reports.models import Photo, Report
 from qurb.reports.services import ReportInput, api_key_create, report_submit
+from qurb.web.guards.intake import DEVICE_COOKIE, intake_trace_seconds
 from tests.conftest import signed_in
 from tests.reports.anonymity import (
     Findings,

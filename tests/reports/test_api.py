@@ -9,10 +9,10 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
-from qurb.reports.intake import pow_challenge, pow_solve
 from qurb.reports.limits import Limit
 from qurb.reports.models import Channel, Report
 from qurb.reports.services import api_key_create
+from qurb.web.guards.intake import pow_challenge, pow_solve
 from tests.reports.conftest import point_in
 
 pytestmark = pytest.mark.django_db
@@ -111,7 +111,7 @@ def test_limit_is_exact_across_processes() -> None:
     """Four processes share one Redis counter: exactly the limit gets through."""
     script = (
         "import django, sys; django.setup();"
-        "from qurb.reports.intake import limit_hit; from qurb.reports.limits import Limit;"
+        "from qurb.web.guards.intake import limit_hit; from qurb.reports.limits import Limit;"
         "print(sum(not limit_hit('proc', sys.argv[1], Limit(50, 10**9)) for _ in range(100)))"
     )
     identity = f"test-{os.getpid()}-{os.urandom(4).hex()}"

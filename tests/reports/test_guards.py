@@ -10,10 +10,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from qurb.config.api import api
-from qurb.reports.intake import api_key_authenticate
+from qurb.reports.apikeys import api_key_authenticate
 from qurb.reports.models import ApiKey, Report
 from qurb.reports.services import ReportInput, api_key_create, report_submit
+from qurb.web.api import api
 from tests.conftest import signed_in
 from tests.reports.conftest import point_in
 

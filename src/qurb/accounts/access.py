@@ -19,7 +19,6 @@ from enum import StrEnum
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
-from django.http import HttpRequest
 
 from qurb.accounts.models import Role, RoleAssignment, User
 from qurb.areas.selectors import descendants_of
@@ -259,12 +258,3 @@ def capability_markdown() -> str:
         for c in Capability
     ]
     return "\n".join([head, rule, *rows]) + "\n"
-
-
-def acting(request: HttpRequest) -> User:
-    """The signed-in account a staff page acts for (services take a ``User``); a visitor who
-    is not signed in is refused."""
-    user = request.user
-    if not isinstance(user, User) or not user.is_authenticated:
-        raise Refused("out_of_scope")
-    return user

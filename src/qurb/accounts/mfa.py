@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.http import HttpRequest
-from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -29,8 +27,9 @@ def pending_totp_device(user: User) -> TOTPDevice:
     return device
 
 
-def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:
-    """Check a code against the user's devices; on success mark the session as verified."""
+def mfa_verify(*, user: User, token: str) -> Any | None:
+    """The device that accepts ``token`` (confirmed on first use), or None; both outcomes are
+    recorded. The web edge marks the session as verified with the device it gets back."""
     token = "".join(token.split())
     candidates = confirmed_devices(user) or [pending_totp_device(user)]
     for device in candidates:
@@ -39,17 +38,16 @@ def mfa_verify(*, request: HttpRequest, user: User, token: str) -> bool:
                 if not device.confirmed:
                     device.confirmed = True
                     device.save(update_fields=["confirmed"])
-                otp_login(request, device)
                 audit_record(
                     actor=user,
                     action=AuditAction.ACCOUNTS_VERIFY_MFA,
                     target=user,
                     details={"device": type(device).__name__},
                 )
-            return True
+            return device
     with transaction.atomic():
         audit_record(actor=user, action=AuditAction.ACCOUNTS_FAIL_MFA, target=user)
-    return False
+    return None
 
 
 def totp_enrol(

@@ -9,11 +9,10 @@ members are managed by its lead, or by its verifiers. Accounts and roles are man
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from qurb.accounts.access import Actor, Capability, grant
 from qurb.accounts.models import Association
-from qurb.core.errors import Refused
+from qurb.core.errors import NotFound, Refused
 
 
 def associations_for(
@@ -38,7 +37,7 @@ def access_association(
         associations_for(user, capability).select_related("area").filter(pk=association_id).first()
     )
     if found is None:
-        raise Http404
+        raise NotFound
     return found
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from qurb.accounts.access import Actor, Capability, grant, roles_with
 from qurb.accounts.models import Association, OfficerProfile, RoleAssignment
 from qurb.areas.models import Area
 from qurb.areas.selectors import area_and_ancestors, descendants_of
+from qurb.core.errors import NotFound
 
 __all__ = ["descendants_of"]
 
@@ -25,11 +25,11 @@ def areas_for(user: Actor, capability: Capability) -> QuerySet[Area]:
 
 
 def access_area(user: Actor, area_id: int, capability: Capability) -> Area:
-    """The area if ``user`` holds ``capability`` over it; 404 otherwise, so that existence
-    does not leak."""
+    """The area if ``user`` holds ``capability`` over it; NotFound (404) otherwise, so that
+    existence does not leak."""
     area = areas_for(user, capability).filter(pk=area_id).first()
     if area is None:
-        raise Http404
+        raise NotFound
     return area
 
 

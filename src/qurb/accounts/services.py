@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +32,7 @@ from qurb.areas.models import Area
 from qurb.audit.actions import AuditAction
 from qurb.audit.actions import change as change_of
 from qurb.audit.services import audit_record, audited
-from qurb.core.errors import Refused
+from qurb.core.errors import NotFound, Refused
 
 
 @audited(AuditAction.ACCOUNTS_CREATE_USER)
@@ -499,7 +498,7 @@ def association_document_read(
     association = policy.access_association(actor, association_id)
     document = AssociationDocument.objects.filter(pk=document_id, association=association).first()
     if document is None:
-        raise Http404
+        raise NotFound
     audit_record(
         actor=actor,
         action=AuditAction.ACCOUNTS_READ_ASSOCIATION_DOCUMENT,

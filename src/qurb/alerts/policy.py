@@ -9,11 +9,10 @@ area. Each rule is one filter on ``area_id``, used as a queryset and as an insta
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from qurb.accounts.access import Actor, Capability, grant
 from qurb.alerts.models import AlertCase
-from qurb.core.errors import Refused
+from qurb.core.errors import NotFound, Refused
 
 CASE_CAPABILITIES = (Capability.ALERT_MANAGE, Capability.ALERT_VALIDATE)
 
@@ -50,8 +49,8 @@ def require(user: Actor, capability: Capability, case: AlertCase) -> None:
 
 
 def access_case(user: Actor, case_id: int) -> AlertCase:
-    """The case if ``user`` may see it; 404 otherwise."""
+    """The case if ``user`` may see it; NotFound (404) otherwise."""
     case = cases_for(user).select_related("area").filter(pk=case_id).first()
     if case is None:
-        raise Http404
+        raise NotFound
     return case

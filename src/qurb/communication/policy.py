@@ -10,13 +10,12 @@ Each question is answered by one rule, as a queryset filter and as an instance c
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from qurb.accounts.access import Actor, Capability, Grant, grant
 from qurb.areas.models import Area
 from qurb.areas.selectors import area_and_ancestors
 from qurb.communication.models import Article, Event, SchoolSession
-from qurb.core.errors import Refused
+from qurb.core.errors import NotFound, Refused
 
 
 def _gate_areas(g: Grant) -> set[int]:
@@ -51,7 +50,7 @@ def require_event(user: Actor, capability: Capability, event: Event) -> None:
 def access_event(user: Actor, event_id: int, capability: Capability) -> Event:
     event = events_for(user, capability).select_related("area").filter(pk=event_id).first()
     if event is None:
-        raise Http404
+        raise NotFound
     return event
 
 

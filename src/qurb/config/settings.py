@@ -82,11 +82,11 @@ INSTALLED_APPS = [
     "qurb.reports",
     "qurb.engagement",
     "qurb.neighbourhoods",
-    "qurb.open311",
     "qurb.communication",
     "qurb.insights",
     "qurb.alerts",
     "qurb.demo",
+    "qurb.web",
     "django.contrib.sitemaps",
 ]
 
@@ -96,25 +96,25 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "qurb.reports.middleware.RequestSizeLimitMiddleware",
+    "qurb.web.guards.size.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "qurb.accounts.middleware.StaffMfaMiddleware",
+    "qurb.web.guards.staff_mfa.StaffMfaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
-    "qurb.core.middleware.RefusalMiddleware",
+    "qurb.web.guards.refusals.RefusalMiddleware",
 ]
 
-ROOT_URLCONF = "qurb.config.urls"
+ROOT_URLCONF = "qurb.web.urls"
 WSGI_APPLICATION = "qurb.config.wsgi.application"
 
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [SRC_DIR / "templates"],
+        "DIRS": [SRC_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -123,8 +123,8 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "qurb.core.context_processors.site",
-                "qurb.reports.context_processors.reports",
+                "qurb.web.common.context_processors.site",
+                "qurb.web.reports.context_processors.reports",
             ],
         },
     },

@@ -4,14 +4,14 @@
 where they hold it). Pages answer 404, so that existence does not leak; the API answers 403
 with the code. ``Invalid``: the input is wrong; pages show the messages on the form, the API
 answers 422 with the code and the messages. Both are mapped in one place each
-(``qurb.core.middleware.RefusalMiddleware`` and ``qurb.config.api``).
+(``qurb.web.guards.refusals.RefusalMiddleware`` and ``qurb.web.api``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 
 # Every code a refusal may carry, with what it means (listed in the OpenAPI document).
 REFUSAL_CODES: dict[str, str] = {
@@ -30,6 +30,11 @@ class Refused(PermissionDenied):
             raise ValueError(f"unknown refusal code {code!r}")
         super().__init__(code)
         self.code = code
+
+
+class NotFound(ObjectDoesNotExist):
+    """No such object for this reader (absent, or outside what they may read). Pages and the
+    API answer 404."""
 
 
 class Invalid(ValidationError):  # noqa: N818 (reads as "the input is Invalid")

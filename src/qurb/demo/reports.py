@@ -12,7 +12,7 @@ from shapely.geometry import shape
 
 from qurb.accounts.models import User
 from qurb.areas.models import Area, Boundary
-from qurb.reports.intake import api_key_hash
+from qurb.reports.apikeys import api_key_hash
 from qurb.reports.models import ApiKey, Report
 from qurb.reports.services import ReportInput, report_status_change, report_submit
 

@@ -22,11 +22,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from qurb.accounts.access import Capability, grant
 from qurb.accounts.models import AssociationStatus, User
-from qurb.core.errors import Refused
+from qurb.core.errors import NotFound, Refused
 from qurb.engagement.models import Meeting, Priority, Registration, RegistrationStatus
 
 if TYPE_CHECKING:
@@ -86,10 +85,11 @@ def meetings_published() -> QuerySet[Meeting]:
 
 
 def access_meeting(user: Actor, meeting_id: int) -> Meeting:
-    """The meeting if ``user`` may see it; 404 otherwise, so that its existence does not leak."""
+    """The meeting if ``user`` may see it; NotFound (404) otherwise, so that its existence
+    does not leak."""
     meeting = meetings_visible_to(user).select_related("area").filter(pk=meeting_id).first()
     if meeting is None:
-        raise Http404
+        raise NotFound
     return meeting
 
 

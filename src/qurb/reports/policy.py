@@ -8,10 +8,9 @@ on the same fields, so they cannot disagree.
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import Http404
 
 from qurb.accounts.access import Actor, Capability, grant
-from qurb.core.errors import Refused
+from qurb.core.errors import NotFound, Refused
 from qurb.reports.models import Report
 
 AREA_FIELDS = ("area_id", "district_id")
@@ -35,8 +34,8 @@ def require(user: Actor, capability: Capability, report: Report) -> None:
 def access_report(
     user: Actor, report_id: int, capability: Capability = Capability.REPORT_READ
 ) -> Report:
-    """The report if ``user`` may do ``capability`` on it; 404 otherwise (existence does not
-    leak)."""
+    """The report if ``user`` may do ``capability`` on it; NotFound (404) otherwise
+    (existence does not leak)."""
     report = (
         reports_for(user, capability)
         .select_related("district", "area", "assigned_to")
@@ -44,5 +43,5 @@ def access_report(
         .first()
     )
     if report is None:
-        raise Http404
+        raise NotFound
     return report

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.http import Http404
 from django.utils import timezone
 
 from qurb.accounts.access import Actor, Capability, has, roles_with
@@ -18,6 +17,7 @@ from qurb.accounts.models import RoleAssignment
 from qurb.accounts.selectors import areas_for
 from qurb.areas.models import AreaType
 from qurb.areas.selectors import area_and_ancestors
+from qurb.core.errors import NotFound
 from qurb.language.similarity import jaccard, shingles, similar_groups
 from qurb.reports.models import (
     OPEN_STATUSES,
@@ -56,7 +56,7 @@ def photo_for_staff(user: Actor, report_id: int, photo_id: int) -> Photo:
     report = report_for_staff(user, report_id)
     photo = Photo.objects.filter(report=report, pk=photo_id).first()
     if photo is None:
-        raise Http404
+        raise NotFound
     return photo
 
 

@@ -27,7 +27,7 @@ from qurb.core.errors import Invalid
 from qurb.core.photos import CleanPhoto, photo_clean, photo_store
 from qurb.language.triage import triage_text
 from qurb.reports import policy, rollup
-from qurb.reports.intake import api_key_forget, api_key_hash
+from qurb.reports.apikeys import api_key_forget, api_key_hash
 from qurb.reports.models import (
     FINAL_STATUSES,
     TRANSITIONS,

@@ -1,0 +1,1 @@
+"""The one web edge of Qurb (see docs/architecture.md)."""

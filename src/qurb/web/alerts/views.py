@@ -1,0 +1,435 @@
+"""Alerts on the web: the public pages, feeds, CAP messages and subscriptions, and the staff
+pages where an officer opens a case and the validation unit decides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control, never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qurb.accounts.access import Capability, has, require_any
+from qurb.alerts import policy, selectors, services
+from qurb.alerts.models import AlertCase, CaseStatus, Channel, EndReason
+from qurb.alerts.push import application_server_key
+from qurb.areas.models import Area
+from qurb.core.errors import Refused
+from qurb.reports.limits import Limit
+from qurb.web.alerts.forms import CaseForm, SubscribeForm
+from qurb.web.common import responses
+from qurb.web.common.actions import run_service
+from qurb.web.common.actors import acting
+from qurb.web.common.forms import add_service_errors
+from qurb.web.common.responses import private_file
+from qurb.web.guards.intake import client_address, limit_hit
+
+SUBSCRIBE_LIMIT = Limit(10, 3600)  # subscriptions per address and hour
+SERVICE_WORKER = Path(__file__).parents[1] / "static" / "qurb" / "js" / "alerts-sw.js"
+
+
+# --- public ----------------------------------------------------------------------------------
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    return render(request, "alerts/index.html", {"alerts": selectors.live_alerts()})
+
+
+@require_GET
+@cache_control(max_age=30)
+def page(request: HttpRequest, public_id: str) -> HttpResponse:
+    case = selectors.public_case(public_id)
+    if case is None:
+        raise Http404
+    if not selectors.is_live(case):
+        # Ended: 410 Gone, no personal data, not indexed.
+        return render(request, "alerts/ended.html", {"case": case}, status=410)
+    return render(
+        request,
+        "alerts/page.html",
+        {"case": case, "share_url": request.build_absolute_uri()},
+    )
+
+
+@require_GET
+@cache_control(max_age=30)
+def photo(request: HttpRequest, public_id: str) -> HttpResponseBase:
+    case = selectors.public_case(public_id)
+    if case is None or not case.photo or not selectors.is_live(case):
+        raise Http404
+    response = FileResponse(default_storage.open(case.photo, "rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_GET
+@cache_control(max_age=30)
+def cap(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The alert's latest CAP message (the Cancel once it has ended)."""
+    case = selectors.public_case(public_id)
+    message = selectors.latest_message(case) if case else None
+    if case is None or message is None or not message.xml:
+        raise Http404
+    if not selectors.is_live(case) and message.msg_type != "Cancel":
+        raise Http404  # expired, and the expiry job has not yet written its Cancel
+    return HttpResponse(message.xml, content_type="application/cap+xml; charset=utf-8")
+
+
+class CapAtom1Feed(Atom1Feed):
+    """Atom, with each entry linking its CAP message as an alternate."""
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement(
+            "link", "", {"rel": "alternate", "type": "application/cap+xml", "href": item["cap"]}
+        )
+
+
+class AlertsFeed(Feed[AlertCase, None]):
+    feed_type = CapAtom1Feed
+
+    def title(self) -> str:
+        return _("Missing-child alerts")
+
+    def link(self) -> str:
+        return reverse("alerts:index")
+
+    def subtitle(self) -> str:
+        return _("Current alerts; each entry links its CAP 1.2 message.")
+
+    def items(self) -> list[AlertCase]:
+        return list(selectors.live_alerts()[:50])
+
+    def item_title(self, item: AlertCase) -> str:
+        prefix = _("EXERCISE — ") if item.is_exercise else ""
+        return prefix + _("Missing child: %(name)s, %(age)s years old") % {
+            "name": item.child_first_name,
+            "age": item.child_age,
+        }
+
+    def item_description(self, item: AlertCase) -> str:
+        return _(
+            "Last seen: %(place)s. If you see this child, do not intervene: call %(number)s."
+        ) % {
+            "place": item.last_seen_place,
+            "number": item.call_number,
+        }
+
+    def item_link(self, item: AlertCase) -> str:
+        return reverse("alerts:page", args=[item.public_id])
+
+    def item_guid(self, item: AlertCase) -> str:
+        return f"urn:qurb:alert:{item.public_id}"
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: AlertCase) -> Any:
+        return item.published_at
+
+    def item_updateddate(self, item: AlertCase) -> Any:
+        message = selectors.latest_message(item)
+        return message.sent if message else item.published_at
+
+    def item_extra_kwargs(self, item: AlertCase) -> dict[str, Any]:
+        return {
+            "cap": self.request.build_absolute_uri(reverse("alerts:cap", args=[item.public_id]))
+        }
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.request = request
+        return super().__call__(request, *args, **kwargs)
+
+
+def _districts() -> list[tuple[int, str]]:
+    return [
+        (a.pk, a.name)
+        for a in Area.objects.filter(
+            type__code=settings.REPORT_AREA_TYPE, boundaries__generation__active=True
+        ).order_by("name_ar")
+    ]
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """Alerts near a place, by e-mail (confirmed by a link) or as notifications on this
+    device (the page's script subscribes the browser and posts to ``subscribe_push``)."""
+    form = SubscribeForm(request.POST or None)
+    form.fields["district"].choices = [("", "—"), *_districts()]  # type: ignore[attr-defined]
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if limit_hit("alert-subscribe", client_address(request), SUBSCRIBE_LIMIT):
+            form.add_error(None, _("Too many subscriptions from this connection; try again later."))
+        elif form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.subscription_create(
+                    channel=Channel.EMAIL,
+                    email=d["email"],
+                    language=get_language() or "ar",
+                    district=Area.objects.filter(pk=d["district"]).first()
+                    if d["district"]
+                    else None,
+                    lat=d["lat"],
+                    lon=d["lon"],
+                    radius_km=d["radius_km"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("Almost done: open the link we sent to your e-mail to confirm."),
+                )
+                return redirect("alerts:index")
+    return render(
+        request,
+        "alerts/subscribe.html",
+        {"form": form, "vapid_key": application_server_key(), "radius": 50},
+        status=status,
+    )
+
+
+@require_POST
+def subscribe_push(request: HttpRequest) -> JsonResponse:
+    """The page's script posts the browser's PushSubscription and the chosen area."""
+    if limit_hit("alert-subscribe", client_address(request), SUBSCRIBE_LIMIT):
+        return JsonResponse(
+            {"errors": [_("Too many subscriptions from this connection; try again later.")]},
+            status=429,
+        )
+    try:
+        data = json.loads(request.body or b"{}")
+        keys = data.get("subscription", {}).get("keys", {})
+        district_id = data.get("district")
+        subscription = services.subscription_create(
+            channel=Channel.PUSH,
+            endpoint=str(data.get("subscription", {}).get("endpoint", "")),
+            p256dh=str(keys.get("p256dh", "")),
+            auth=str(keys.get("auth", "")),
+            language=get_language() or "ar",
+            district=Area.objects.filter(pk=int(district_id)).first() if district_id else None,
+            lat=float(data["lat"]) if data.get("lat") not in (None, "") else None,
+            lon=float(data["lon"]) if data.get("lon") not in (None, "") else None,
+            radius_km=float(data["radius_km"]) if data.get("radius_km") not in (None, "") else None,
+        )
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse({"errors": [_("The request could not be read.")]}, status=400)
+    except ValidationError as exc:
+        return JsonResponse({"errors": exc.messages}, status=400)
+    return JsonResponse(
+        {
+            "ok": True,
+            "message": _("This device will be notified of alerts near the place you chose."),
+            "unsubscribe": reverse("alerts:unsubscribe", args=[subscription.token]),
+        },
+        status=201,
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """Double opt-in: the link shows a button, so that a mail scanner cannot confirm."""
+    if request.method == "POST":
+        if services.subscription_confirm(token) is None:
+            raise Http404
+        return render(request, "alerts/subscription.html", {"state": "confirmed"})
+    return render(request, "alerts/subscription.html", {"state": "confirm", "token": token})
+
+
+@never_cache
+@csrf_exempt  # one-click unsubscribe (RFC 8058): mail clients post without a form token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "POST":
+        if services.subscription_cancel(token) is None:
+            raise Http404
+        return render(request, "alerts/subscription.html", {"state": "left"})
+    return render(request, "alerts/subscription.html", {"state": "leave", "token": token})
+
+
+@require_GET
+@cache_control(max_age=300)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Shows pushed alerts and opens their page when tapped."""
+    return responses.service_worker(SERVICE_WORKER, "/alerts/")
+
+
+# --- staff -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def staff_list(request: HttpRequest) -> HttpResponse:
+    can_open = has(request.user, Capability.ALERT_MANAGE)
+    if not can_open and not has(request.user, Capability.ALERT_VALIDATE):
+        raise Http404
+    cases = policy.cases_for(request.user).select_related("area")
+    return render(
+        request,
+        "alerts/staff_list.html",
+        {
+            "pending": cases.filter(status=CaseStatus.PENDING),
+            "live": [c for c in cases.filter(status=CaseStatus.PUBLISHED) if selectors.is_live(c)],
+            "recent": cases.exclude(status=CaseStatus.PENDING).order_by("-opened_at")[:30],
+            "can_open": can_open,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def staff_new(request: HttpRequest) -> HttpResponse:
+    require_any(request.user, Capability.ALERT_MANAGE)
+    form = CaseForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            case = services.case_open(
+                actor=acting(request),
+                child_first_name=d["child_first_name"],
+                child_age=d["child_age"],
+                description=d["description"],
+                clothing=d["clothing"] or "",
+                places=d["places"] or "",
+                photo=d["photo"],
+                last_seen_at=d["last_seen_at"],
+                lat=d["lat"],
+                lon=d["lon"],
+                last_seen_place=d["last_seen_place"],
+                radius_km=d["radius_km"],
+                guardian_name=d["guardian_name"],
+                guardian_relation=d["guardian_relation"],
+                guardian_document=d["guardian_document"],
+                guardian_document_number=d["guardian_document_number"],
+                guardian_phone=d["guardian_phone"],
+                guardian_checked=d["guardian_checked"],
+                language=get_language() or "ar",
+                is_exercise=d["is_exercise"],
+            )
+        except Refused:
+            form.add_error("lat", _("This place is outside the areas you serve."))
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The case is open; the validation unit has been asked."))
+            return redirect("alerts:staff_case", case_id=case.pk)
+    return render(
+        request,
+        "alerts/staff_new.html",
+        {"form": form, "now": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_GET
+def staff_case(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = services.case_read(actor=acting(request), case_id=case_id)
+    return render(
+        request,
+        "alerts/staff_case.html",
+        {
+            "case": case,
+            "live": selectors.is_live(case),
+            "can_validate": case.status == CaseStatus.PENDING
+            and policy.may(request.user, Capability.ALERT_VALIDATE, case),
+            "can_manage": policy.may(request.user, Capability.ALERT_MANAGE, case),
+            "criteria": services.CRITERIA,
+            "messages_sent": case.messages.all(),
+            "reach": selectors.reach(case) if case.purged_at is None else case.reached,
+            "end_reasons": [
+                (EndReason.FOUND, EndReason.FOUND.label),
+                (EndReason.WITHDRAWN, EndReason.WITHDRAWN.label),
+            ],
+        },
+    )
+
+
+@login_required
+@require_GET
+def staff_photo(request: HttpRequest, case_id: int) -> HttpResponseBase:
+    case = policy.access_case(request.user, case_id)
+    if not case.photo:
+        raise Http404
+    return private_file(case.photo, "image/jpeg")
+
+
+@login_required
+@require_POST
+def staff_validate(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = policy.access_case(request.user, case_id)
+    approve = request.POST.get("decision") == "approve"
+    return run_service(
+        request,
+        lambda: services.case_validate(
+            actor=acting(request),
+            case=case,
+            approve=approve,
+            criteria={name: request.POST.get(name) == "on" for name in services.CRITERIA},
+            reason=request.POST.get("reason", ""),
+        ),
+        done=_("The alert is published and being sent.")
+        if approve
+        else _("The alert is refused; the reason is recorded."),
+        back=redirect("alerts:staff_case", case_id=case.pk),
+    )
+
+
+@login_required
+@require_POST
+def staff_update(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = policy.access_case(request.user, case_id)
+    return run_service(
+        request,
+        lambda: services.case_update(
+            actor=acting(request),
+            case=case,
+            description=request.POST.get("description"),
+            clothing=request.POST.get("clothing"),
+            places=request.POST.get("places"),
+            last_seen_place=request.POST.get("last_seen_place"),
+        ),
+        done=_("The update is published and being sent."),
+        back=redirect("alerts:staff_case", case_id=case.pk),
+    )
+
+
+@login_required
+@require_POST
+def staff_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    case = policy.access_case(request.user, case_id)
+    return run_service(
+        request,
+        lambda: services.case_close(
+            actor=acting(request), case=case, reason=request.POST.get("reason", "")
+        ),
+        done=_("The alert has ended; subscribers are being told."),
+        back=redirect("alerts:staff_case", case_id=case.pk),
+    )

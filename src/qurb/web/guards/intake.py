@@ -1,0 +1,189 @@
+"""Guards in front of report intake: proof of work, rate limits, partner keys.
+
+* Proof of work follows the ALTCHA protocol (the ``altcha`` package signs and checks
+  challenges; the browser solves them with Web Crypto, no third-party service). A solved
+  challenge is accepted once: its signature is remembered until it expires.
+* Rate limits are fixed windows counted with the cache's atomic ``add`` + ``incr``. With Redis
+  (production) the count is exact across every worker process and machine. A counter's key
+  holds a keyed hash of the address or device (never the value itself, never a report or an
+  account) and expires with its window, plus 5 seconds (``limit_ttl``).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import Any
+
+import redis
+from altcha.v1 import ChallengeOptions, create_challenge, solve_challenge, verify_solution
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from qurb.reports.limits import Limit
+from qurb.reports.models import ApiKey
+
+DEVICE_COOKIE = "qurb_device"
+
+
+def pow_challenge() -> dict[str, Any]:
+    """A fresh signed challenge, as the ALTCHA JSON the browser solves."""
+    expires = timezone.now() + dt.timedelta(seconds=settings.REPORT_POW_TTL_SECONDS)
+    challenge = create_challenge(
+        ChallengeOptions(
+            hmac_key=settings.SECRET_KEY,
+            max_number=settings.REPORT_POW_MAX_NUMBER,
+            expires=expires,
+        )
+    )
+    return {
+        "algorithm": challenge.algorithm,
+        "challenge": challenge.challenge,
+        "maxnumber": challenge.max_number,
+        "salt": challenge.salt,
+        "signature": challenge.signature,
+    }
+
+
+def pow_solve(challenge: dict[str, Any]) -> str:
+    """Solve a challenge as a client would (used by tests, the demo key-less client and bench)."""
+    solution = solve_challenge(
+        challenge["challenge"], challenge["salt"], challenge["algorithm"], challenge["maxnumber"]
+    )
+    if solution is None:
+        raise ValueError("challenge has no solution")
+    payload = {
+        "algorithm": challenge["algorithm"],
+        "challenge": challenge["challenge"],
+        "number": solution.number,
+        "salt": challenge["salt"],
+        "signature": challenge["signature"],
+    }
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def pow_accept(payload: str) -> bool:
+    """True once for a valid, unexpired solution; a replayed solution is refused."""
+    if not payload or len(payload) > 2000:
+        return False
+    try:
+        ok, _error = verify_solution(payload, settings.SECRET_KEY, True)
+        signature = json.loads(base64.b64decode(payload, validate=True))["signature"]
+    except (ValueError, KeyError, TypeError):
+        return False
+    if not ok:
+        return False
+    return bool(cache.add(f"pow-used:{signature}", 1, timeout=settings.REPORT_POW_TTL_SECONDS + 60))
+
+
+@functools.cache
+def _redis(url: str) -> redis.Redis:
+    """One client (and connection pool) per process; redis-py reconnects after a fork."""
+    return redis.Redis.from_url(url)
+
+
+def limit_ttl(limit: Limit) -> int:
+    """How long a counter (and the hash of an address or device in its key) is kept."""
+    return limit.window_seconds + 5
+
+
+def intake_trace_seconds() -> int:
+    """The longest a resident's address or device is remembered (as a keyed hash) for abuse
+    limits: the report form says so."""
+    return max(
+        limit_ttl(settings.REPORT_LIMIT_PER_ADDRESS), limit_ttl(settings.REPORT_LIMIT_PER_DEVICE)
+    )
+
+
+def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
+    """Count one attempt; True when this attempt goes over the limit of the current window.
+
+    With Redis: one round trip (INCR, then EXPIRE NX so the window's key always expires),
+    atomic on the server whatever the number of processes. Without: the cache's add + incr.
+    """
+    window = int(time.time()) // limit.window_seconds
+    # Keyed: a plain hash of an IPv4 address is reversed by trying the 2^32 addresses.
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), f"rl:{scope}:{identity}".encode(), hashlib.sha256
+    ).hexdigest()[:32]
+    key = f"qurb:rl:{scope}:{window}:{digest}"
+    if settings.REDIS_URL:
+        pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, limit_ttl(limit), nx=True)
+        count = int(pipe.execute()[0])
+        return count > limit.count
+    cache.add(key, 0, timeout=limit_ttl(limit))
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: start the window again
+        cache.add(key, 1, timeout=limit_ttl(limit))
+        count = 1
+    return count > limit.count
+
+
+def client_address(request: HttpRequest) -> str:
+    """The caller's address; behind a proxy, the first hop the proxy reports (if trusted)."""
+    if settings.QURB_BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            return str(forwarded).split(",")[0].strip()
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+def device_id(request: HttpRequest) -> str:
+    """The device identifier: the form's cookie or an API client's X-Device-Id header."""
+    value = request.COOKIES.get(DEVICE_COOKIE) or request.headers.get("X-Device-Id") or ""
+    return str(value)[:80]
+
+
+def device_cookie(request: HttpRequest) -> str:
+    """The browser's device cookie only (one answer per person on web forms: a header that
+    any client can set freely does not count here)."""
+    return str(request.COOKIES.get(DEVICE_COOKIE, ""))[:80]
+
+
+def respondent(request: HttpRequest) -> str:
+    """Who answers a "once per person" form: the account, else the device cookie; empty when
+    neither is known (the service then asks for cookies)."""
+    if getattr(request.user, "is_authenticated", False):
+        return f"id:user:{request.user.pk}"
+    cookie = device_cookie(request)
+    return f"id:{cookie}" if cookie else ""
+
+
+def new_device_id() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def remember_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Give the browser a device cookie if it has none (rate limits, one answer each)."""
+    if not request.COOKIES.get(DEVICE_COOKIE):
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new_device_id(),
+            max_age=365 * 24 * 3600,
+            httponly=True,
+            samesite="Lax",
+            secure=settings.HTTPS,
+        )
+    return response
+
+
+def intake_limited(request: HttpRequest, *, api_key: ApiKey | None = None) -> bool:
+    """Apply the per-address, per-device and per-key limits to one submission attempt."""
+    if api_key is not None:
+        return limit_hit("key", str(api_key.pk), settings.REPORT_LIMIT_PER_KEY)
+    hit = limit_hit("addr", client_address(request), settings.REPORT_LIMIT_PER_ADDRESS)
+    device = device_id(request)
+    if device:
+        hit = limit_hit("device", device, settings.REPORT_LIMIT_PER_DEVICE) or hit
+    return hit

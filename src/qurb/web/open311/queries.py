@@ -1,0 +1,94 @@
+"""GET requests: the spec's filters, read over the partner's own reports only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qurb.reports.models import OPEN_STATUSES, ApiKey, Category, Report
+from qurb.reports.selectors import reports_of_key
+from qurb.reports.services import tracking_code_normalise
+from qurb.web.open311.formats import not_w3c, w3c_parse
+from qurb.web.open311.schema import CLOSED, OPEN
+
+# The spec: a search spans at most 90 days (the last 90 by default) and answers at most 1000.
+WINDOW = timedelta(days=90)
+MAX_RESULTS = 1000
+
+
+@dataclass(frozen=True)
+class RequestFilters:
+    ids: tuple[str, ...] = ()
+    service_codes: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    statuses: frozenset[str] = frozenset()
+
+
+def _csv(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+def _moment(params: QueryDict, name: str, errors: list[str]) -> datetime | None:
+    raw = (params.get(name) or "").strip()
+    if not raw:
+        return None
+    moment = w3c_parse(raw)
+    if moment is None:
+        errors.append(not_w3c(name))
+    return moment
+
+
+def filters_parse(params: QueryDict) -> tuple[RequestFilters, list[str]]:
+    """The filters of ``GET requests`` and every problem with them (messages to show)."""
+    errors: list[str] = []
+    ids = tuple(
+        dict.fromkeys(tracking_code_normalise(v) for v in _csv(params.get("service_request_id")))
+    )
+    if ids:  # the spec: service_request_id overrides every other filter
+        return RequestFilters(ids=ids[:MAX_RESULTS]), errors
+    codes = tuple(_csv(params.get("service_code")))
+    unknown = [c for c in codes if c not in Category.values]
+    if unknown:
+        errors.append(_("Unknown service_code: %(codes)s.") % {"codes": ", ".join(unknown)})
+    statuses = frozenset(_csv(params.get("status")))
+    if statuses - {OPEN, CLOSED}:
+        errors.append(_("status may be open, closed, or both separated by a comma."))
+    start = _moment(params, "start_date", errors)
+    end = _moment(params, "end_date", errors)
+    if errors:
+        return RequestFilters(), errors
+    if start is None:
+        end = end or timezone.now()
+        start = end - WINDOW
+    elif end is None:
+        end = start + WINDOW
+    if end < start:
+        errors.append(_("end_date is before start_date."))
+    elif end - start > WINDOW:
+        errors.append(_("The dates may span at most %(days)s days.") % {"days": WINDOW.days})
+    filters = RequestFilters(service_codes=codes, start=start, end=end, statuses=statuses)
+    return filters, errors
+
+
+def requests_of_key(api_key: ApiKey, filters: RequestFilters) -> list[Report]:
+    """The partner's own requests that match, newest first, at most ``MAX_RESULTS``."""
+    qs = reports_of_key(api_key)
+    if filters.ids:
+        qs = qs.filter(tracking_code__in=filters.ids)
+    else:
+        if filters.service_codes:
+            qs = qs.filter(category__in=filters.service_codes)
+        if filters.start is not None:
+            qs = qs.filter(created_at__gte=filters.start)
+        if filters.end is not None:
+            qs = qs.filter(created_at__lte=filters.end)
+        if filters.statuses == {OPEN}:
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        elif filters.statuses == {CLOSED}:
+            qs = qs.exclude(status__in=OPEN_STATUSES)
+    return list(qs.order_by("-created_at", "-pk")[:MAX_RESULTS])

@@ -1,0 +1,254 @@
+"""The reports JSON API: submit (with a partner key or a solved proof of work) and follow."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from ninja import Field, Header, Query, Router, Schema
+from ninja import Status as Reply
+
+from qurb.core.errors import error_code
+from qurb.reports.apikeys import api_key_authenticate
+from qurb.reports.models import Category, Channel, Flag, RecurrenceDays, Report, Status, When
+from qurb.reports.selectors import public_history, report_by_tracking_code, reports_of_key
+from qurb.reports.services import ReportInput, report_submit, tracking_code_normalise
+from qurb.web.guards.intake import intake_limited, pow_accept, pow_challenge
+
+router = Router(tags=["reports"])
+
+
+class ContactIn(Schema):
+    name: str = Field("", max_length=150)
+    phone: str = Field("", max_length=32)
+    email: str = Field("", max_length=254)
+
+
+class ReportIn(Schema):
+    category: Category
+    description: str = Field(..., min_length=1, max_length=4000)
+    lat: float = Field(..., ge=-90, le=90)
+    lon: float = Field(..., ge=-180, le=180)
+    flags: list[Flag] = Field(default_factory=list, max_length=4)
+    address: str = Field("", max_length=300)
+    when: When = When.UNKNOWN
+    occurred_at: datetime | None = None
+    recurrence_days: RecurrenceDays | None = None
+    recurrence_from: time | None = None
+    recurrence_to: time | None = None
+    anonymous: bool = True
+    contact: ContactIn | None = None
+    updates_email: str = Field("", max_length=254)
+    altcha: str = Field(
+        "",
+        max_length=2000,
+        description="A solved ALTCHA challenge (GET /reports/challenge); "
+        "required without X-Api-Key.",
+    )
+
+
+class ChangeOut(Schema):
+    status: str
+    status_label: str
+    note: str
+    at: datetime
+
+
+class ReportStatusOut(Schema):
+    tracking_code: str
+    category: str
+    status: str
+    status_label: str
+    district: str
+    received_at: datetime
+    updated_at: datetime
+    in_progress: bool
+    history: list[ChangeOut]
+    url: str
+
+
+class SubmittedOut(ReportStatusOut):
+    message: str
+
+
+class ErrorOut(Schema):
+    detail: str
+    code: str = Field("", description="A stable code for programs (see the API description).")
+    errors: list[dict[str, str]] = Field(default_factory=list)
+
+
+class ChallengeOut(Schema):
+    algorithm: str
+    challenge: str
+    maxnumber: int
+    salt: str
+    signature: str
+
+
+class ListFilters(Schema):
+    status: Status | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _status_out(report: Report, request: HttpRequest) -> dict[str, Any]:
+    return {
+        "tracking_code": report.tracking_code,
+        "category": report.category,
+        "status": report.status,
+        "status_label": str(Status(report.status).label),
+        "district": report.district.name,
+        "received_at": report.created_at,
+        "updated_at": report.updated_at,
+        "in_progress": report.flag_in_progress,
+        "history": [
+            {
+                "status": c.to_status,
+                "status_label": str(Status(c.to_status).label),
+                "note": c.public_note,
+                "at": c.created_at,
+            }
+            for c in public_history(report)
+        ],
+        "url": request.build_absolute_uri(reverse("reports:track", args=[report.tracking_code])),
+    }
+
+
+@router.get("/reports/challenge", response=ChallengeOut, summary="A proof-of-work challenge")
+def challenge(request: HttpRequest) -> dict[str, Any]:
+    return pow_challenge()
+
+
+@router.post(
+    "/reports",
+    response={200: SubmittedOut, 201: SubmittedOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    summary="Submit a concern report",
+    description="With `X-Api-Key` (partners) or a solved `altcha` challenge. Send an "
+    "`Idempotency-Key` header so that a retried request is stored once (the retry answers 200 "
+    "with the same report).",
+)
+def submit(
+    request: HttpRequest,
+    payload: ReportIn,
+    x_api_key: str | None = Header(None, alias="X-Api-Key"),  # type: ignore[type-arg]
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=80),  # type: ignore[type-arg]
+) -> Reply[dict[str, Any]]:
+    key = api_key_authenticate(x_api_key) if x_api_key else None
+    if x_api_key and key is None:
+        return Reply(401, {"detail": _("This API key is not valid.")})
+    if intake_limited(request, api_key=key):
+        return Reply(
+            429,
+            {
+                "detail": _(
+                    "Too many reports from this connection or device. Please try again later."
+                )
+            },
+        )
+    retry = bool(idempotency_key) and _already(idempotency_key or "")
+    if key is None and not retry and not pow_accept(payload.altcha):
+        return Reply(
+            400,
+            {
+                "detail": _(
+                    "The anti-spam proof of work is missing, wrong, expired or already used."
+                ),
+                "errors": [
+                    {
+                        "field": "altcha",
+                        "message": _("Solve a new challenge from /api/v1/reports/challenge."),
+                    }
+                ],
+            },
+        )
+    contact = payload.contact or ContactIn(name="", phone="", email="")
+    try:
+        report, created = report_submit(
+            data=ReportInput(
+                category=payload.category,
+                description=payload.description,
+                lat=payload.lat,
+                lon=payload.lon,
+                channel=Channel.API,
+                flags=[str(f) for f in payload.flags],
+                address=payload.address,
+                when=payload.when,
+                occurred_at=payload.occurred_at,
+                recurrence_days=payload.recurrence_days or "",
+                recurrence_from=payload.recurrence_from,
+                recurrence_to=payload.recurrence_to,
+                anonymous=payload.anonymous,
+                contact_name=contact.name,
+                contact_phone=contact.phone,
+                contact_email=contact.email,
+                updates_email=payload.updates_email,
+                language=get_language() or "ar",
+                idempotency_key=(f"k{key.pk}:" if key else "p:") + idempotency_key
+                if idempotency_key
+                else "",
+            ),
+            api_key=key,
+        )
+    except ValidationError as exc:
+        return Reply(
+            400,
+            {
+                "detail": _("The report was not accepted."),
+                "code": error_code(exc),
+                "errors": [
+                    {"field": field, "message": str(m)}
+                    for field, msgs in exc.message_dict.items()
+                    for m in msgs
+                ],
+            },
+        )
+    body = _status_out(report, request)
+    body["message"] = (
+        _("If it is happening now, call %(number)s immediately.")
+        % {"number": settings.EMERGENCY_NUMBER}
+        if report.flag_in_progress
+        else _("Received. Keep the tracking code to follow the report.")
+    )
+    return Reply(201 if created else 200, body)
+
+
+def _already(idempotency_key: str) -> bool:
+    return Report.objects.filter(idempotency_key="p:" + idempotency_key).exists()
+
+
+@router.get(
+    "/reports/{tracking_code}",
+    response={200: ReportStatusOut, 404: ErrorOut},
+    summary="Follow a report by its tracking code",
+)
+def status(request: HttpRequest, tracking_code: str) -> Reply[dict[str, Any]]:
+    report = report_by_tracking_code(tracking_code_normalise(tracking_code))
+    if report is None:
+        return Reply(404, {"detail": _("No report has this tracking code.")})
+    return Reply(200, _status_out(report, request))
+
+
+@router.get(
+    "/reports",
+    response={200: list[ReportStatusOut], 401: ErrorOut},
+    summary="The reports a partner submitted (X-Api-Key)",
+)
+def partner_reports(
+    request: HttpRequest,
+    filters: Query[ListFilters],
+    x_api_key: str | None = Header(None, alias="X-Api-Key"),  # type: ignore[type-arg]
+) -> Reply[Any]:
+    key = api_key_authenticate(x_api_key)
+    if key is None:
+        return Reply(401, {"detail": _("An API key is required (X-Api-Key).")})
+    qs = reports_of_key(key).order_by("-created_at", "-pk")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    rows = qs[filters.offset : filters.offset + filters.limit]
+    return Reply(200, [_status_out(r, request) for r in rows])

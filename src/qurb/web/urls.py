@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
+
+from qurb.web.alerts.sitemaps import SITEMAPS
+from qurb.web.api import api
+from qurb.web.neighbourhoods import views as neighbourhood_views
+
+admin.site.site_header = "Qurb"
+
+urlpatterns = [
+    path("", neighbourhood_views.home, name="home"),
+    path("", include("qurb.web.neighbourhoods.urls")),
+    path("", include("qurb.web.reports.urls")),
+    path("", include("qurb.web.insights.urls")),
+    path("", include("qurb.web.alerts.urls")),
+    path("", include("qurb.web.communication.urls")),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("open311/v2/", include("qurb.web.open311.urls")),
+    path("accounts/", include("qurb.web.accounts.urls")),
+    # Choosing the display language needs no CSRF token: it changes nothing but a cookie, and
+    # cached public pages (an open day's programme) keep a working language switcher.
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
