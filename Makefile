@@ -2,19 +2,24 @@
 SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# What is installed: the runtime alone for the demo, the development tools too for the rest.
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
+PYTHON_INPUTS := pyproject.toml requirements/constraints.txt scripts/install-python scripts/find-python
 
 .PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage bench-insights bench-alerts bench-programme messages clean
 
-$(STAMP): pyproject.toml requirements/constraints.txt
-	@interpreter=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
-	if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
-	  echo "Creating $(VENV) with $$interpreter"; rm -rf $(VENV); "$$interpreter" -m venv $(VENV) || exit 1; \
-	fi
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements/constraints.txt -e '.[dev]'
+# scripts/install-python creates the venv if needed and installs with a pinned uv (pip if uv
+# fails). The development install holds the runtime one, so it stamps both.
+$(RUNTIME_STAMP): $(PYTHON_INPUTS)
+	@PYTHON="$(PYTHON)" scripts/install-python $(VENV)
 	@touch $@
+
+$(DEV_STAMP): $(PYTHON_INPUTS)
+	@PYTHON="$(PYTHON)" scripts/install-python $(VENV) dev
+	@touch $@ $(RUNTIME_STAMP)
 
 $(NODE_STAMP): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
@@ -23,9 +28,10 @@ $(NODE_STAMP): package.json package-lock.json
 	  echo "npm was not found: install Node.js and npm for the map (Leaflet). Pages still work from the list."; \
 	fi
 
-install: $(STAMP) $(NODE_STAMP)
+install: $(DEV_STAMP) $(NODE_STAMP)
 
-demo: install
+# The demo needs no development tools: a fresh clone serves sooner without them.
+demo: $(RUNTIME_STAMP) $(NODE_STAMP)
 	$(BIN)/qurb demo --port $(PORT)
 
 test: install

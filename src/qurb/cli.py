@@ -15,7 +15,8 @@ ALIASES = {
 USAGE = """usage: qurb COMMAND [ARGS]
 
   demo [--no-serve] [--port N]   prepare the demo database (Fès, Meknès) and serve it
-  serve [--port N]               serve the site
+                                 with the background worker
+  serve [--port N] [--worker]    serve the site (--worker: and run background tasks)
   worker [--batch]               run background tasks
   locate LAT LON                 areas containing a point, as JSON
   load-areas FILE [--commit]     load boundaries (GeoJSON/TopoJSON); dry run by default

@@ -141,11 +141,12 @@ def test_push_is_encrypted_signed_delivered_once_retried_and_ended(
     assert len(first) == 1
     received = first[0]
     payload = json.loads(devices[0].decrypt(received.body))
-    assert payload["title"] == "Enfant disparu : Adam, 7 ans"
+    # The name and the age isolated (FSI … PDI), each in its own direction.
+    assert payload["title"] == "Enfant disparu : \u2068Adam\u2069, \u20687\u2069 ans"
     assert payload["url"].endswith(f"/alerts/{case.public_id}/")
     arabic = json.loads(devices[3].decrypt(push_server.to("/push/3")[0].body))
     assert arabic["lang"] == "ar"
-    assert "Adam" in arabic["title"]
+    assert arabic["title"] == "طفل مختفٍ: \u2068Adam\u2069، \u20687\u2069 سنوات"
     headers = {k.lower(): v for k, v in received.headers.items()}
     assert headers["content-encoding"] == "aes128gcm"
     assert headers["topic"] == f"alert-{case.public_id}"

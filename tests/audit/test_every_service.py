@@ -81,12 +81,18 @@ EXEMPT: dict[str, str] = {
 
 
 def _service_modules() -> list[Any]:
-    """Every ``qurb.<app>.services`` module, and the second-factor module of accounts."""
-    names = [
-        f"qurb.{info.name}.services"
-        for info in pkgutil.iter_modules(qurb.__path__)
-        if info.ispkg and (SRC / info.name / "services.py").exists()
-    ]
+    """Every ``qurb.<app>.services`` module (a package with each of its modules), and the
+    second-factor module of accounts."""
+    names: list[str] = []
+    for info in pkgutil.iter_modules(qurb.__path__):
+        if not info.ispkg:
+            continue
+        services = f"qurb.{info.name}.services"
+        if (SRC / info.name / "services.py").exists():
+            names.append(services)
+        elif (SRC / info.name / "services" / "__init__.py").exists():
+            inside = pkgutil.iter_modules([str(SRC / info.name / "services")])
+            names += [services, *(f"{services}.{m.name}" for m in inside)]
     return [importlib.import_module(n) for n in [*sorted(names), "qurb.accounts.mfa"]]
 
 
@@ -367,6 +373,17 @@ def _association_document_read(actor: User | None) -> Call:
     )
 
 
+def _user_password_set(actor: User | None) -> Call:
+    from qurb.accounts.services import user_password_set
+
+    resident = user("resident")
+    assert actor is not None
+    return Call(
+        lambda: user_password_set(user=resident, password="Une phrase assez longue", actor=actor),
+        {"usable": True},
+    )
+
+
 # areas
 
 
@@ -491,6 +508,17 @@ def _api_key_revoke(actor: User | None) -> Call:
 
     key, _clear = api_key_create(name="Partenaire")
     return Call(lambda: api_key_revoke(api_key=key, actor=actor), {"prefix": key.prefix})
+
+
+def _response_template_save(actor: User | None) -> Call:
+    from qurb.reports.services import response_template_save
+
+    assert actor is not None
+    values = {"status": "resolved", "title_fr": "Patrouille", "text_fr": "Une patrouille passe."}
+    return Call(
+        lambda: response_template_save(template=None, values=values, actor=actor),
+        {"created": True, "changes": {f: change("", v) for f, v in values.items()}},
+    )
 
 
 # engagement
@@ -837,6 +865,15 @@ def _case_read(actor: User | None) -> Call:
     return Call(lambda: case_read(actor=actor, case_id=case.pk), {"status": "published"})
 
 
+def _case_photo_read(actor: User | None) -> Call:
+    from qurb.alerts.services import case_photo_read
+
+    case = _demo_case()
+    assert case.photo
+    assert actor is not None
+    return Call(lambda: case_photo_read(actor=actor, case_id=case.pk), {"status": "published"})
+
+
 def _case_validate(actor: User | None) -> Call:
     from qurb.alerts.services import case_validate
 
@@ -879,7 +916,11 @@ class Case:
 A = "qurb.accounts.services."
 R = "qurb.reports.services."
 G = "qurb.areas.services."
-E = "qurb.engagement.services."
+# A package: each service is registered under the module that defines it.
+EP, EM, EO, EA, ES = (
+    f"qurb.engagement.services.{m}."
+    for m in ("priorities", "meetings", "proposals", "action_items", "surveys")
+)
 C = "qurb.communication.services."
 L = "qurb.alerts.services."
 
@@ -897,6 +938,7 @@ CASES: dict[str, Case] = {
     A + "association_member_remove": Case(_association_member_remove, "cell.fes", "cell.meknes"),
     A + "association_member_add": Case(_association_member_add, "admin", "chief.agdal"),
     A + "user_disable": Case(_user_disable, "admin", "chief.agdal"),
+    A + "user_password_set": Case(_user_password_set, "admin", "chief.agdal"),
     A + "association_document_read": Case(
         _association_document_read, "cell.fes", "cell.meknes", NotFound
     ),
@@ -911,18 +953,19 @@ CASES: dict[str, Case] = {
     R + "contact_read": Case(_contact_read, "chief.medina", "chief.agdal"),
     R + "api_key_create": Case(_api_key_create, "admin", "chief.agdal"),
     R + "api_key_revoke": Case(_api_key_revoke, "admin", "chief.agdal"),
-    E + "priority_set": Case(_priority_set, "chief.medina", "chief.agdal"),
-    E + "priority_evidence_add": Case(_priority_evidence_add, "chief.medina", "chief.agdal"),
-    E + "priority_action_add": Case(_priority_action_add, "chief.medina", "chief.agdal"),
-    E + "priority_close": Case(_priority_close, "chief.medina", "chief.agdal"),
-    E + "meeting_create": Case(_meeting_create, "chief.medina", "chief.agdal"),
-    E + "meeting_hold": Case(_meeting_hold, "chief.medina", "chief.agdal"),
-    E + "proposal_add": Case(_proposal_add, "chief.medina", "chief.agdal"),
-    E + "proposal_submit": Case(_proposal_submit, "association", "resident"),
-    E + "proposal_answer": Case(_proposal_answer, "chief.medina", "chief.agdal"),
-    E + "action_item_add": Case(_action_item_add, "chief.medina", "chief.agdal"),
-    E + "action_item_done": Case(_action_item_done, "chief.medina", "chief.agdal"),
-    E + "survey_open": Case(_survey_open, "chief.medina", "chief.agdal"),
+    R + "response_template_save": Case(_response_template_save, "admin", "chief.agdal"),
+    EP + "priority_set": Case(_priority_set, "chief.medina", "chief.agdal"),
+    EP + "priority_evidence_add": Case(_priority_evidence_add, "chief.medina", "chief.agdal"),
+    EP + "priority_action_add": Case(_priority_action_add, "chief.medina", "chief.agdal"),
+    EP + "priority_close": Case(_priority_close, "chief.medina", "chief.agdal"),
+    EM + "meeting_create": Case(_meeting_create, "chief.medina", "chief.agdal"),
+    EM + "meeting_hold": Case(_meeting_hold, "chief.medina", "chief.agdal"),
+    EO + "proposal_add": Case(_proposal_add, "chief.medina", "chief.agdal"),
+    EO + "proposal_submit": Case(_proposal_submit, "association", "resident"),
+    EO + "proposal_answer": Case(_proposal_answer, "chief.medina", "chief.agdal"),
+    EA + "action_item_add": Case(_action_item_add, "chief.medina", "chief.agdal"),
+    EA + "action_item_done": Case(_action_item_done, "chief.medina", "chief.agdal"),
+    ES + "survey_open": Case(_survey_open, "chief.medina", "chief.agdal"),
     C + "event_create": Case(_event_create, "cell.fes", "cell.meknes"),
     C + "venue_add": Case(_venue_add, "cell.fes", "cell.meknes"),
     C + "stand_add": Case(_stand_add, "cell.fes", "cell.meknes"),
@@ -936,6 +979,7 @@ CASES: dict[str, Case] = {
     C + "newsletter_send": Case(_newsletter_send, "admin", "cell.fes"),
     L + "case_open": Case(_case_open, "officer.medina", "chief.agdal"),
     L + "case_read": Case(_case_read, "chief.medina", "chief.agdal", NotFound),
+    L + "case_photo_read": Case(_case_photo_read, "chief.medina", "chief.agdal", NotFound),
     L + "case_validate": Case(_case_validate, "unit.fes", "chief.agdal"),
     L + "case_update": Case(_case_update, "officer.medina", "chief.agdal"),
     L + "case_close": Case(_case_close, "chief.medina", "chief.agdal"),

@@ -70,15 +70,17 @@ def test_meeting_loop(
 
     # The chief plans a meeting; the agenda is drafted from the district's reports.
     _sign_in(desktop, url, "chief.medina", f"/staff/areas/{medina}/meetings/new/", mfa=True)
-    agenda = wait(desktop).until(ec.visibility_of_element_located((By.NAME, "agenda")))
+    # The draft is in the page's language (Arabic), in the Arabic agenda field.
+    agenda = wait(desktop).until(ec.visibility_of_element_located((By.NAME, "agenda_ar")))
     drafted = agenda.get_attribute("value") or ""
     assert drafted.splitlines()[2].startswith("1.")  # the top concerns come first
     assert len(drafted.splitlines()) > 4
     start = datetime.now(UTC) + timedelta(days=2)
-    desktop.find_element(By.NAME, "title").send_keys("لقاء تواصلي حول أمن الحي")
+    desktop.find_element(By.NAME, "title_ar").send_keys("لقاء تواصلي حول أمن الحي")
+    desktop.find_element(By.NAME, "title_fr").send_keys("Rencontre sur la sécurité du quartier")
     _set(desktop, "starts_at", start.strftime("%Y-%m-%dT18:00"))
     _set(desktop, "ends_at", start.strftime("%Y-%m-%dT20:00"))
-    desktop.find_element(By.NAME, "location").send_keys("دار الشباب")
+    desktop.find_element(By.NAME, "location_ar").send_keys("دار الشباب")
     desktop.find_element(By.NAME, "capacity").send_keys("30")
     desktop.save_screenshot(str(screenshots / "meeting-new-desktop.png"))
     desktop.find_element(By.ID, "meeting-form").submit()
@@ -123,13 +125,13 @@ def test_meeting_loop(
     desktop.get(f"{url}/staff/areas/{medina}/")
     form = wait(desktop).until(ec.visibility_of_element_located((By.ID, "priority-form")))
     Select(form.find_element(By.NAME, "area")).select_by_value(str(hood))
-    form.find_element(By.NAME, "title").send_keys("بيع المخدرات قرب المدرسة")
+    form.find_element(By.NAME, "title_ar").send_keys("بيع المخدرات قرب المدرسة")
     Select(form.find_element(By.NAME, "category")).select_by_value("drugs")
     form.submit()
     action = wait(desktop).until(
         ec.visibility_of_element_located((By.CSS_SELECTOR, ".priority form.action-form"))
     )
-    action.find_element(By.NAME, "description").send_keys("دوريات راجلة عند خروج التلاميذ")
+    action.find_element(By.NAME, "description_ar").send_keys("دوريات راجلة عند خروج التلاميذ")
     action.submit()
     wait(desktop).until(ec.visibility_of_element_located((By.CSS_SELECTOR, ".priority li")))
     assert page_errors(desktop) == []

@@ -43,17 +43,21 @@ def test_open_day_loop(
     form = wait(desktop).until(ec.visibility_of_element_located((By.ID, "event-form")))
     Select(form.find_element(By.NAME, "area")).select_by_value(str(_area_id(qurb_server, "03.231")))
     Select(form.find_element(By.NAME, "kind")).select_by_value("open_day")
-    form.find_element(By.NAME, "title").send_keys("Journées portes ouvertes de la police")
+    # Written in Arabic and French: each visitor reads the programme in their language.
+    form.find_element(By.NAME, "title_ar").send_keys("الأيام المفتوحة للشرطة")
+    form.find_element(By.NAME, "title_fr").send_keys("Journées portes ouvertes de la police")
     _set(desktop, "starts_on", today.isoformat())
     _set(desktop, "ends_on", (today + timedelta(days=1)).isoformat())
     form.submit()
     venue = wait(desktop).until(ec.visibility_of_element_located((By.ID, "venue-form")))
     event_url = desktop.current_url
     event_id = int(event_url.rstrip("/").rsplit("/", 1)[1])
-    venue.find_element(By.NAME, "name").send_keys("Complexe sportif")
+    venue.find_element(By.NAME, "name_ar").send_keys("المركب الرياضي")
+    venue.find_element(By.NAME, "name_fr").send_keys("Complexe sportif")
     venue.submit()
     seminar = wait(desktop).until(ec.visibility_of_element_located((By.ID, "programme-form")))
-    seminar.find_element(By.NAME, "title").send_keys("Séminaire : la police de proximité")
+    seminar.find_element(By.NAME, "title_ar").send_keys("ندوة: شرطة القرب")
+    seminar.find_element(By.NAME, "title_fr").send_keys("Séminaire : la police de proximité")
     seminar.find_element(By.NAME, "speakers").send_keys("Commissaire Bennani")
     _set(desktop, "starts_at", f"{today.isoformat()}T10:00")
     _set(desktop, "ends_at", f"{today.isoformat()}T11:00")
@@ -68,10 +72,13 @@ def test_open_day_loop(
     # A visitor registers from a phone; the ticket page shows a QR code.
     browser.get(f"{url}/events/")
     wait(browser).until(
-        ec.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "Journées portes ouvertes"))
+        ec.element_to_be_clickable((By.PARTIAL_LINK_TEXT, "الأيام المفتوحة للشرطة"))
     ).click()
     wait(browser).until(ec.visibility_of_element_located((By.ID, "programme")))
-    assert "Séminaire : la police de proximité" in browser.find_element(By.ID, "programme").text
+    programme = browser.find_element(By.ID, "programme").text
+    assert "ندوة: شرطة القرب" in programme  # the Arabic phone reads the Arabic title
+    assert "Séminaire" not in programme
+    assert "المركب الرياضي" in browser.find_element(By.TAG_NAME, "main").text
     programme_url = browser.current_url
     assert horizontal_overflow(browser) == 0
     full_page(browser, screenshots / "open-day-programme-ar-phone.png")
@@ -102,7 +109,7 @@ def test_open_day_loop(
             ".then(r => r ? r.text() : '').then(done, () => done(''));"
         )
     )
-    assert "Séminaire : la police de proximité" in cached
+    assert "ندوة: شرطة القرب" in cached
 
     # The gate scans the ticket (the decoded QR content); the counter moves.
     desktop.get(f"{url}/staff/events/{event_id}/gate/")

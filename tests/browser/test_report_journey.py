@@ -129,8 +129,8 @@ def test_report_to_triage_and_back(
     drugs = [
         o
         for o in template.options
-        if o.get_attribute("data-status") == "investigating" and "Drugs" in o.text
-    ]
+        if o.get_attribute("data-status") == "investigating" and "المخدرات" in o.text
+    ]  # the templates' titles in the page's language
     template.select_by_value(drugs[0].get_attribute("value") or "")
     note = browser.find_element(By.ID, "public_note").get_attribute("value") or ""
     assert "دوريات" in note  # the Arabic text of the template, in the reporter's language

@@ -294,7 +294,7 @@ def _held_private_meeting_with_ratings() -> Meeting:
         title_fr=TITLE,
         starts_at=held - timedelta(hours=2),
         ends_at=held,
-        location=PLACE,
+        location_fr=PLACE,
         is_public=False,
         held_at=held,
         minutes="Compte rendu Q7731",

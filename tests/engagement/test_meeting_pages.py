@@ -22,14 +22,14 @@ MEDINA = "032310107"
 
 def _form(starts: str, ends: str, **extra: str) -> dict[str, str]:
     return {
-        "title": "لقاء تواصلي",
+        "title_ar": "لقاء تواصلي",
         "starts_at": starts,
         "ends_at": ends,
         "mode": "in_person",
-        "location": "دار الشباب",
+        "location_ar": "دار الشباب",
         "capacity": "1",
         "is_public": "on",
-        "agenda": "1. …",
+        "agenda_ar": "1. …",
         **extra,
     }
 
@@ -40,7 +40,7 @@ def test_plan_register_hold_answer_rate() -> None:
     new = reverse("neighbourhoods:meeting_new", args=[medina.pk])
     page = chief.get(new, HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
-    agenda = page.context["form"].initial["agenda"]
+    agenda = page.context["form"].initial["agenda_en"]  # drafted in the page's language
     assert "1. Top concerns" in agenda
     assert agenda.index("1. Top concerns") < agenda.index("2.")
     start = timezone.localtime() + timedelta(days=5)
@@ -114,7 +114,7 @@ def test_staff_pages_follow_scope() -> None:
         title_ar="لقاء",
         starts_at=start,
         ends_at=start + timedelta(hours=1),
-        location="x",
+        location_fr="x",
     )
     for username in ["chief.agdal", "resident", "inspector"]:
         client = signed_in(username)
@@ -145,7 +145,7 @@ def test_association_feed_parses_with_icalendar() -> None:
         title_fr="Réunion",
         starts_at=start,
         ends_at=start + timedelta(hours=1),
-        location="x",
+        location_fr="x",
         is_public=False,
     )
     meeting.invited.add(association)
@@ -168,7 +168,7 @@ def test_priority_set_and_action_from_the_staff_page_show_on_the_neighbourhood_p
     assert 'id="priority-form"' in page.content.decode()
     chief.post(
         reverse("neighbourhoods:priority_new", args=[medina.pk]),
-        {"area": str(hood.pk), "title": "Vente de drogue devant l'école", "category": "drugs"},
+        {"area": str(hood.pk), "title_fr": "Vente de drogue devant l'école", "category": "drugs"},
     )
     priority = Priority.objects.latest("pk")
     assert priority.title == "Vente de drogue devant l'école"
@@ -176,7 +176,7 @@ def test_priority_set_and_action_from_the_staff_page_show_on_the_neighbourhood_p
     chief.post(
         reverse("neighbourhoods:priority_action", args=[priority.pk]),
         {
-            "description": "Patrouilles à la sortie",
+            "description_fr": "Patrouilles à la sortie",
             "done_on": timezone.localdate().isoformat(),
             "progress": "in_progress",
             "back": str(medina.pk),
@@ -189,7 +189,7 @@ def test_priority_set_and_action_from_the_staff_page_show_on_the_neighbourhood_p
     other = signed_in("chief.agdal")
     answer = other.post(
         reverse("neighbourhoods:priority_action", args=[priority.pk]),
-        {"description": "x", "done_on": timezone.localdate().isoformat()},
+        {"description_fr": "x", "done_on": timezone.localdate().isoformat()},
     )
     assert answer.status_code == 404
     assert priority.actions.count() == 1

@@ -120,7 +120,7 @@ def test_school_exit_concentration_is_found(district: Area) -> None:
 
 @pytest.mark.parametrize("radius", [100.0, 300.0, 800.0])
 def test_cells_around_a_school_hold_every_point_within_the_radius(radius: float) -> None:
-    from qurb.insights.selectors import SCHOOL_CELL_RESOLUTION, _cells_around
+    from qurb.insights.selectors.schools import SCHOOL_CELL_RESOLUTION, _cells_around
     from qurb.reports.rollup import cell_of, parent_of
 
     rng = np.random.default_rng(int(radius))

@@ -103,7 +103,7 @@ def test_meetings_and_priorities_appear_when_set() -> None:
         title_fr="Réunion de quartier",
         starts_at=start,
         ends_at=start + timedelta(hours=2),
-        location="Maison de quartier",
+        location_fr="Maison de quartier",
     )
     Priority.objects.create(
         area=area, title_fr="Trafic de drogue près de l'école", set_on=timezone.localdate()

@@ -285,6 +285,7 @@ def test_identified_report_keeps_its_link(
         assert "reports_reportercontact" in tables, found.items
 
 
+@pytest.mark.django_db  # the form lists the neighbourhoods
 def test_form_says_how_long_abuse_limits_remember_a_connection() -> None:
     assert intake_trace_seconds() <= 2 * 3600
     for language, words in [("en", "1 hour"), ("fr", "1 heure"), ("ar", "ساعة")]:

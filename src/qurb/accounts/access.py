@@ -37,6 +37,7 @@ class Capability(StrEnum):
     REPORT_ASSIGN = "report.assign"
     REPORT_CONTACT_READ = "report.contact_read"
     API_KEY_MANAGE = "api_key.manage"
+    RESPONSE_TEMPLATE_MANAGE = "response_template.manage"
     INSIGHTS_READ = "insights.read"
     PRIORITY_MANAGE = "priority.manage"
     MEETING_MANAGE = "meeting.manage"
@@ -105,6 +106,7 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.REPORT_READ,
             C.INSIGHTS_READ,
             C.API_KEY_MANAGE,
+            C.RESPONSE_TEMPLATE_MANAGE,
             C.EVENT_MANAGE,
             C.EVENT_GATE,
             C.SCHOOL_SESSION_RECORD,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qurb.accounts import policy
-from qurb.accounts.access import Capability, forget_grants, grant
+from qurb.accounts.access import Capability, forget_grants, grant, is_staff_member
 from qurb.accounts.documents import document_clean, document_store
 from qurb.accounts.models import (
     AccountInvitation,
@@ -101,6 +101,25 @@ def user_details_update(*, user: User, values: dict[str, Any], actor: User) -> U
         action=AuditAction.ACCOUNTS_UPDATE_USER,
         target=user,
         details={"changes": changes},
+    )
+    return user
+
+
+@audited(AuditAction.ACCOUNTS_SET_PASSWORD)
+def user_password_set(*, user: User, password: str | None, actor: User) -> User:
+    """An administrator sets another account's password (``None``: password sign-in is
+    disabled). The event records whether a password is usable, never the password."""
+    policy.require_account_manager(actor)
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save(update_fields=["password"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_SET_PASSWORD,
+        target=user,
+        details={"usable": user.has_usable_password()},
     )
     return user
 
@@ -309,14 +328,16 @@ def association_verify(*, association: Association, actor: User) -> Association:
                     email=association.contact_email,
                     lead=True,
                 )
-            elif existing.association_id is None:
-                # The contact person already has an account (a resident, say): it becomes the
+            elif _may_lead(existing):
+                # The contact person already has an account (a resident): it becomes the
                 # association's lead, with the password it has.
                 lead = _member_join(user=existing, association=association)
                 existing.association_lead = True
                 existing.save(update_fields=["association_lead"])
-            # Otherwise the contact person leads another association: the cell gives this one
-            # a lead later (an account is tied to one association).
+            # Otherwise the e-mail is a staff account's or another association's member's:
+            # such an account is never handed to an association (anyone may name any e-mail
+            # in an application). The association is verified without an account; the page
+            # tells the cell so (selectors.association_lead_missing).
         audit_record(
             actor=actor,
             action=AuditAction.ACCOUNTS_VERIFY_ASSOCIATION,
@@ -330,6 +351,18 @@ def association_verify(*, association: Association, actor: User) -> Association:
         if not association.is_demo:  # demo data writes to no one
             transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
+
+
+def _may_lead(account: User) -> bool:
+    """Whether an existing account may become an association's lead: a resident's, not a
+    staff account (any role with a staff capability, or the admin's flags) and not a member
+    of an association already."""
+    return not (
+        account.association_id is not None
+        or account.is_staff
+        or account.is_superuser
+        or is_staff_member(account)
+    )
 
 
 @audited(AuditAction.ACCOUNTS_REJECT_ASSOCIATION)

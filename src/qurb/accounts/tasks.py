@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from qurb.accounts.models import AccountInvitation, Association, AssociationStatus, User
+from qurb.core.bidi import isolate
 from qurb.core.links import absolute
 
 
@@ -39,21 +40,23 @@ def send_association_decision(association_id: int) -> bool:
         )
         if association is None or not association.contact_email:
             return False
+        # The association's name isolated (FSI … PDI): a French name in an Arabic sentence.
+        name = isolate(association.name)
         with translation.override(association.language):
             if association.status == AssociationStatus.VERIFIED:
-                subject = _("%(name)s is verified on Qurb") % {"name": association.name}
+                subject = _("%(name)s is verified on Qurb") % {"name": name}
                 body = _(
                     "The communication cell has verified %(name)s. Its members can now be "
                     "invited to meetings, register, and send proposals from the association's "
                     "space: %(link)s"
-                ) % {"name": association.name, "link": absolute(reverse("neighbourhoods:space"))}
+                ) % {"name": name, "link": absolute(reverse("neighbourhoods:space"))}
             else:
-                subject = _("Your application for %(name)s") % {"name": association.name}
+                subject = _("Your application for %(name)s") % {"name": name}
                 body = _(
                     "The communication cell could not verify %(name)s, for this reason:\n\n"
                     "%(reason)s\n\nYou may apply again: %(link)s"
                 ) % {
-                    "name": association.name,
+                    "name": name,
                     "reason": association.rejection_reason,
                     "link": absolute(reverse("neighbourhoods:association_apply")),
                 }
@@ -76,13 +79,14 @@ def send_account_invitation(invitation_id: int) -> bool:
             return False
         user = invitation.user
         with translation.override(user.preferred_language):
-            subject = _("Your account for %(name)s on Qurb") % {"name": invitation.association.name}
+            name = isolate(invitation.association.name)  # not the user name: it is copied
+            subject = _("Your account for %(name)s on Qurb") % {"name": name}
             body = _(
                 "An account has been opened for you as a member of %(name)s.\n"
                 "Your user name: %(username)s\n"
                 "Choose your password with this link (it works once): %(link)s"
             ) % {
-                "name": invitation.association.name,
+                "name": name,
                 "username": user.username,
                 "link": password_link(user),
             }

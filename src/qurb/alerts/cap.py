@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from qurb.alerts.models import AlertCase
+from qurb.core.bidi import isolated
 
 NS = "urn:oasis:names:tc:emergency:cap:1.2"
 LANGUAGES = {"ar": "ar-MA", "fr": "fr-MA", "en": "en"}
@@ -63,22 +65,27 @@ def _info(root: ET.Element, c: AlertCase, lang: str, msg_type: str, urls: dict[s
                 _("This alert has ended. Thank you to everyone who shared it."),
             )
         else:
+            # Each inserted value isolated (FSI … PDI): a Latin name keeps its place in an
+            # Arabic headline, and an Arabic one in a French headline.
             name, age = c.child_first_name, c.child_age
             _sub(
                 info,
                 "headline",
-                _("Missing child: %(name)s, %(age)s years old") % {"name": name, "age": age},
+                _("Missing child: %(name)s, %(age)s years old")
+                % isolated({"name": name, "age": age}),
             )
             seen = timezone.localtime(c.last_seen_at)
             parts = [
                 c.description,
                 _("Last seen: %(place)s, %(when)s")
-                % {"place": c.last_seen_place, "when": seen.strftime("%Y-%m-%d %H:%M")},
+                % isolated(
+                    {"place": c.last_seen_place, "when": date_format(seen, "DATETIME_FORMAT")}
+                ),
             ]
             if c.clothing:
-                parts.append(_("Clothes: %(text)s") % {"text": c.clothing})
+                parts.append(_("Clothes: %(text)s") % isolated({"text": c.clothing}))
             if c.places:
-                parts.append(_("Places they go: %(text)s") % {"text": c.places})
+                parts.append(_("Places they go: %(text)s") % isolated({"text": c.places}))
             _sub(info, "description", "\n".join(parts))
             _sub(
                 info,
@@ -101,10 +108,12 @@ def _info(root: ET.Element, c: AlertCase, lang: str, msg_type: str, urls: dict[s
             area,
             "areaDesc",
             _("%(km)s km around %(place)s")
-            % {
-                "km": c.radius_km,
-                "place": c.last_seen_place if msg_type != "Cancel" else c.area.name,
-            },
+            % isolated(
+                {
+                    "km": c.radius_km,
+                    "place": c.last_seen_place if msg_type != "Cancel" else c.area.name,
+                }
+            ),
         )
         _sub(
             area,

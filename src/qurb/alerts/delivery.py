@@ -43,6 +43,7 @@ from qurb.alerts.models import (
     MessageType,
     Subscription,
 )
+from qurb.core.bidi import isolated
 from qurb.core.links import absolute
 
 
@@ -253,14 +254,16 @@ def notices(message: CapMessage) -> dict[str, Notice]:
                 title = exercise + _("Alert ended")
                 text = _("The missing child alert is over. Thank you for sharing it.")
             else:
+                # The inserted values isolated (FSI … PDI): "Yasmine، 9 سنوات" stays in
+                # that order in an Arabic notification.
                 title = exercise + (
                     _("Missing child: %(name)s, %(age)s years old")
-                    % {"name": case.child_first_name, "age": case.child_age}
+                    % isolated({"name": case.child_first_name, "age": case.child_age})
                 )
                 text = _(
                     "Last seen: %(place)s. If you see this child, do not intervene: call "
                     "%(number)s."
-                ) % {"place": case.last_seen_place, "number": case.call_number}
+                ) % isolated({"place": case.last_seen_place, "number": case.call_number})
             payload = json.dumps(
                 {
                     "title": title,

@@ -3,12 +3,18 @@ chiefs of its area and by the validation unit of its prefecture."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from qurb.accounts.access import Capability
 from qurb.alerts.models import AlertCase, CapMessage, CaseStatus, DeliveryState
+from qurb.alerts.policy import cases_for
+from qurb.areas.models import Area
+from qurb.core.params import id_param
 
 
 def is_live(case: AlertCase, now: Any = None) -> bool:
@@ -53,3 +59,69 @@ def reach(case: AlertCase) -> int:
         .distinct()
         .count()
     )
+
+
+def cases_to_validate(user: Any) -> QuerySet[AlertCase]:
+    """Cases waiting for ``user``'s validation (``ALERT_VALIDATE`` over their area, never the
+    cases they opened themselves), oldest first."""
+    return (
+        cases_for(user, Capability.ALERT_VALIDATE)
+        .filter(status=CaseStatus.PENDING)
+        .select_related("area")
+        .order_by("opened_at")
+    )
+
+
+def cases_in_hand(user: Any, now: Any = None) -> QuerySet[AlertCase]:
+    """The cases ``user`` follows (``ALERT_MANAGE`` over their area): waiting for validation
+    or live, newest first."""
+    moment = now or timezone.now()
+    live = Q(status=CaseStatus.PUBLISHED) & (Q(expires_at__isnull=True) | Q(expires_at__gt=moment))
+    return (
+        cases_for(user, Capability.ALERT_MANAGE)
+        .filter(live | Q(status=CaseStatus.PENDING))
+        .select_related("area")
+        .order_by("-opened_at")
+    )
+
+
+# --- what the alert pages read -------------------------------------------------------------
+
+
+def subscription_districts() -> list[Area]:
+    """The districts a subscription may follow (those reports are filed under), by name."""
+    return list(
+        Area.objects.filter(
+            type__code=settings.REPORT_AREA_TYPE, boundaries__generation__active=True
+        ).order_by("name_ar")
+    )
+
+
+def subscription_district(area_id: object) -> Area | None:
+    """One of :func:`subscription_districts`, from a form or JSON value; None otherwise."""
+    pk = id_param(area_id if isinstance(area_id, int | str) else None)
+    if pk is None:
+        return None
+    return next((a for a in subscription_districts() if a.pk == pk), None)
+
+
+@dataclass(frozen=True)
+class StaffCases:
+    pending: list[AlertCase]
+    live: list[AlertCase]
+    recent: list[AlertCase]
+
+
+def staff_cases(user: Any, now: Any = None) -> StaffCases:
+    """The cases ``user`` sees (alerts.policy): waiting for validation, live, and the last
+    thirty that are no longer waiting."""
+    cases = cases_for(user).select_related("area")
+    return StaffCases(
+        pending=list(cases.filter(status=CaseStatus.PENDING)),
+        live=[c for c in cases.filter(status=CaseStatus.PUBLISHED) if is_live(c, now)],
+        recent=list(cases.exclude(status=CaseStatus.PENDING).order_by("-opened_at")[:30]),
+    )
+
+
+def case_messages(case: AlertCase) -> list[CapMessage]:
+    return list(case.messages.all())

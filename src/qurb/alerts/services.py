@@ -45,6 +45,7 @@ from qurb.areas.selectors import areas_at
 from qurb.audit.actions import AuditAction
 from qurb.audit.services import audit_record, audited
 from qurb.core import optin
+from qurb.core.errors import NotFound
 from qurb.core.links import absolute
 from qurb.core.photos import photo_clean, photo_store
 
@@ -202,6 +203,24 @@ def case_read(*, actor: User, case_id: int) -> AlertCase:
     audit_record(
         actor=actor,
         action=AuditAction.ALERTS_READ_CASE,
+        target=case,
+        area_id=case.area_id,
+        details={"status": case.status},
+    )
+    return case
+
+
+@audited(AuditAction.ALERTS_READ_PHOTO)
+def case_photo_read(*, actor: User, case_id: int) -> AlertCase:
+    """A staff member opens the child's photo from the case page: each read is recorded, as
+    a read of the case is. NotFound when the case is out of the actor's areas or has no
+    photo (any more)."""
+    case = policy.access_case(actor, case_id)
+    if not case.photo:
+        raise NotFound
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALERTS_READ_PHOTO,
         target=case,
         area_id=case.area_id,
         details={"status": case.status},

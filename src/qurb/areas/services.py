@@ -17,7 +17,12 @@ from shapely.geometry.base import BaseGeometry
 
 from qurb.areas.formats import BoundaryFile
 from qurb.areas.models import Area, AreaType, Boundary, Generation, Place, PlaceKind
-from qurb.areas.selectors import active_generation, forget_point_index, pending_generation
+from qurb.areas.selectors import (
+    active_generation,
+    forget_place_index,
+    forget_point_index,
+    pending_generation,
+)
 from qurb.areas.validation import (
     OUTSIDE_PARENT_TOLERANCE,
     feature_geometry,
@@ -351,6 +356,7 @@ def generation_activate(
         audit_record(actor=actor, action=AuditAction.AREAS_ACTIVATE_GENERATION, target=generation)
         # This process sees the new boundaries at once; others within the recheck interval.
         transaction.on_commit(forget_point_index)
+        transaction.on_commit(forget_place_index)
     return generation
 
 
@@ -382,4 +388,6 @@ def place_upsert(
             target=place,
             area_id=area.pk if area else None,
         )
+        # This process's place search sees it at once (others: see _search_snapshot).
+        transaction.on_commit(forget_place_index)
     return place

@@ -2,7 +2,8 @@
 shape of its details.
 
 A details shape lists the keys an event of that action carries; a key ending in ``?`` may be
-left out. The key ``changes`` holds ``{field: {"old": …, "new": …}}`` for what was changed.
+left out. The key ``changes`` holds ``{field: {"old": …, "new": …}}`` for what was changed;
+``languages`` lists the languages (of ``ar``, ``fr``, ``en``) a published text was written in.
 ``audit_record`` refuses an action outside the enum and details of another shape.
 """
 
@@ -29,6 +30,7 @@ class AuditAction(StrEnum):
     ACCOUNTS_ADD_MEMBER = "accounts.add_member"
     ACCOUNTS_REMOVE_MEMBER = "accounts.remove_member"
     ACCOUNTS_READ_ASSOCIATION_DOCUMENT = "accounts.read_association_document"
+    ACCOUNTS_SET_PASSWORD = "accounts.set_password"
     # areas
     AREAS_LOAD = "areas.load"
     AREAS_ACTIVATE_GENERATION = "areas.activate_generation"
@@ -44,6 +46,7 @@ class AuditAction(StrEnum):
     REPORTS_READ_CONTACT = "reports.read_contact"
     REPORTS_CREATE_API_KEY = "reports.create_api_key"
     REPORTS_REVOKE_API_KEY = "reports.revoke_api_key"
+    REPORTS_SAVE_RESPONSE_TEMPLATE = "reports.save_response_template"
     # engagement
     ENGAGEMENT_SET_PRIORITY = "engagement.set_priority"
     ENGAGEMENT_ADD_EVIDENCE = "engagement.add_evidence"
@@ -71,6 +74,7 @@ class AuditAction(StrEnum):
     # alerts
     ALERTS_OPEN = "alerts.open"
     ALERTS_READ_CASE = "alerts.read_case"
+    ALERTS_READ_PHOTO = "alerts.read_photo"
     ALERTS_VALIDATE = "alerts.validate"
     ALERTS_UPDATE = "alerts.update"
     ALERTS_END = "alerts.end"
@@ -95,6 +99,8 @@ DETAILS: dict[AuditAction, tuple[str, ...]] = {
     A.ACCOUNTS_ADD_MEMBER: ("association", "invited?"),
     A.ACCOUNTS_REMOVE_MEMBER: ("association",),
     A.ACCOUNTS_READ_ASSOCIATION_DOCUMENT: ("document",),
+    # Whether the account may still sign in with a password; never the password itself.
+    A.ACCOUNTS_SET_PASSWORD: ("usable",),
     A.AREAS_LOAD: ("created", "changed", "unchanged"),
     A.AREAS_ACTIVATE_GENERATION: (),
     A.AREAS_UPSERT_PLACE: ("changes?",),
@@ -108,11 +114,12 @@ DETAILS: dict[AuditAction, tuple[str, ...]] = {
     A.REPORTS_READ_CONTACT: ("found",),
     A.REPORTS_CREATE_API_KEY: ("prefix",),
     A.REPORTS_REVOKE_API_KEY: ("prefix",),
-    A.ENGAGEMENT_SET_PRIORITY: ("reports", "hotspots"),
+    A.REPORTS_SAVE_RESPONSE_TEMPLATE: ("created", "changes"),
+    A.ENGAGEMENT_SET_PRIORITY: ("reports", "hotspots", "languages"),
     A.ENGAGEMENT_ADD_EVIDENCE: ("reports", "hotspots"),
-    A.ENGAGEMENT_ADD_PRIORITY_ACTION: ("done_on", "progress"),
+    A.ENGAGEMENT_ADD_PRIORITY_ACTION: ("done_on", "progress", "languages"),
     A.ENGAGEMENT_CLOSE_PRIORITY: ("changes",),
-    A.ENGAGEMENT_CREATE_MEETING: ("public", "invited"),
+    A.ENGAGEMENT_CREATE_MEETING: ("public", "invited", "languages"),
     A.ENGAGEMENT_HOLD_MEETING: ("attended",),
     A.ENGAGEMENT_ADD_PROPOSAL: ("meeting",),
     A.ENGAGEMENT_SUBMIT_PROPOSAL: ("association",),
@@ -120,10 +127,10 @@ DETAILS: dict[AuditAction, tuple[str, ...]] = {
     A.ENGAGEMENT_ADD_ACTION_ITEM: ("meeting",),
     A.ENGAGEMENT_COMPLETE_ACTION_ITEM: ("changes",),
     A.ENGAGEMENT_OPEN_SURVEY: (),
-    A.COMMUNICATION_CREATE_EVENT: (),
-    A.COMMUNICATION_ADD_VENUE: ("event",),
-    A.COMMUNICATION_ADD_STAND: ("event",),
-    A.COMMUNICATION_ADD_PROGRAMME_ITEM: ("event",),
+    A.COMMUNICATION_CREATE_EVENT: ("languages",),
+    A.COMMUNICATION_ADD_VENUE: ("event", "languages"),
+    A.COMMUNICATION_ADD_STAND: ("event", "languages"),
+    A.COMMUNICATION_ADD_PROGRAMME_ITEM: ("event", "languages"),
     A.COMMUNICATION_PUBLISH_EVENT: ("changes",),
     A.COMMUNICATION_CHECK_IN: ("day", "ticket?", "kind?", "count?"),
     A.COMMUNICATION_SAVE_SCHOOL_SESSION: ("created",),
@@ -132,6 +139,7 @@ DETAILS: dict[AuditAction, tuple[str, ...]] = {
     A.COMMUNICATION_SEND_NEWSLETTER: ("recipients",),
     A.ALERTS_OPEN: (),
     A.ALERTS_READ_CASE: ("status",),
+    A.ALERTS_READ_PHOTO: ("status",),
     A.ALERTS_VALIDATE: ("decision", "criteria"),
     A.ALERTS_UPDATE: ("fields",),
     A.ALERTS_END: ("reason",),

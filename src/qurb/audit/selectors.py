@@ -1,3 +1,4 @@
+from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
@@ -10,3 +11,8 @@ def audit_events_for(user: Any) -> QuerySet[AuditEvent]:
     if not (user.is_authenticated and user.has_perm("audit.read_audit_trail")):
         return AuditEvent.objects.none()
     return AuditEvent.objects.select_related("actor")
+
+
+def audit_events_since(user: Any, since: datetime) -> int:
+    """How many events the trail holds since ``since``, for whoever may read it (0 otherwise)."""
+    return audit_events_for(user).filter(occurred_at__gte=since).count()

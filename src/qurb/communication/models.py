@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area, Place
-from qurb.core.models import MultilingualTitle
-from qurb.core.text import pick_translation
+from qurb.communication import ticketcodes
+from qurb.core.models import MultilingualName, MultilingualTitle, translated
 
 
 def ticket_code() -> str:
-    return secrets.token_urlsafe(12)
+    """16 symbols of Crockford's base32, typed at the gate in any case (see ticketcodes)."""
+    return ticketcodes.new()
 
 
 class EventKind(models.TextChoices):
@@ -28,9 +29,9 @@ class Event(MultilingualTitle):
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(_("kind"), max_length=12, choices=EventKind.choices)
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="events")
-    description_ar = models.TextField(blank=True)
-    description_fr = models.TextField(blank=True)
-    description_en = models.TextField(blank=True)
+    description_ar = models.TextField(_("description (Arabic)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
     starts_on = models.DateField(_("first day"))
     ends_on = models.DateField(_("last day"))
     capacity = models.PositiveIntegerField(_("tickets"), null=True, blank=True)
@@ -45,55 +46,56 @@ class Event(MultilingualTitle):
             )
         ]
 
-    @property
-    def description(self) -> str:
-        return pick_translation(
-            {"ar": self.description_ar, "fr": self.description_fr, "en": self.description_en}
-        )
+    description = translated("description")
 
 
-class Venue(models.Model):
+class Venue(MultilingualName):
+    """Where an event takes place; its name and address are kept in Arabic, French and
+    English (``name``, ``address``: in the reader's language)."""
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="venues")
-    name = models.CharField(_("venue"), max_length=200)
-    address = models.CharField(_("address"), max_length=300, blank=True)
+    address_ar = models.CharField(_("address (Arabic)"), max_length=300, blank=True)
+    address_fr = models.CharField(_("address (French)"), max_length=300, blank=True)
+    address_en = models.CharField(_("address (English)"), max_length=300, blank=True)
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
 
+    address = translated("address")
+
     class Meta:
         ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name
+        verbose_name = _("venue")
 
 
-class Stand(models.Model):
+class Stand(MultilingualName):
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="stands")
-    name = models.CharField(_("stand"), max_length=200)
-    description = models.TextField(blank=True)
+    description_ar = models.TextField(_("description (Arabic)"), blank=True)
+    description_fr = models.TextField(_("description (French)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+
+    description = translated("description")
 
     class Meta:
         ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name
+        verbose_name = _("stand")
 
 
-class ProgrammeItem(models.Model):
+class ProgrammeItem(MultilingualTitle):
     """A seminar, demonstration or broadcast in the programme."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="programme")
     venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.SET_NULL)
-    title = models.CharField(_("title"), max_length=200)
     speakers = models.CharField(_("speakers"), max_length=300, blank=True)
-    place = models.CharField(_("room or place"), max_length=200, blank=True)
+    place_ar = models.CharField(_("room or place (Arabic)"), max_length=200, blank=True)
+    place_fr = models.CharField(_("room or place (French)"), max_length=200, blank=True)
+    place_en = models.CharField(_("room or place (English)"), max_length=200, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
 
+    place = translated("place")
+
     class Meta:
         ordering = ["starts_at", "pk"]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class VisitorKind(models.TextChoices):
@@ -113,6 +115,10 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.code}"
+
+    @property
+    def code_grouped(self) -> str:
+        return ticketcodes.grouped(self.code)
 
 
 class CheckIn(models.Model):
@@ -192,15 +198,8 @@ class Article(MultilingualTitle):
     class Meta:
         ordering = ["-publish_at", "-pk"]
 
-    @property
-    def body(self) -> str:
-        return pick_translation({"ar": self.body_ar, "fr": self.body_fr, "en": self.body_en})
-
-    @property
-    def summary(self) -> str:
-        return pick_translation(
-            {"ar": self.summary_ar, "fr": self.summary_fr, "en": self.summary_en}
-        )
+    body = translated("body")
+    summary = translated("summary")
 
 
 class NewsletterSubscriber(models.Model):

@@ -4,23 +4,31 @@ the figures (attendance per day, hour and kind of visitor; school reach)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from qurb.accounts.access import Actor, Capability, grant
 from qurb.accounts.selectors import descendants_of
-from qurb.areas.models import Area
+from qurb.areas.models import Area, Place, PlaceKind
+from qurb.areas.selectors import areas_in_active_generation
+from qurb.communication import policy, ticketcodes
 from qurb.communication.models import (
     Article,
     ArticleStatus,
     CheckIn,
     Event,
+    ProgrammeItem,
     SchoolSession,
+    Ticket,
     Topic,
+    Venue,
     VisitorKind,
 )
+from qurb.core.params import id_param
+from qurb.core.text import pick_translation
 
 
 def public_events() -> QuerySet[Event]:
@@ -32,6 +40,76 @@ def upcoming_events(area: Area | None = None) -> QuerySet[Event]:
     if area is not None:
         qs = qs.filter(area_id__in=descendants_of({area.pk}))
     return qs
+
+
+def ticket_for_code(event: Event, raw: str) -> Ticket | None:
+    """The event's ticket that ``raw`` names: a code typed at the gate (any case, spaces or
+    dashes, o/i/l for 0/1), or a scanned ticket address. An older code is taken as printed,
+    or in another case when that names only one ticket of the event."""
+    text = ticketcodes.last_segment(raw)
+    code = ticketcodes.canonical(text)
+    if code:
+        found = Ticket.objects.filter(event=event, code=code).first()
+        if found is not None:
+            return found
+    old = ticketcodes.legacy(text)
+    if not old:
+        return None
+    found = Ticket.objects.filter(event=event, code=old).first()
+    if found is None:
+        alike = list(Ticket.objects.filter(event=event, code__iexact=old)[:2])
+        found = alike[0] if len(alike) == 1 else None
+    return found
+
+
+# --- the work waiting for staff (the staff home), over the areas of their grants ---------------
+
+
+def gates_today(user: Actor, *, today: date | None = None) -> QuerySet[Event]:
+    """Published events open today whose gate ``user`` staffs (``EVENT_GATE``)."""
+    day = today or timezone.localdate()
+    return (
+        policy.events_for(user, Capability.EVENT_GATE)
+        .filter(is_published=True, starts_on__lte=day, ends_on__gte=day)
+        .select_related("area")
+        .order_by("starts_on", "pk")
+    )
+
+
+def events_coming(user: Actor, *, days: int = 30, today: date | None = None) -> QuerySet[Event]:
+    """Events starting within ``days`` days that ``user`` staffs or prepares, published or
+    not, soonest first."""
+    day = today or timezone.localdate()
+    return (
+        policy.events_for(user, Capability.EVENT_GATE)
+        .filter(starts_on__gt=day, starts_on__lte=day + timedelta(days=days))
+        .select_related("area")
+        .order_by("starts_on", "pk")
+    )
+
+
+def sessions_coming(user: Actor, *, today: date | None = None) -> QuerySet[SchoolSession]:
+    """School sessions planned from today on in ``user``'s areas (``SCHOOL_SESSION_RECORD``)."""
+    day = today or timezone.localdate()
+    return (
+        policy.sessions_for(user)
+        .filter(held_on__gte=day)
+        .select_related("school", "area")
+        .order_by("held_on", "pk")
+    )
+
+
+def articles_in_progress(user: Actor, now: Any = None) -> QuerySet[Article]:
+    """Drafts, and articles scheduled for later, that ``user`` writes (``ARTICLE_MANAGE``)."""
+    moment = now or timezone.now()
+    return (
+        policy.articles_for(user)
+        .filter(
+            Q(status=ArticleStatus.DRAFT) | Q(status=ArticleStatus.SCHEDULED, publish_at__gt=moment)
+        )
+        .select_related("area")
+        .order_by("-updated_at")
+    )
 
 
 def public_articles(now: Any = None) -> QuerySet[Article]:
@@ -103,16 +181,133 @@ def school_reach(
         qs = qs.filter(held_on__lte=until)
     labels = dict(Topic.choices)
     rows = (
-        qs.values("area__name_ar", "area__name_fr", "topic")
+        qs.values("area__name_ar", "area__name_fr", "area__name_en", "topic")
         .annotate(sessions=Count("pk"), pupils=Sum("pupils"))
         .order_by("area__name_ar", "topic")
     )
     return [
         Reach(
-            r["area__name_fr"] or r["area__name_ar"],
+            pick_translation(
+                {"ar": r["area__name_ar"], "fr": r["area__name_fr"], "en": r["area__name_en"]}
+            ),
             str(labels[r["topic"]]),
             int(r["sessions"]),
             int(r["pupils"] or 0),
         )
         for r in rows
     ]
+
+
+# --- what the pages read (the web edge calls these; access goes through policy) -----------
+
+
+def public_event(slug: str) -> Event | None:
+    return public_events().filter(slug=slug).first()
+
+
+def event_programme(event: Event) -> list[ProgrammeItem]:
+    return list(event.programme.select_related("venue"))
+
+
+def event_venues(event: Event) -> QuerySet[Venue]:
+    return event.venues.prefetch_related("stands")
+
+
+def event_venue(event: Event, venue_id: object) -> Venue | None:
+    """One of the event's venues, from a form value (None when it is not one of them)."""
+    pk = _pk(venue_id)
+    return Venue.objects.filter(event=event, pk=pk).first() if pk else None
+
+
+def public_article(slug: str) -> Article | None:
+    return public_articles().filter(slug=slug).first()
+
+
+def article_withdrawn(slug: str) -> bool:
+    return Article.objects.filter(slug=slug, status=ArticleStatus.WITHDRAWN).exists()
+
+
+def published_articles(limit: int = 20) -> list[Article]:
+    return list(Article.objects.filter(status=ArticleStatus.PUBLISHED)[:limit])
+
+
+def articles_chosen(ids: list[object]) -> list[Article]:
+    """The articles a newsletter carries, from form values (others are ignored)."""
+    pks = [pk for pk in (_pk(i) for i in ids) if pk]
+    return list(Article.objects.filter(pk__in=pks))
+
+
+def staff_article(user: Actor, article_id: object) -> Article | None:
+    """An article ``user`` may write (policy.articles_for), or None."""
+    pk = _pk(article_id)
+    return policy.articles_for(user).filter(pk=pk).first() if pk else None
+
+
+def article_home_area(user: Actor) -> Area | None:
+    """Where a new article of ``user`` belongs: the outermost area they write for."""
+    roots = grant(user, Capability.ARTICLE_MANAGE).roots
+    return Area.objects.filter(pk__in=roots).order_by("pk").first()
+
+
+def gate_events(user: Actor) -> QuerySet[Event]:
+    """Events whose gate ``user`` staffs (policy.events_for), latest first."""
+    return (
+        policy.events_for(user, Capability.EVENT_GATE)
+        .select_related("area")
+        .order_by("-starts_on", "pk")
+    )
+
+
+def event_areas(user: Actor) -> QuerySet[Area]:
+    """The areas where ``user`` may hold events, outermost first."""
+    g = grant(user, Capability.EVENT_MANAGE)
+    return areas_in_active_generation().order_by("type__level", "name_ar").filter(g.q("pk"))
+
+
+def event_area(user: Actor, area_id: object) -> Area | None:
+    pk = _pk(area_id)
+    return event_areas(user).filter(pk=pk).first() if pk else None
+
+
+def session_schools(user: Actor) -> QuerySet[Place]:
+    """The schools where ``user`` records awareness sessions."""
+    g = grant(user, Capability.SCHOOL_SESSION_RECORD)
+    return (
+        Place.objects.filter(kind=PlaceKind.SCHOOL, area__isnull=False)
+        .filter(g.q("area_id"))
+        .select_related("area")
+    )
+
+
+def session_school(user: Actor, school_id: object) -> Place | None:
+    pk = _pk(school_id)
+    return session_schools(user).filter(pk=pk).first() if pk else None
+
+
+def staff_session(user: Actor, session_id: object, school: Place | None) -> SchoolSession | None:
+    """A session ``user`` may edit (policy.sessions_for), at ``school``."""
+    pk = _pk(session_id)
+    if not pk or school is None:
+        return None
+    return policy.sessions_for(user).filter(pk=pk, school=school).first()
+
+
+def school_sessions(user: Actor, limit: int = 100) -> list[SchoolSession]:
+    return list(
+        SchoolSession.objects.filter(school__in=session_schools(user)).select_related(
+            "school", "area"
+        )[:limit]
+    )
+
+
+def school_reach_for(user: Actor) -> list[Reach]:
+    """School reach over the outermost areas ``user`` works in (the whole force: the
+    top-level areas)."""
+    g = grant(user, Capability.SCHOOL_SESSION_RECORD)
+    areas = areas_in_active_generation()
+    tops = areas.filter(parent__isnull=True) if g.everywhere else areas.filter(pk__in=g.roots)
+    return [r for top in tops for r in school_reach(top)]
+
+
+def _pk(raw: object) -> int | None:
+    return id_param(raw)

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import time_format
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +21,7 @@ from qurb.areas.models import Area, Place, PlaceKind
 from qurb.audit.actions import AuditAction
 from qurb.audit.actions import change as change_of
 from qurb.audit.services import audit_record, audited
-from qurb.communication import pagecache, policy
+from qurb.communication import pagecache, policy, selectors, ticketcodes
 from qurb.communication.models import (
     Article,
     ArticleStatus,
@@ -40,7 +41,7 @@ from qurb.communication.models import (
 )
 from qurb.core import optin
 from qurb.core.errors import Refused
-from qurb.core.text import field_language
+from qurb.core.text import Texts, field_values, languages_of, texts_of
 
 
 def _programme_changed(event: Event) -> None:
@@ -66,16 +67,19 @@ def event_create(
     actor: User,
     area: Area,
     kind: str,
-    title: str,
-    description: str = "",
+    title: Texts,
+    description: Texts = "",
     starts_on: date,
     ends_on: date,
     capacity: int | None = None,
-    language: str = "ar",
+    language: str | None = None,
 ) -> Event:
+    """An event in ``area``; ``title`` and ``description`` in one language (``language``) or
+    as ``{"ar": …, "fr": …, "en": …}``, the title in at least one."""
     require(actor, Capability.EVENT_MANAGE, area.pk)
+    titles, descriptions = texts_of(title, language), texts_of(description, language)
     errors: dict[str, list[Any]] = {}
-    if not title.strip():
+    if not any(titles.values()):
         errors["title"] = [_("Give the event a title.")]
     if kind not in EventKind.values:
         errors["kind"] = [_("Choose the kind of event.")]
@@ -85,22 +89,23 @@ def event_create(
         errors["capacity"] = [_("There must be at least one ticket.")]
     if errors:
         raise ValidationError(errors)
-    lang = field_language(language)
     with transaction.atomic():
         event = Event.objects.create(
-            slug=_slug(title, Event),
+            slug=_slug(titles["fr"] or titles["en"] or titles["ar"], Event),
             kind=kind,
             area=area,
             starts_on=starts_on,
             ends_on=ends_on,
             capacity=capacity,
-            **{f"title_{lang}": title.strip()[:200], f"description_{lang}": description.strip()},
+            **field_values("title", titles, 200),
+            **field_values("description", descriptions),
         )
         audit_record(
             actor=actor,
             action=AuditAction.COMMUNICATION_CREATE_EVENT,
             target=event,
             area_id=area.pk,
+            details={"languages": languages_of(titles)},
         )
     return event
 
@@ -110,42 +115,51 @@ def venue_add(
     *,
     actor: User,
     event: Event,
-    name: str,
-    address: str = "",
+    name: Texts,
+    address: Texts = "",
     lat: float | None = None,
     lon: float | None = None,
+    language: str | None = None,
 ) -> Venue:
     policy.require_event(actor, Capability.EVENT_MANAGE, event)
-    if not name.strip():
+    names, addresses = texts_of(name, language), texts_of(address, language)
+    if not any(names.values()):
         raise ValidationError({"name": [_("Name the venue.")]})
     venue = Venue.objects.create(
-        event=event, name=name.strip()[:200], address=address.strip()[:300], lat=lat, lon=lon
+        event=event,
+        lat=lat,
+        lon=lon,
+        **field_values("name", names, 200),
+        **field_values("address", addresses, 300),
     )
     audit_record(
         actor=actor,
         action=AuditAction.COMMUNICATION_ADD_VENUE,
         target=venue,
         area_id=event.area_id,
-        details={"event": event.pk},
+        details={"event": event.pk, "languages": languages_of(names)},
     )
     transaction.on_commit(lambda: _programme_changed(event))
     return venue
 
 
 @audited(AuditAction.COMMUNICATION_ADD_STAND)
-def stand_add(*, actor: User, venue: Venue, name: str, description: str = "") -> Stand:
+def stand_add(
+    *, actor: User, venue: Venue, name: Texts, description: Texts = "", language: str | None = None
+) -> Stand:
     policy.require_event(actor, Capability.EVENT_MANAGE, venue.event)
-    if not name.strip():
+    names, descriptions = texts_of(name, language), texts_of(description, language)
+    if not any(names.values()):
         raise ValidationError({"name": [_("Name the stand.")]})
     stand = Stand.objects.create(
-        venue=venue, name=name.strip()[:200], description=description.strip()
+        venue=venue, **field_values("name", names, 200), **field_values("description", descriptions)
     )
     audit_record(
         actor=actor,
         action=AuditAction.COMMUNICATION_ADD_STAND,
         target=stand,
         area_id=venue.event.area_id,
-        details={"event": venue.event_id},
+        details={"event": venue.event_id, "languages": languages_of(names)},
     )
     transaction.on_commit(lambda: _programme_changed(venue.event))
     return stand
@@ -156,16 +170,18 @@ def programme_add(
     *,
     actor: User,
     event: Event,
-    title: str,
+    title: Texts,
     starts_at: datetime,
     ends_at: datetime,
     speakers: str = "",
-    place: str = "",
+    place: Texts = "",
     venue: Venue | None = None,
+    language: str | None = None,
 ) -> ProgrammeItem:
     policy.require_event(actor, Capability.EVENT_MANAGE, event)
+    titles, places = texts_of(title, language), texts_of(place, language)
     errors: dict[str, list[Any]] = {}
-    if not title.strip():
+    if not any(titles.values()):
         errors["title"] = [_("Give the session a title.")]
     if ends_at <= starts_at:
         errors["ends_at"] = [_("A session must end after it starts.")]
@@ -179,18 +195,18 @@ def programme_add(
     item = ProgrammeItem.objects.create(
         event=event,
         venue=venue,
-        title=title.strip()[:200],
         speakers=speakers.strip()[:300],
-        place=place.strip()[:200],
         starts_at=starts_at,
         ends_at=ends_at,
+        **field_values("title", titles, 200),
+        **field_values("place", places, 200),
     )
     audit_record(
         actor=actor,
         action=AuditAction.COMMUNICATION_ADD_PROGRAMME_ITEM,
         target=item,
         area_id=event.area_id,
-        details={"event": event.pk},
+        details={"event": event.pk, "languages": languages_of(titles)},
     )
     transaction.on_commit(lambda: _programme_changed(event))
     return item
@@ -267,9 +283,9 @@ def check_in(
     if not event.starts_on <= today <= event.ends_on:
         raise ValidationError({"code": [_("The event is not open today.")]})
     ticket = None
-    code = code.strip().rstrip("/").rsplit("/", 1)[-1]  # a scanned URL, or the code typed
-    if code:
-        ticket = Ticket.objects.filter(event=event, code=code).first()
+    # A scanned ticket address or the code typed, in any case and with any separators.
+    if ticketcodes.given(code):
+        ticket = selectors.ticket_for_code(event, code)
         if ticket is None:
             raise ValidationError({"code": [_("This ticket is not valid for this event.")]})
         visitor_kind = ticket.visitor_kind
@@ -301,7 +317,7 @@ def check_in(
             {
                 "code": [
                     _("This ticket already came in today at %(time)s.")
-                    % {"time": timezone.localtime(first.at).strftime("%H:%M")}
+                    % {"time": time_format(timezone.localtime(first.at), "TIME_FORMAT")}
                 ]
             }
         ) from None

@@ -17,6 +17,7 @@ from qurb.communication.models import (
     NewsletterSubscriber,
     Ticket,
 )
+from qurb.core.bidi import isolate
 from qurb.core.links import absolute
 
 
@@ -103,9 +104,10 @@ def send_ticket(ticket_id: int, language: str = "ar") -> bool:
         return False
     link = absolute(reverse("communication:ticket", args=[found.event.slug, found.code]))
     with translation.override(language):
-        subject = _("Your ticket: %(event)s") % {"event": found.event.title}
+        event = isolate(found.event.title)  # its own direction inside the sentence
+        subject = _("Your ticket: %(event)s") % {"event": event}
         body = _(
             "Your free ticket for %(event)s. Show the QR code on this page at the gate: %(link)s"
-        ) % {"event": found.event.title, "link": link}
+        ) % {"event": event, "link": link}
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [found.email])
     return True

@@ -97,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "qurb.web.guards.size.RequestSizeLimitMiddleware",
+    "qurb.web.guards.params.HostileParamsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -124,7 +125,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "qurb.web.common.context_processors.site",
-                "qurb.web.reports.context_processors.reports",
+                "qurb.web.common.navigation.staff_navigation",
             ],
         },
     },
@@ -188,7 +189,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "home"  # staff land on their home instead (web/accounts/views.py)
 LOGOUT_REDIRECT_URL = "home"
 
 # Login throttling (django-axes): lock a username+IP pair after repeated failures.
@@ -199,6 +200,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
 OTP_TOTP_ISSUER = os.environ.get("QURB_OTP_ISSUER", "Qurb")
+# The admin never shows a device's secret (TOTP key, QR code, backup codes).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Languages: Arabic first (right-to-left), French, English.
 LANGUAGE_CODE = "ar"
@@ -211,6 +214,11 @@ LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = os.environ.get("QURB_TIME_ZONE", "Africa/Casablanca")
 USE_I18N = True
 USE_TZ = True
+# Dates, times and numbers as Morocco writes them in each language (src/qurb/config/formats/,
+# docs/architecture.md "Languages"); the thousands separator only where a template asks for it
+# (|intcomma), never on ids, years or coordinates.
+FORMAT_MODULE_PATH = ["qurb.config.formats"]
+USE_THOUSAND_SEPARATOR = False
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
@@ -244,7 +252,7 @@ MAILERS: dict[str, dict[str, Any]] = {
             },
         }
         if os.environ.get("QURB_EMAIL_HOST")
-        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        else {"BACKEND": "qurb.core.mail.ConsoleBackend"}  # readable: qurb/core/mail.py
     )
 }
 DEFAULT_FROM_EMAIL = os.environ.get("QURB_FROM_EMAIL", "qurb@localhost")
@@ -289,6 +297,8 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("QURB_SESSION_AGE", str(8 * 3600)))
 CSRF_COOKIE_HTTPONLY = True
+# A refused form gets the branded 403 page that says what to do (reload and send again).
+CSRF_FAILURE_VIEW = "qurb.web.common.errorpages.csrf_failure"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_SSL_REDIRECT = HTTPS

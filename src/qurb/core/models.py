@@ -1,10 +1,35 @@
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from qurb.core.text import pick_translation
+from qurb.core.text import FIELD_LANGUAGES, pick_translation
 
 
-class MultilingualName(models.Model):
+class Multilingual:
+    """Texts kept as ``<field>_ar``, ``<field>_fr`` and ``<field>_en``: ``localized(field)`` is
+    the one in the active language (or ``language``), falling back to Arabic, French, English;
+    ``translations(field)`` all three."""
+
+    def translations(self, field: str) -> dict[str, str]:
+        return {code: getattr(self, f"{field}_{code}") or "" for code in FIELD_LANGUAGES}
+
+    def localized(self, field: str, language: str | None = None) -> str:
+        return pick_translation(self.translations(field), language)
+
+
+def translated(field: str) -> Any:
+    """A read-only property for templates and outputs: ``field`` in the reader's language."""
+
+    def read(self: Multilingual) -> str:
+        return self.localized(field)
+
+    read.__name__ = field
+    read.__doc__ = f"The {field} in the active language, with fallback."
+    return property(read)
+
+
+class MultilingualName(Multilingual, models.Model):
     """A name kept in Arabic, French and English, shown in the reader's language."""
 
     name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
@@ -14,15 +39,18 @@ class MultilingualName(models.Model):
     class Meta:
         abstract = True
 
+    def __str__(self) -> str:
+        return self.name
+
     @property
     def name(self) -> str:
-        return pick_translation({"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en})
+        return self.localized("name")
 
     def names(self) -> dict[str, str]:
-        return {"ar": self.name_ar, "fr": self.name_fr, "en": self.name_en}
+        return self.translations("name")
 
 
-class MultilingualTitle(models.Model):
+class MultilingualTitle(Multilingual, models.Model):
     """A title kept in Arabic, French and English, shown in the reader's language."""
 
     title_ar = models.CharField(_("title (Arabic)"), max_length=200, blank=True)
@@ -37,4 +65,7 @@ class MultilingualTitle(models.Model):
 
     @property
     def title(self) -> str:
-        return pick_translation({"ar": self.title_ar, "fr": self.title_fr, "en": self.title_en})
+        return self.localized("title")
+
+    def titles(self) -> dict[str, str]:
+        return self.translations("title")

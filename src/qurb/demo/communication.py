@@ -20,6 +20,47 @@ from qurb.communication.services import (
     venue_add,
 )
 
+STANDS = [
+    {"ar": "الشرطة العلمية", "fr": "Police scientifique", "en": "Forensic science"},
+    {"ar": "فرقة الكلاب البوليسية", "fr": "Brigade cynophile", "en": "Dog unit"},
+    {"ar": "السلامة الطرقية", "fr": "Sécurité routière", "en": "Road safety"},
+    {"ar": "محاربة الجريمة الإلكترونية", "fr": "Cybercriminalité", "en": "Cybercrime"},
+]
+
+# day of the event, hour, title, speakers (names are written once)
+PROGRAMME = [
+    (
+        0,
+        10,
+        {
+            "ar": "ندوة: شرطة القرب",
+            "fr": "Séminaire : la police de proximité",
+            "en": "Seminar: community policing",
+        },
+        "Commissaire Karim Bennani",
+    ),
+    (
+        0,
+        15,
+        {
+            "ar": "عرض: فرقة الكلاب البوليسية",
+            "fr": "Démonstration : brigade cynophile",
+            "en": "Demonstration: the dog unit",
+        },
+        "Unité cynophile",
+    ),
+    (
+        1,
+        11,
+        {
+            "ar": "ندوة: الشباب والأمن على الإنترنت",
+            "fr": "Séminaire : les jeunes et la sécurité en ligne",
+            "en": "Seminar: young people and online safety",
+        },
+        "Cellule cybercriminalité",
+    ),
+]
+
 
 def _at(day: object, hour: int) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour)))  # type: ignore[arg-type]
@@ -33,35 +74,42 @@ def demo_communication_load() -> None:
             actor=cell,
             area=Area.objects.get(code="03.231"),
             kind="open_day",
-            title="Portes ouvertes de la police — Fès (démo)",
-            description=(
-                "Stands, démonstrations et séminaires ouverts au public. Données de démonstration."
-            ),
+            title={
+                "ar": "الأيام المفتوحة للشرطة — فاس (تجريبي)",
+                "fr": "Portes ouvertes de la police — Fès (démo)",
+                "en": "Police open days — Fès (demo)",
+            },
+            description={
+                "ar": "أروقة وعروض وندوات مفتوحة للعموم. معطيات تجريبية.",
+                "fr": (
+                    "Stands, démonstrations et séminaires ouverts au public. "
+                    "Données de démonstration."
+                ),
+                "en": "Stands, demonstrations and seminars open to the public. Demo data.",
+            },
             starts_on=first,
             ends_on=first + timedelta(days=1),
             capacity=5000,
-            language="fr",
         )
         venue = venue_add(
             actor=cell,
             event=event,
-            name="Complexe sportif Fès",
-            address="Route d'Imouzzer",
+            name={
+                "ar": "المركب الرياضي بفاس",
+                "fr": "Complexe sportif Fès",
+                "en": "Fès sports complex",
+            },
+            address={
+                "ar": "طريق إيموزار",
+                "fr": "Route d'Imouzzer",
+                "en": "Route d'Imouzzer",
+            },
             lat=34.0630,
             lon=-4.9790,
         )
-        for stand in [
-            "Police scientifique",
-            "Brigade cynophile",
-            "Sécurité routière",
-            "Cybercriminalité",
-        ]:
+        for stand in STANDS:
             stand_add(actor=cell, venue=venue, name=stand)
-        for day_offset, hour, title, speakers in [
-            (0, 10, "Séminaire : la police de proximité", "Commissaire Karim Bennani"),
-            (0, 15, "Démonstration : brigade cynophile", "Unité cynophile"),
-            (1, 11, "Séminaire : les jeunes et la sécurité en ligne", "Cellule cybercriminalité"),
-        ]:
+        for day_offset, hour, title, speakers in PROGRAMME:
             day = first + timedelta(days=day_offset)
             programme_add(
                 actor=cell,
@@ -69,7 +117,7 @@ def demo_communication_load() -> None:
                 venue=venue,
                 title=title,
                 speakers=speakers,
-                place="Salle A",
+                place={"ar": "القاعة أ", "fr": "Salle A", "en": "Room A"},
                 starts_at=_at(day, hour),
                 ends_at=_at(day, hour + 1),
             )
@@ -109,6 +157,11 @@ def demo_communication_load() -> None:
                     "title": "Portes ouvertes de la police à Fès (démo)",
                     "summary": "Stands, démonstrations et séminaires ouverts à tous.",
                     "body": "La police organise ses portes ouvertes à Fès. Texte de démonstration.",
+                },
+                "en": {
+                    "title": "Police open days in Fès (demo)",
+                    "summary": "Stands, demonstrations and seminars open to all.",
+                    "body": "The police hold their open days in Fès. Demo text.",
                 },
             },
         )

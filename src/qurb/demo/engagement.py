@@ -80,21 +80,40 @@ def demo_engagement_load() -> None:
         day = timezone.localdate() + timedelta(days=12)
         meeting = meeting_create(
             area=medina,
-            title=MEETING_TITLE,
+            title={
+                "ar": "لقاء تواصلي مع جمعيات فاس المدينة (تجريبي، بدعوة)",
+                "fr": MEETING_TITLE,
+                "en": "Meeting with the associations of Fès-Médina (demo, by invitation)",
+            },
             starts_at=_at(day, 17),
             ends_at=_at(day, 19),
-            location="Dar Chabab Batha, Fès-Médina (démo)",
+            location={
+                "ar": "دار الشباب البطحاء، فاس المدينة (تجريبي)",
+                "fr": "Dar Chabab Batha, Fès-Médina (démo)",
+                "en": "Batha youth centre, Fès-Médina (demo)",
+            },
             mode=MeetingMode.HYBRID,
             online_url=MEETING_ONLINE_URL,
             capacity=30,
             is_public=False,
             invited=[invited],
-            agenda=(
-                "1. Éclairage et sécurité des derbs autour de Bab Boujloud\n"
-                "2. Sorties d'écoles : le dispositif de la rentrée\n"
-                "3. Propositions des associations invitées"
-            ),
-            language="fr",
+            agenda={
+                "ar": (
+                    "1. إنارة الدروب وأمنها حول باب بوجلود\n"
+                    "2. أبواب المدارس: ترتيبات الدخول المدرسي\n"
+                    "3. مقترحات الجمعيات المدعوة"
+                ),
+                "fr": (
+                    "1. Éclairage et sécurité des derbs autour de Bab Boujloud\n"
+                    "2. Sorties d'écoles : le dispositif de la rentrée\n"
+                    "3. Propositions des associations invitées"
+                ),
+                "en": (
+                    "1. Lighting and safety of the lanes around Bab Boujloud\n"
+                    "2. School gates: arrangements for the new school year\n"
+                    "3. Proposals from the invited associations"
+                ),
+            },
             actor=User.objects.get(username="chief.medina"),
         )
         # Demo data writes to no one (as for the demo association's verification): the

@@ -191,3 +191,51 @@ def demo_school_points(boundaries: BoundaryFile) -> list[tuple[str, str, float, 
         point = shape(f.geojson).point_on_surface()
         out.append((f"SCH-{f.properties['code']}", f.properties["code"], point.y, point.x))
     return out
+
+
+# Real landmarks residents name when they have no GPS (approximate points, checked to fall
+# in the district named): (code, kind, lat, lon, names). Their Darija spellings are in
+# areas/data/aliases.csv.
+LANDMARKS: list[tuple[str, str, float, float, dict[str, str]]] = [
+    (
+        "LM-FES-BOUJLOUD",
+        "other",
+        34.0617,
+        -4.9837,
+        {"ar": "باب بوجلود", "fr": "Bab Boujloud", "en": "Bab Boujloud (the Blue Gate)"},
+    ),
+    (
+        "LM-FES-QARAWIYYIN",
+        "other",
+        34.0646,
+        -4.9733,
+        {
+            "ar": "جامع القرويين",
+            "fr": "Mosquée Al Quaraouiyine",
+            "en": "Al-Qarawiyyin Mosque",
+        },
+    ),
+    ("LM-FES-FTOUH", "other", 34.0606, -4.9655, {"ar": "باب الفتوح", "fr": "Bab Ftouh", "en": "Bab Ftouh"}),
+    (
+        "LM-FES-JNANSBIL",
+        "other",
+        34.0587,
+        -4.9880,
+        {"ar": "حديقة جنان السبيل", "fr": "Jardin Jnan Sbil", "en": "Jnan Sbil Garden"},
+    ),
+    (
+        "LM-FES-GARE",
+        "other",
+        34.0467,
+        -4.9995,
+        {"ar": "محطة القطار فاس", "fr": "Gare de Fès", "en": "Fès railway station"},
+    ),
+    ("LM-MEK-MANSOUR", "other", 33.8936, -5.5652, {"ar": "باب منصور", "fr": "Bab Mansour", "en": "Bab Mansour"}),
+    (
+        "LM-MEK-HEDIM",
+        "other",
+        33.8946,
+        -5.5658,
+        {"ar": "ساحة الهديم", "fr": "Place El Hedim", "en": "El Hedim Square"},
+    ),
+]

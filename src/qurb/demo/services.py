@@ -20,17 +20,20 @@ from qurb.accounts.services import (
     user_create,
 )
 from qurb.areas.models import Area, PlaceKind
+from qurb.areas.selectors import areas_at
 from qurb.areas.services import LoadReport, area_type_ensure, areas_load, place_upsert
 from qurb.demo.alerts import demo_alert_load
 from qurb.demo.communication import demo_communication_load
 from qurb.demo.engagement import demo_engagement_load
 from qurb.demo.geography import (
     DEMO_SOURCE,
+    LANDMARKS,
     OSM_SOURCE,
     demo_boundaries,
     demo_neighbourhoods,
     demo_school_points,
 )
+from qurb.demo.loop import demo_loop_load
 from qurb.demo.reports import demo_reports_load
 
 DEMO_PASSWORD = "qurb-demo-2026"  # noqa: S105 - printed to whoever runs the demo; demo only
@@ -196,11 +199,22 @@ def demo_load(
                 "en": f"Demo school {n}",
             },
         )
+    for code, kind, lat, lon, names in LANDMARKS:
+        inside = areas_at(lat=lat, lon=lon)
+        place_upsert(
+            code=code,
+            kind=PlaceKind(kind),
+            lat=lat,
+            lon=lon,
+            area=inside[-1] if inside else None,
+            names=names,
+        )
     accounts = _demo_accounts(areas)
     demo_reports_load()
     demo_alert_load()
     demo_communication_load()
     demo_engagement_load()
+    demo_loop_load()
     return reports, accounts
 
 

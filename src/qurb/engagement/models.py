@@ -10,7 +10,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area
-from qurb.core.models import MultilingualTitle
+from qurb.core.models import Multilingual, MultilingualTitle, translated
 from qurb.core.text import pick_translation
 from qurb.reports.models import Category
 
@@ -27,7 +27,9 @@ class Meeting(MultilingualTitle):
     )
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    location = models.CharField(_("place"), max_length=300)
+    location_ar = models.CharField(_("place (Arabic)"), max_length=300, blank=True)
+    location_fr = models.CharField(_("place (French)"), max_length=300, blank=True)
+    location_en = models.CharField(_("place (English)"), max_length=300, blank=True)
     is_public = models.BooleanField(_("open to residents"), default=True)
     cancelled = models.BooleanField(_("cancelled"), default=False)
     mode = models.CharField(
@@ -43,9 +45,14 @@ class Meeting(MultilingualTitle):
         blank=True,
         related_name="meeting_invitations",
     )
-    agenda = models.TextField(_("agenda"), blank=True)
+    agenda_ar = models.TextField(_("agenda (Arabic)"), blank=True)
+    agenda_fr = models.TextField(_("agenda (French)"), blank=True)
+    agenda_en = models.TextField(_("agenda (English)"), blank=True)
     minutes = models.TextField(_("minutes"), blank=True)
     held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+
+    location = translated("location")
+    agenda = translated("agenda")
 
     class Meta:
         ordering = ["starts_at"]
@@ -93,11 +100,7 @@ class Priority(MultilingualTitle):
         verbose_name = _("priority")
         verbose_name_plural = _("priorities")
 
-    @property
-    def description(self) -> str:
-        return pick_translation(
-            {"ar": self.description_ar, "fr": self.description_fr, "en": self.description_en}
-        )
+    description = translated("description")
 
 
 class ActionProgress(models.TextChoices):
@@ -106,16 +109,21 @@ class ActionProgress(models.TextChoices):
     DONE = "done", _("Done")
 
 
-class PriorityAction(models.Model):
-    """What the police did about a priority (the SARA "response"), dated."""
+class PriorityAction(Multilingual, models.Model):
+    """What the police did about a priority (the SARA "response"), dated; the text is kept in
+    Arabic, French and English (``description``: in the reader's language)."""
 
     priority = models.ForeignKey(Priority, on_delete=models.CASCADE, related_name="actions")
-    description = models.TextField(_("what was done"), max_length=2000)
+    description_ar = models.TextField(_("what was done (Arabic)"), max_length=2000, blank=True)
+    description_fr = models.TextField(_("what was done (French)"), max_length=2000, blank=True)
+    description_en = models.TextField(_("what was done (English)"), max_length=2000, blank=True)
     done_on = models.DateField(_("date"))
     progress = models.CharField(
         _("progress"), max_length=16, choices=ActionProgress.choices, default=ActionProgress.DONE
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    description = translated("description")
 
     class Meta:
         ordering = ["done_on", "pk"]

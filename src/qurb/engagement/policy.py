@@ -26,7 +26,7 @@ from django.db.models import Q, QuerySet
 from qurb.accounts.access import Capability, grant
 from qurb.accounts.models import AssociationStatus, User
 from qurb.core.errors import NotFound, Refused
-from qurb.engagement.models import Meeting, Priority, Registration, RegistrationStatus
+from qurb.engagement.models import Meeting, Priority, Proposal, Registration, RegistrationStatus
 
 if TYPE_CHECKING:
     from qurb.accounts.access import Actor
@@ -132,3 +132,33 @@ def priorities_managed_by(user: Actor) -> QuerySet[Priority]:
 def require(user: Actor, capability: Capability, area_id: int) -> None:
     if not may_manage(user, capability, area_id):
         raise Refused("out_of_scope")
+
+
+def access_managed_meeting(user: Actor, meeting_id: int) -> Meeting:
+    """A meeting ``user`` plans and holds (``MEETING_MANAGE`` over its area); NotFound (404)
+    otherwise."""
+    meeting = meetings_managed_by(user).select_related("area").filter(pk=meeting_id).first()
+    if meeting is None:
+        raise NotFound
+    return meeting
+
+
+def access_managed_priority(user: Actor, priority_id: int) -> Priority:
+    """A priority ``user`` manages (``PRIORITY_MANAGE`` over its area); NotFound otherwise."""
+    priority = priorities_managed_by(user).select_related("area").filter(pk=priority_id).first()
+    if priority is None:
+        raise NotFound
+    return priority
+
+
+def access_managed_proposal(user: Actor, proposal_id: int) -> Proposal:
+    """A proposal ``user`` answers (``MEETING_MANAGE`` over its area); NotFound otherwise."""
+    proposal = (
+        Proposal.objects.filter(grant(user, Capability.MEETING_MANAGE).q("area_id"))
+        .select_related("area")
+        .filter(pk=proposal_id)
+        .first()
+    )
+    if proposal is None:
+        raise NotFound
+    return proposal

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -13,10 +14,11 @@ from django.utils.translation import gettext as _
 from scipy.stats import binomtest
 from scipy.stats import t as student_t
 
+from qurb.accounts.access import Capability, grant
 from qurb.accounts.models import Association
 from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area
-from qurb.areas.selectors import area_and_ancestors
+from qurb.areas.selectors import area_and_ancestors, area_public
 from qurb.engagement.models import (
     ActionItem,
     ActionItemStatus,
@@ -25,13 +27,22 @@ from qurb.engagement.models import (
     PriorityAction,
     PriorityRating,
     PriorityStatus,
+    Proposal,
+    ProposalAnswer,
     Question,
     QuestionKind,
     Rating,
+    Registration,
+    RegistrationStatus,
     Survey,
     SurveyAnswer,
 )
-from qurb.engagement.policy import meetings_published, meetings_visible_to
+from qurb.engagement.policy import (
+    meetings_managed_by,
+    meetings_published,
+    meetings_visible_to,
+    priorities_managed_by,
+)
 from qurb.reports.models import Category, Report
 from qurb.reports.rollup import cell_range
 from qurb.reports.selectors import counted_reports
@@ -183,6 +194,63 @@ def association_meetings(association: Association, user: Actor = None) -> list[M
     )
 
 
+def recent_held_meetings(area: Area, user: Actor = None, *, limit: int = 3) -> list[Meeting]:
+    """The last meetings held for the area or the district above it that ``user`` may see
+    (their closing report is on the meeting's page), latest first."""
+    return list(
+        meetings_visible_to(user)
+        .filter(area_id__in=_area_and_ancestor_ids(area), held_at__isnull=False)
+        .order_by("-starts_at")[:limit]
+    )
+
+
+# --- the work waiting for staff (the staff home), over the areas where they manage meetings ----
+
+
+def meetings_coming(
+    user: Actor, *, days: int = 30, now: datetime | None = None
+) -> QuerySet[Meeting]:
+    """Meetings ``user`` holds in the next ``days`` days (``MEETING_MANAGE``), soonest first."""
+    moment = now or timezone.now()
+    return (
+        meetings_managed_by(user)
+        .filter(cancelled=False, starts_at__gte=moment, starts_at__lt=moment + timedelta(days=days))
+        .select_related("area")
+        .order_by("starts_at")
+    )
+
+
+def meetings_to_close(user: Actor, *, now: datetime | None = None) -> QuerySet[Meeting]:
+    """Meetings that have taken place but whose closing report (attendance, minutes) is not
+    recorded yet, latest first."""
+    return (
+        meetings_managed_by(user)
+        .filter(cancelled=False, ends_at__lt=now or timezone.now(), held_at__isnull=True)
+        .select_related("area")
+        .order_by("-starts_at")
+    )
+
+
+def proposals_to_answer(user: Actor) -> QuerySet[Proposal]:
+    """Proposals (from a meeting or an association) waiting for ``user``'s answer."""
+    return (
+        Proposal.objects.filter(grant(user, Capability.MEETING_MANAGE).q("area_id"))
+        .filter(answer=ProposalAnswer.PENDING)
+        .select_related("area", "association", "meeting")
+        .order_by("pk")
+    )
+
+
+def priorities_without_action(user: Actor) -> QuerySet[Priority]:
+    """Current priorities ``user`` manages on which nothing has been done yet."""
+    return (
+        priorities_managed_by(user)
+        .filter(status=PriorityStatus.CURRENT, response_started_on__isnull=True)
+        .select_related("area")
+        .order_by("set_on")
+    )
+
+
 def last_held_meeting(area: Area) -> Meeting | None:
     """The last public meeting held in the area (the drafts start from it)."""
     return (
@@ -193,9 +261,19 @@ def last_held_meeting(area: Area) -> Meeting | None:
     )
 
 
-def agenda_draft(area: Area, *, now: datetime | None = None, top: int = 5) -> str:
+def agenda_draft(
+    area: Area,
+    *,
+    now: datetime | None = None,
+    top: int = 5,
+    hotspots: Sequence[str] = (),
+) -> str:
     """An agenda drafted from the data since the area's last meeting, for staff to edit:
-    the top concerns, the places reported most, open priorities and open action items.
+    the top concerns, the hotspots (``hotspots``: lines composed by the caller, which sees
+    insights), the places reported most, open priorities, open action items and the proposals
+    still awaiting an answer in the area. Sections are numbered 1, 2, 3… in the order they
+    appear; a section with nothing to say is left out, except the concerns, the priorities
+    and the proposals, which say "none".
 
     The agenda is published on the meeting's page, so the draft draws only on public
     meetings: nothing said at an invitation-only meeting reaches it."""
@@ -209,33 +287,44 @@ def agenda_draft(area: Area, *, now: datetime | None = None, top: int = 5) -> st
     area_ids = descendants_of({area.pk})
     counted = counted_reports().filter(area_id__in=area_ids, seen_on__gte=since)
     lines = [str(_("Agenda drafted from the reports since %(date)s") % {"date": since.isoformat()})]
+    sections = 0
+
+    def section(title: str, entries: Sequence[str], empty: str | None) -> None:
+        nonlocal sections
+        if not entries and empty is None:
+            return
+        sections += 1
+        lines.append("")
+        lines.append(f"{sections}. {title}")
+        lines.extend(f"   - {entry}" for entry in entries or [empty])
+
     concerns = list(
         counted.values("category").annotate(n=Count("pk")).order_by("-n", "category")[:top]
     )
-    lines.append("")
-    lines.append(str(_("1. Top concerns")))
-    for row in concerns:
-        lines.append(f"   - {Category(row['category']).label}: {row['n']}")
-    if not concerns:
-        lines.append(str(_("   - no report in this period")))
+    section(
+        str(_("Top concerns")),
+        [f"{Category(row['category']).label}: {row['n']}" for row in concerns],
+        str(_("no report in this period")),
+    )
+    section(str(_("Hotspots of the last 90 days")), list(hotspots), None)
     places = list(
         counted.exclude(area_id=area.pk)
         .values("area_id")
         .annotate(n=Count("pk"))
         .order_by("-n", "area_id")[:3]
     )
-    if places:
-        names = Area.objects.in_bulk([p["area_id"] for p in places])
-        lines.append("")
-        lines.append(str(_("2. Neighbourhoods reported most")))
-        lines += [f"   - {names[p['area_id']].name}: {p['n']}" for p in places]
+    names = Area.objects.in_bulk([p["area_id"] for p in places])
+    section(
+        str(_("Neighbourhoods reported most")),
+        [f"{names[p['area_id']].name}: {p['n']}" for p in places],
+        None,
+    )
     priorities = list(
         Priority.objects.filter(area_id__in=area_ids, status=PriorityStatus.CURRENT)
         .prefetch_related("actions")
         .order_by("set_on")
     )
-    lines.append("")
-    lines.append(str(_("3. Open priorities and their progress")))
+    progress_lines = []
     for priority in priorities:
         actions = list(priority.actions.all())
         result = priority_assessment(priority, today=timezone.localdate(moment))
@@ -246,22 +335,55 @@ def agenda_draft(area: Area, *, now: datetime | None = None, top: int = 5) -> st
             else str(_("no action yet"))
         )
         latest = f" — {actions[-1].description}" if actions else ""
-        lines.append(f"   - {priority.title}{latest} ({progress})")
-    if not priorities:
-        lines.append(str(_("   - none")))
+        progress_lines.append(f"{priority.title}{latest} ({progress})")
+    section(str(_("Open priorities and their progress")), progress_lines, str(_("none")))
     items = list(
         ActionItem.objects.filter(
             meeting__in=meetings_published().filter(area_id__in=area_ids),
             status=ActionItemStatus.OPEN,
         ).order_by("due_on")
     )
-    if items:
-        lines.append("")
-        lines.append(str(_("4. Action items still open")))
-        lines += [f"   - {i.text} ({i.owner}, {i.due_on.isoformat()})" for i in items]
-    lines.append("")
-    lines.append(str(_("5. Proposals from residents and associations")))
+    section(
+        str(_("Action items still open")),
+        [f"{i.text} ({i.owner}, {i.due_on.isoformat()})" for i in items],
+        None,
+    )
+    section(
+        str(_("Proposals from residents and associations")),
+        [_proposal_line(p) for p in pending_proposals(area)],
+        str(_("none")),
+    )
     return "\n".join(lines)
+
+
+def pending_proposals(area: Area) -> QuerySet[Proposal]:
+    """Proposals still awaiting an answer in the area or a neighbourhood within it: sent by an
+    association between meetings, or raised at a public meeting (an invitation-only
+    meeting's proposals stay with those invited)."""
+    return (
+        Proposal.objects.filter(
+            Q(meeting__isnull=True) | Q(meeting__in=meetings_published()),
+            area_id__in=descendants_of({area.pk}),
+            answer=ProposalAnswer.PENDING,
+        )
+        .select_related("area", "association", "meeting")
+        .order_by("created_at", "pk")
+    )
+
+
+def _proposal_line(proposal: Proposal) -> str:
+    text = " ".join(proposal.text.split())
+    if len(text) > 300:
+        text = text[:299] + "…"
+    if proposal.association is not None:
+        who = proposal.association.name
+    elif proposal.meeting is not None and proposal.meeting.held_at is not None:
+        who = str(_("raised at the meeting of %(date)s")) % {
+            "date": timezone.localdate(proposal.meeting.held_at).isoformat()
+        }
+    else:
+        who = str(_("raised at a meeting"))
+    return f"{who} ({proposal.area.name}): {text}"
 
 
 @dataclass(frozen=True)
@@ -413,3 +535,94 @@ def open_surveys(area: Area) -> QuerySet[Survey]:
     return Survey.objects.filter(
         area_id__in=_area_and_ancestor_ids(area), opens_on__lte=today, closes_on__gte=today
     )
+
+
+# --- what the meeting and priority pages read (access through engagement.policy) -----------
+
+
+def registration_of(
+    meeting: Meeting, user: Actor, *, cancelled: bool = False
+) -> Registration | None:
+    """``user``'s registration for the meeting (a cancelled one only when ``cancelled``)."""
+    pk = getattr(user, "pk", None)
+    if not pk:
+        return None
+    qs = Registration.objects.filter(meeting=meeting, user_id=pk)
+    if not cancelled:
+        qs = qs.exclude(status=RegistrationStatus.CANCELLED)
+    return qs.order_by("pk").first()
+
+
+def meeting_registrations(meeting: Meeting) -> list[Registration]:
+    return list(meeting.registrations.select_related("association"))
+
+
+def meeting_proposals(meeting: Meeting) -> list[Proposal]:
+    return list(meeting.proposals.all())
+
+
+def meeting_action_items(meeting: Meeting) -> list[ActionItem]:
+    return list(meeting.action_items.all())
+
+
+def meeting_proposal(meeting: Meeting, proposal_id: int) -> Proposal | None:
+    return Proposal.objects.filter(pk=proposal_id, meeting=meeting).first()
+
+
+def meeting_action_item(meeting: Meeting, item_id: int) -> ActionItem | None:
+    return ActionItem.objects.filter(pk=item_id, meeting=meeting).first()
+
+
+def public_priority(priority_id: int) -> Priority | None:
+    """A priority residents may rate: one of an area of the active generation."""
+    priority = Priority.objects.select_related("area").filter(pk=priority_id).first()
+    if priority is None or area_public(priority.area_id) is None:
+        return None
+    return priority
+
+
+def area_priorities(area: Area) -> QuerySet[Priority]:
+    """The current priorities of the area and the neighbourhoods within it (staff page)."""
+    return (
+        Priority.objects.filter(
+            area_id__in=descendants_of({area.pk}), status=PriorityStatus.CURRENT
+        )
+        .select_related("area")
+        .prefetch_related("actions", "evidence_reports")
+    )
+
+
+def association_proposals_waiting(area: Area) -> QuerySet[Proposal]:
+    """Proposals associations sent between meetings, in the area, still without an answer."""
+    return Proposal.objects.filter(
+        area_id__in=descendants_of({area.pk}),
+        meeting__isnull=True,
+        answer=ProposalAnswer.PENDING,
+    ).select_related("area", "association")
+
+
+def area_meetings(area: Area, user: Actor, limit: int = 20) -> list[Meeting]:
+    """The latest meetings of the area and within it that ``user`` may see."""
+    return list(
+        meetings_visible_to(user)
+        .filter(area_id__in=descendants_of({area.pk}))
+        .order_by("-starts_at")[:limit]
+    )
+
+
+def association_proposals(association: Association) -> QuerySet[Proposal]:
+    """What an association proposed (from its space or at meetings), latest first."""
+    return association.proposals.select_related("area", "meeting").order_by("-pk")
+
+
+def survey_by_id(survey_id: int) -> Survey | None:
+    """A survey (surveys are public: anyone may answer an open one and read its results)."""
+    return Survey.objects.select_related("area").filter(pk=survey_id).first()
+
+
+def survey_questions(survey: Survey) -> list[Question]:
+    return list(survey.questions.all())
+
+
+def survey_response_count(survey: Survey) -> int:
+    return survey.responses.count()

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from qurb.core.bidi import isolate, isolated
 from qurb.core.links import absolute
 from qurb.engagement.models import Invitation, Registration, RegistrationStatus
 
@@ -40,18 +41,27 @@ def send_invitation(invitation_id: int) -> bool:
             return False
         with translation.override(invitation.association.language):
             when = date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
-            subject = _("Invitation: %(title)s") % {"title": meeting.title}
+            # Names, title, date and place isolated (FSI … PDI), each in its own direction.
+            subject = _("Invitation: %(title)s") % {"title": isolate(meeting.title)}
+            place = (
+                isolate(meeting.location)
+                if meeting.location
+                # The online link goes only to those who hold a place (engagement.policy):
+                # the association's address is not a registration.
+                else _("online (the link is on the meeting page once you have a place)")
+            )
             body = _(
                 "%(association)s is invited to the meeting “%(title)s” on %(when)s, %(place)s.\n"
                 "Agenda and registration: %(link)s"
             ) % {
-                "association": invitation.association.name,
-                "title": meeting.title,
-                "when": when,
-                # The online link goes only to those who hold a place (engagement.policy):
-                # the association's address is not a registration.
-                "place": meeting.location
-                or _("online (the link is on the meeting page once you have a place)"),
+                **isolated(
+                    {
+                        "association": invitation.association.name,
+                        "title": meeting.title,
+                        "when": when,
+                    }
+                ),
+                "place": place,
                 "link": _link(meeting.pk),
             }
         send_mail(
@@ -81,11 +91,11 @@ def send_reminder(registration_id: int) -> bool:
         meeting = registration.meeting
         with translation.override(registration.language):
             when = date_format(timezone.localtime(meeting.starts_at), "DATETIME_FORMAT")
-            subject = _("Reminder: %(title)s") % {"title": meeting.title}
+            subject = _("Reminder: %(title)s") % {"title": isolate(meeting.title)}
             body = _("Your place at “%(title)s” is confirmed: %(when)s, %(place)s.\n%(link)s") % {
-                "title": meeting.title,
-                "when": when,
-                "place": meeting.location or meeting.online_url,
+                **isolated({"title": meeting.title, "when": when}),
+                # A place is isolated; an online link is left as it is, for the mail reader.
+                "place": isolate(meeting.location) if meeting.location else meeting.online_url,
                 "link": _link(meeting.pk),
             }
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])

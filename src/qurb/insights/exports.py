@@ -55,6 +55,7 @@ def patrol_csv(windows: list[PatrolWindow]) -> str:
             "rank",
             "kind",
             "place",
+            "cell",
             "lat",
             "lon",
             "weekday",
@@ -73,6 +74,7 @@ def patrol_csv(windows: list[PatrolWindow]) -> str:
                 w.rank,
                 w.kind,
                 w.label,
+                w.h3,
                 round(w.lat, 6),
                 round(w.lon, 6),
                 w.weekday,
@@ -107,6 +109,7 @@ def patrol_geojson(windows: list[PatrolWindow]) -> dict[str, Any]:
                     "rank": w.rank,
                     "kind": w.kind,
                     "place": w.label,
+                    "cell": w.h3 or None,
                     "weekday": w.weekday,
                     "starts_at": w.starts_at.isoformat(),
                     "ends_at": w.ends_at.isoformat(),
@@ -130,7 +133,7 @@ def patrol_icalendar(district: Area, windows: list[PatrolWindow], host: str) -> 
     stamp = datetime.now(UTC)
     for w in windows:
         event = Event()
-        event.add("uid", f"patrol-{district.pk}-{w.starts_at:%Y%m%dT%H}-{w.label}@{host}")
+        event.add("uid", f"patrol-{district.pk}-{w.starts_at:%Y%m%dT%H}-{w.key}@{host}")
         event.add("dtstamp", stamp)
         event.add("dtstart", w.starts_at)
         event.add("dtend", w.ends_at)

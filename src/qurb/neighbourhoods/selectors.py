@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from qurb.accounts.models import OfficerProfile
@@ -17,10 +18,12 @@ from qurb.engagement.models import Meeting, Priority, Survey
 from qurb.engagement.selectors import (
     Performance,
     TrustPoint,
+    agenda_draft,
     current_priorities,
     district_performance,
     open_surveys,
     priority_assessment,
+    recent_held_meetings,
     trust_index,
     upcoming_meetings,
 )
@@ -44,6 +47,8 @@ class NeighbourhoodSummary:
     performance: Performance | None = None
     surveys: list[Survey] | None = None
     trust: list[TrustPoint] | None = None
+    # The last meetings held, each with its closing report (minutes, answers, actions).
+    held_meetings: list[Meeting] | None = None
 
     @property
     def district(self) -> Area | None:
@@ -75,6 +80,7 @@ def neighbourhood_summary(area: Area, user: Actor = None) -> NeighbourhoodSummar
         performance=district_performance(area),
         surveys=list(open_surveys(area)),
         trust=trust_index(area),
+        held_meetings=recent_held_meetings(area, user),
     )
 
 
@@ -112,6 +118,19 @@ def area_hotspots(area: Area, *, days: int = 90, per_district: int = 20) -> list
     return found
 
 
+def meeting_agenda_draft(area: Area) -> str:
+    """The agenda drafted for a meeting of the area (engagement's draft), with the area's
+    hotspots of the last 90 days (Gi*, insights) as a section after the top concerns."""
+    lines = [
+        str(
+            _("%(place)s: %(count)s reports in one hexagon (%(cell)s), a hotspot")
+            % {"place": spot.place, "count": spot.stat.count, "cell": spot.stat.h3}
+        )
+        for spot in area_hotspots(area, per_district=3)
+    ]
+    return agenda_draft(area, hotspots=lines)
+
+
 def innermost_area_at(*, lat: float, lon: float) -> Area | None:
     found = areas_at(lat=lat, lon=lon)
     return found[-1] if found else None
@@ -139,6 +158,7 @@ def meeting_public(meeting: Meeting) -> dict[str, Any]:
         "end_date": meeting.ends_at.isoformat(),
         "address": meeting.location,
         "type": "meeting",
+        **{f"title_{code}": text for code, text in meeting.titles().items()},
     }
 
 
@@ -151,6 +171,7 @@ def priority_public(priority: Priority) -> dict[str, Any]:
     return {
         "id": priority.pk,
         "issue": priority.title,
+        **{f"issue_{code}": text for code, text in priority.titles().items()},
         "description": priority.description,
         "issue_date": priority.set_on.isoformat(),
         "status": priority.status,

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from qurb.areas.models import Area
-from qurb.core.text import pick_translation
+from qurb.core.models import MultilingualTitle
 
 
 class Category(models.TextChoices):
@@ -33,6 +33,14 @@ class Flag(models.TextChoices):
     MINOR_INVOLVED = "minor_involved", _("A child or teenager is involved")
     NEAR_SCHOOL = "near_school", _("Near a school")
     IN_PROGRESS = "in_progress", _("It is happening now")
+
+
+def flag_labels(values: object) -> list[str]:
+    """Flags as people read them (in the active language), in the order given; a value that is
+    no longer a flag is left out."""
+    if not isinstance(values, list | tuple):
+        return []
+    return [str(Flag(v).label) for v in values if v in Flag.values]
 
 
 class Channel(models.TextChoices):
@@ -259,7 +267,17 @@ class Report(models.Model):
 
     @property
     def flag_labels(self) -> list[str]:
-        return [str(Flag(value).label) for value in self.flags]
+        return flag_labels(self.flags)
+
+    @property
+    def reported_flag_labels(self) -> list[str]:
+        """The flags the reporter chose, as people read them."""
+        return flag_labels(self.reported_flags)
+
+    @property
+    def suggested_flag_labels(self) -> list[str]:
+        """The flags suggested from the text, as people read them."""
+        return flag_labels(self.suggested_flags)
 
     @property
     def is_open(self) -> bool:
@@ -340,28 +358,23 @@ class StaffNote(models.Model):
         return f"note on #{self.report_id}"
 
 
-class ResponseTemplate(models.Model):
-    """A reusable public answer for a status change, per category (empty: any category)."""
+class ResponseTemplate(MultilingualTitle):
+    """A reusable public answer for a status change, per category (empty: any category); its
+    title (what staff pick from) and text are kept in Arabic, French and English."""
 
     category = models.CharField(_("category"), max_length=16, choices=Category.choices, blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
-    title = models.CharField(_("title"), max_length=120)
     text_ar = models.TextField(_("text (Arabic)"), blank=True)
     text_fr = models.TextField(_("text (French)"), blank=True)
     text_en = models.TextField(_("text (English)"), blank=True)
 
     class Meta:
-        ordering = ["status", "category", "title"]
+        ordering = ["status", "category", "pk"]
         verbose_name = _("response template")
         verbose_name_plural = _("response templates")
 
-    def __str__(self) -> str:
-        return self.title
-
     def text(self, language: str | None = None) -> str:
-        return pick_translation(
-            {"ar": self.text_ar, "fr": self.text_fr, "en": self.text_en}, language
-        )
+        return self.localized("text", language)
 
 
 class ReportLabel(models.Model):

@@ -72,6 +72,21 @@ def parent_sql(column: str, resolution: int) -> str:
     return f"(({column} & ({keep})) | {put})"
 
 
+def cell_from_text(raw: str) -> int | None:
+    """An H3 cell given as text (its hexadecimal index, as in the insights' links, or the
+    64-bit integer), or None when ``raw`` is not a valid cell at any resolution."""
+    text = (raw or "").strip().lower()
+    if not 1 <= len(text) <= 20 or not text.isascii() or not text.isalnum():
+        return None
+    try:
+        cell = int(text) if text.isdigit() else int(text, 16)
+    except ValueError:
+        return None
+    if not 0 < cell < 1 << 63 or not h3.is_valid_cell(h3.int_to_str(cell)):
+        return None
+    return cell
+
+
 def cell_range(cell: int) -> tuple[int, int]:
     """The first and last resolution-15 cells inside ``cell`` (its digits below are 0–6)."""
     resolution = (cell >> 52) & 15
@@ -100,8 +115,8 @@ def seen(
     """The local day and hour of the week a report describes."""
     zone = local_zone()
     received = timezone.localtime(created_at, zone)
-    if when == "moment" and occurred_at is not None:
-        moment = timezone.localtime(occurred_at, zone)
+    moment = _local(occurred_at, zone) if when == "moment" else None
+    if moment is not None:
         return Seen(moment.date(), moment.weekday() * 24 + moment.hour)
     if when == "now":
         return Seen(received.date(), received.weekday() * 24 + received.hour)
@@ -112,6 +127,20 @@ def seen(
             weekday = days[0]
         return Seen(received.date(), weekday * 24 + recurrence_from.hour)
     return Seen(received.date(), None)
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    """``moment`` in the local zone (a naive one is taken as local already); None when there
+    is none, or when it lies at the edge of time (years 1 and 9999) where the conversion
+    would leave the calendar: such a moment is counted on the day the report came in."""
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        return moment
+    try:
+        return timezone.localtime(moment, zone)
+    except (OverflowError, ValueError):
+        return None
 
 
 def analysis_fields(report: Any) -> dict[str, Any]:

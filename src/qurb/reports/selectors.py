@@ -9,12 +9,12 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from qurb.accounts.access import Actor, Capability, has, roles_with
+from qurb.accounts.access import Actor, Capability, grant, has, roles_with
 from qurb.accounts.models import RoleAssignment
-from qurb.accounts.selectors import areas_for
+from qurb.accounts.selectors import areas_for, grant_area_names
 from qurb.areas.models import AreaType
 from qurb.areas.selectors import area_and_ancestors
 from qurb.core.errors import NotFound
@@ -30,7 +30,7 @@ from qurb.reports.models import (
     StatusChange,
 )
 from qurb.reports.policy import access_report, reports_for
-from qurb.reports.rollup import NOT_COUNTED_STATUSES
+from qurb.reports.rollup import NOT_COUNTED_STATUSES, cell_range
 
 
 def reports_visible_to(user: Actor) -> QuerySet[Report]:
@@ -69,6 +69,7 @@ class QueueFilters:
     since: date | None = None
     until: date | None = None
     assigned: str = ""  # "me", "none" or ""
+    cell: int | None = None  # an H3 hexagon (any resolution): the reports inside it
 
 
 _FLAG_FIELDS = {
@@ -77,6 +78,44 @@ _FLAG_FIELDS = {
     "near_school": "flag_near_school",
     "in_progress": "flag_in_progress",
 }
+
+
+# Urgent: a weapon, or happening now (the two heaviest weights of the queue's urgency).
+URGENT = Q(flag_weapon=True) | Q(flag_in_progress=True)
+
+
+@dataclass(frozen=True)
+class ReportWork:
+    """What waits for a user who triages: open reports in the grant of ``REPORT_TRIAGE``."""
+
+    new: int  # received, nobody has acknowledged them yet
+    urgent: int  # open, with a weapon or happening now
+    mine: int  # open and assigned to the user
+    areas: list[str]  # where the grant lies (empty: the whole force)
+    everywhere: bool
+
+
+def report_work(user: Actor) -> ReportWork | None:
+    """Counts for the staff home, over the areas where ``user`` triages (None: nowhere)."""
+    g = grant(user, Capability.REPORT_TRIAGE)
+    if not g:
+        return None
+    counts = (
+        reports_for(user, Capability.REPORT_TRIAGE)
+        .filter(is_synthetic=False, status__in=OPEN_STATUSES)
+        .aggregate(
+            new=Count("pk", filter=Q(status=Status.RECEIVED)),
+            urgent=Count("pk", filter=URGENT),
+            mine=Count("pk", filter=Q(assigned_to_id=getattr(user, "pk", None))),
+        )
+    )
+    return ReportWork(
+        new=counts["new"],
+        urgent=counts["urgent"],
+        mine=counts["mine"],
+        areas=grant_area_names(g),
+        everywhere=g.everywhere,
+    )
 
 
 def triage_queue(user: Actor, filters: QueueFilters) -> QuerySet[Report]:
@@ -94,12 +133,17 @@ def triage_queue(user: Actor, filters: QueueFilters) -> QuerySet[Report]:
         qs = qs.filter(status=filters.status)
     if filters.flag in _FLAG_FIELDS:
         qs = qs.filter(**{_FLAG_FIELDS[filters.flag]: True})
+    elif filters.flag == "urgent":
+        qs = qs.filter(URGENT)
     if filters.area_id:
         qs = qs.filter(
             Q(area_id=filters.area_id)
             | Q(district_id=filters.area_id)
             | Q(area__parent_id=filters.area_id)
         )
+    if filters.cell is not None:
+        low, high = cell_range(filters.cell)
+        qs = qs.filter(h3_cell__gte=low, h3_cell__lte=high)
     tz = timezone.get_current_timezone()
     if filters.since:
         qs = qs.filter(created_at__gte=datetime.combine(filters.since, time.min, tzinfo=tz))
@@ -143,7 +187,15 @@ def next_statuses(report: Report) -> list[tuple[str, Any]]:
 
 def response_templates(report: Report) -> list[ResponseTemplate]:
     qs = ResponseTemplate.objects.filter(Q(category=report.category) | Q(category=""))
-    return list(qs.order_by("status", "-category", "title"))
+    return list(qs.order_by("status", "-category", "pk"))
+
+
+def response_template_stored(template_id: int) -> ResponseTemplate:
+    """A response template as stored (before an edit); NotFound when there is none."""
+    found = ResponseTemplate.objects.filter(pk=template_id).first()
+    if found is None:
+        raise NotFound
+    return found
 
 
 def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -154,8 +206,11 @@ def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * r * math.asin(math.sqrt(a))
 
 
-def duplicate_candidates(report: Report, *, limit: int = 5) -> list[tuple[Report, int, float]]:
-    """Reports of the same district, close in place and time, that say the same thing.
+def duplicate_candidates(
+    report: Report, *, reader: Actor, limit: int = 5
+) -> list[tuple[Report, int, float]]:
+    """Reports of the same district that ``reader`` may read, close in place and time, that
+    say the same thing.
 
     A candidate has the same category or a similar text (shingles of the consonant skeleton,
     so Arabic-script and Latin-letter Darija meet); most similar first, then nearest.
@@ -166,7 +221,8 @@ def duplicate_candidates(report: Report, *, limit: int = 5) -> list[tuple[Report
     dlat = metres / 111_320
     dlon = metres / (111_320 * max(0.1, math.cos(math.radians(report.lat))))
     qs = (
-        Report.objects.filter(
+        reports_for(reader, Capability.REPORT_READ)
+        .filter(
             district_id=report.district_id,
             duplicate_of__isnull=True,
             lat__range=(report.lat - dlat, report.lat + dlat),
@@ -258,3 +314,71 @@ def officers_for_assignment(report: Report) -> list[Any]:
     for row in rows:
         seen.setdefault(row.user_id, row.user)
     return sorted(seen.values(), key=str)
+
+
+# --- what the report pages and the API read ------------------------------------------------
+
+
+def report_notes(report: Report) -> list[Any]:
+    """The staff notes of a report the reader may see (report_for_staff first)."""
+    return list(report.notes.select_related("author"))
+
+
+def report_photos(report: Report) -> list[Photo]:
+    return list(report.photos.all())
+
+
+def merged_into(user: Actor, report: Report) -> QuerySet[Report]:
+    """The reports merged into ``report`` that ``user`` may read."""
+    return reports_visible_to(user).filter(duplicate_of=report)
+
+
+def response_template(report: Report, template_id: int) -> ResponseTemplate | None:
+    """One of the templates offered for ``report`` (response_templates), or None."""
+    return next((t for t in response_templates(report) if t.pk == template_id), None)
+
+
+def idempotency_key_used(key: str) -> bool:
+    return Report.objects.filter(idempotency_key=key).exists()
+
+
+def partner_reports(
+    api_key: ApiKey, *, status: str = "", offset: int = 0, limit: int = 50
+) -> list[Report]:
+    """The reports a partner key submitted, newest first (one status, when given)."""
+    qs = reports_of_key(api_key).order_by("-created_at", "-pk")
+    if status:
+        qs = qs.filter(status=status)
+    return list(qs[offset : offset + limit])
+
+
+def partner_requests(
+    api_key: ApiKey,
+    *,
+    tracking_codes: Iterable[str] = (),
+    categories: Iterable[str] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    is_open: bool | None = None,
+    limit: int = 1000,
+) -> list[Report]:
+    """A partner key's own reports (Open311 ``GET requests``), newest first: those with the
+    tracking codes when given (the other filters then do not apply), otherwise those of the
+    categories, created between ``start`` and ``end``, open or closed (None: both)."""
+    qs = reports_of_key(api_key)
+    codes = list(tracking_codes)
+    if codes:
+        qs = qs.filter(tracking_code__in=codes)
+    else:
+        chosen = list(categories)
+        if chosen:
+            qs = qs.filter(category__in=chosen)
+        if start is not None:
+            qs = qs.filter(created_at__gte=start)
+        if end is not None:
+            qs = qs.filter(created_at__lte=end)
+        if is_open is True:
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        elif is_open is False:
+            qs = qs.exclude(status__in=OPEN_STATUSES)
+    return list(qs.order_by("-created_at", "-pk")[:limit])

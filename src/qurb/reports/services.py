@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, time, timedelta
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -41,6 +42,7 @@ from qurb.reports.models import (
     Report,
     ReporterContact,
     ReportLabel,
+    ResponseTemplate,
     StaffNote,
     Status,
     StatusChange,
@@ -116,6 +118,19 @@ class ReportInput:
     photos: Sequence[IO[bytes]] = field(default_factory=list)
 
 
+# The earliest moment a report may describe (older is a typing mistake, or a probe).
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def moment_aware(moment: datetime | None) -> datetime | None:
+    """A moment as an aware date-time: a naive one (an API client that sent no offset) is
+    read in the site's time zone. Moments at the edge of time (years 1 and 9999) are kept
+    as they are, to be refused, never moved across the edge."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return moment.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
 def report_validate(data: ReportInput) -> dict[str, list[Any]]:
     """Every problem with the input, field by field (messages in the active language)."""
     errors: dict[str, list[Any]] = {}
@@ -143,7 +158,10 @@ def report_validate(data: ReportInput) -> dict[str, list[Any]]:
         add("when", _("Say when it happens."))
     if data.when == When.MOMENT and data.occurred_at is None:
         add("occurred_at", _("Give the date and time, or choose “I do not know”."))
-    if data.occurred_at is not None and data.occurred_at > timezone.now() + timedelta(minutes=10):
+    occurred_at = moment_aware(data.occurred_at)
+    if occurred_at is not None and occurred_at < EARLIEST_MOMENT:
+        add("occurred_at", _("This moment is too long ago: give a date after 2000."))
+    elif occurred_at is not None and occurred_at > timezone.now() + timedelta(minutes=10):
         add("occurred_at", _("This moment is in the future."))
     if data.when == When.RECURRING and data.recurrence_days not in RecurrenceDays.values:
         add("recurrence_days", _("Say on which days it happens."))
@@ -187,6 +205,8 @@ def report_submit(
     """
     if data.anonymous:
         user = None
+    if data.occurred_at is not None:
+        data = replace(data, occurred_at=moment_aware(data.occurred_at))
     if data.idempotency_key:
         existing = Report.objects.filter(idempotency_key=data.idempotency_key).first()
         if existing is not None:
@@ -591,3 +611,48 @@ def api_key_revoke(*, api_key: ApiKey, actor: User | None = None) -> ApiKey:
             details={"prefix": api_key.prefix},
         )
     return api_key
+
+
+# --- response templates ---------------------------------------------------------------------------
+
+# What an administrator writes in a response template.
+RESPONSE_TEMPLATE_FIELDS = (
+    "status",
+    "category",
+    "title_ar",
+    "title_fr",
+    "title_en",
+    "text_ar",
+    "text_fr",
+    "text_en",
+)
+
+
+@audited(AuditAction.REPORTS_SAVE_RESPONSE_TEMPLATE)
+def response_template_save(
+    *, template: ResponseTemplate | None, values: dict[str, Any], actor: User
+) -> ResponseTemplate:
+    """Create a response template (``template`` None) or change one; the event holds what
+    changed, old and new."""
+    access.require(actor, Capability.RESPONSE_TEMPLATE_MANAGE)
+    unknown = sorted(set(values) - set(RESPONSE_TEMPLATE_FIELDS))
+    if unknown:
+        raise Invalid({f: [_("This field cannot be set.")] for f in unknown}, code="unknown_field")
+    created = template is None
+    record = ResponseTemplate() if template is None else template
+    before = {f: getattr(record, f) for f in RESPONSE_TEMPLATE_FIELDS}
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.full_clean()
+    record.save()
+    after = {f: getattr(record, f) for f in RESPONSE_TEMPLATE_FIELDS}
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPORTS_SAVE_RESPONSE_TEMPLATE,
+        target=record,
+        details={
+            "created": created,
+            "changes": {f: change_of(before[f], after[f]) for f in after if before[f] != after[f]},
+        },
+    )
+    return record

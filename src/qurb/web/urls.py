@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("qurb.web.insights.urls")),
     path("", include("qurb.web.alerts.urls")),
     path("", include("qurb.web.communication.urls")),
+    path("staff/", include("qurb.web.staff.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("open311/v2/", include("qurb.web.open311.urls")),
     path("accounts/", include("qurb.web.accounts.urls")),
@@ -26,3 +27,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
+
+# Branded error pages in the reader's language, rendered without the database or the cache.
+handler400 = "qurb.web.common.errorpages.bad_request"
+handler403 = "qurb.web.common.errorpages.permission_denied"
+handler404 = "qurb.web.common.errorpages.page_not_found"
+handler500 = "qurb.web.common.errorpages.server_error"

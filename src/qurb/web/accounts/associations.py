@@ -18,7 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qurb.accounts import policy
 from qurb.accounts.access import Capability, require_any
 from qurb.accounts.models import Association, AssociationStatus
-from qurb.accounts.selectors import descendants_of
+from qurb.accounts.selectors import (
+    applications_to_verify,
+    association_lead_missing,
+    association_areas,
+    association_member,
+    association_members,
+)
 from qurb.accounts.services import (
     association_document_read,
     association_member_invite,
@@ -27,15 +33,14 @@ from qurb.accounts.services import (
     association_reject,
     association_verify,
 )
-from qurb.areas.models import Area
 from qurb.areas.selectors import areas_in_active_generation
 from qurb.core.text import field_language
-from qurb.engagement.selectors import association_meetings
+from qurb.engagement.selectors import association_meetings, association_proposals
 from qurb.engagement.services import proposal_submit
 from qurb.reports.limits import Limit
 from qurb.web.common.actions import run_service
 from qurb.web.common.actors import acting
-from qurb.web.common.forms import add_service_errors
+from qurb.web.common.forms import DirectedForm, add_service_errors
 from qurb.web.common.responses import private_file
 from qurb.web.engagement.meetings import association_feed_key
 from qurb.web.guards.intake import client_address, limit_hit
@@ -55,7 +60,7 @@ class MultipleFileField(forms.FileField):
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
-class ApplyForm(forms.Form):
+class ApplyForm(DirectedForm):
     name = forms.CharField(label=gettext_lazy("Name of the association"), max_length=200)
     registration_number = forms.CharField(
         label=gettext_lazy("Registration number (récépissé)"), max_length=60
@@ -110,12 +115,7 @@ def association_apply(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET"])
 def association_queue(request: HttpRequest) -> HttpResponse:
     require_any(request.user, Capability.ASSOCIATION_VERIFY)
-    pending = (
-        policy.associations_for(request.user, Capability.ASSOCIATION_VERIFY)
-        .filter(status=AssociationStatus.PENDING)
-        .select_related("area")
-        .prefetch_related("documents")
-    )
+    pending = applications_to_verify(request.user)
     return render(request, "neighbourhoods/association_queue.html", {"pending": pending})
 
 
@@ -125,12 +125,18 @@ def association_decide(request: HttpRequest, association_id: int) -> HttpRespons
     association = policy.access_association(request.user, association_id)
     back = redirect("neighbourhoods:association_queue")
     if request.POST.get("decision") == "verify":
-        return run_service(
-            request,
-            lambda: association_verify(association=association, actor=acting(request)),
-            done=_("The association is verified."),
-            back=back,
-        )
+
+        def verify() -> str:
+            verified = association_verify(association=association, actor=acting(request))
+            if verified.contact_email and association_lead_missing(verified):
+                return _(
+                    "The association is verified. No account was opened for it: its contact "
+                    "e-mail belongs to a staff account or to another association's member, "
+                    "and such an account is never handed to an association."
+                )
+            return _("The association is verified.")
+
+        return run_service(request, verify, done=None, back=back)
     return run_service(
         request,
         lambda: association_reject(
@@ -173,13 +179,14 @@ def _my_association(request: HttpRequest) -> Association:
     return association
 
 
-class MemberForm(forms.Form):
+class MemberForm(DirectedForm):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=150)
     email = forms.EmailField(label=gettext_lazy("E-mail"))
 
 
-class ProposalForm(forms.Form):
-    area = forms.ModelChoiceField(label=gettext_lazy("Neighbourhood"), queryset=Area.objects.none())
+class ProposalForm(DirectedForm):
+    # The choices are the association's areas (accounts.selectors.association_areas).
+    area = forms.ModelChoiceField(label=gettext_lazy("Neighbourhood"), queryset=None)
     text = forms.CharField(
         label=gettext_lazy("Your proposal"), max_length=2000, widget=forms.Textarea({"rows": 4})
     )
@@ -187,9 +194,7 @@ class ProposalForm(forms.Form):
 
 def _proposal_form(association: Association, data: Any = None) -> ProposalForm:
     form = ProposalForm(data)
-    form.fields["area"].queryset = areas_in_active_generation().filter(  # type: ignore[attr-defined]
-        pk__in=descendants_of({association.area_id})
-    )
+    form.fields["area"].queryset = association_areas(association)  # type: ignore[attr-defined]
     return form
 
 
@@ -206,10 +211,10 @@ def _space(
         {
             "association": association,
             "is_lead": bool(getattr(request.user, "association_lead", False)),
-            "members": association.members.filter(is_active=True).order_by("display_name"),
+            "members": association_members(association),
             "member_form": member_form or MemberForm(),
             "proposal_form": proposal_form or _proposal_form(association),
-            "proposals": association.proposals.select_related("area", "meeting").order_by("-pk"),
+            "proposals": association_proposals(association),
             "meetings": association_meetings(association, request.user),
             "feed_key": association_feed_key(request.user),
         },
@@ -254,7 +259,7 @@ def member_remove(request: HttpRequest, user_id: int) -> HttpResponse:
     association = _my_association(request)
     if not policy.is_lead_of(request.user, association):
         raise Http404
-    member = association.members.filter(pk=user_id).first()
+    member = association_member(association, user_id)
     if member is None:
         raise Http404
     return run_service(

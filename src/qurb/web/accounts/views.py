@@ -5,7 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -15,11 +15,19 @@ from qurb.accounts.mfa import confirmed_devices, mfa_verify, pending_totp_device
 from qurb.accounts.models import User
 from qurb.core.qr import qr_svg
 from qurb.web.accounts.forms import MfaForm
+from qurb.web.common.navigation import holds_staff_capability
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        """Without a ``next``, staff land on their home (after the second factor); everyone
+        else on LOGIN_REDIRECT_URL. A ``next`` is always followed."""
+        if holds_staff_capability(self.request.user):
+            return reverse("staff_home")
+        return super().get_default_redirect_url()
 
 
 class LogoutView(auth_views.LogoutView):
@@ -47,7 +55,11 @@ def mfa(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             return HttpResponseRedirect(_safe_next(request))
         form.add_error(
-            "token", _("That code is not valid. Check the time on your phone and try again.")
+            "token",
+            _(
+                "That code is not valid. Check the time on your phone and try again, or use a "
+                "backup code you have not used yet."
+            ),
         )
     enrolling = not confirmed_devices(user)
     context = {"form": form, "enrolling": enrolling, "next": _safe_next(request)}

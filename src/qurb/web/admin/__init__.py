@@ -1,5 +1,5 @@
 """The admin site: each domain's models registered in one place of the web edge."""
 
-from qurb.web.admin import accounts, areas, audit, core, engagement, reports
+from qurb.web.admin import accounts, areas, audit, core, engagement, reports, security
 
-__all__ = ["accounts", "areas", "audit", "core", "engagement", "reports"]
+__all__ = ["accounts", "areas", "audit", "core", "engagement", "reports", "security"]

@@ -1,18 +1,23 @@
+from contextvars import ContextVar
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminPasswordChangeForm
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from qurb.accounts.models import Association, OfficerProfile, RoleAssignment, User
-from qurb.accounts.services import user_details_update, user_disable
+from qurb.accounts.services import user_details_update, user_disable, user_password_set
 from qurb.web.admin.core import ReadOnlyAdminMixin
 
 # Privileges follow from roles (qurb.accounts.access), granted by audited services: Django
 # groups are not used, so they are not offered.
 admin.site.unregister(Group)
+
+# Who is changing a password in the admin, for the form that calls the audited service.
+_actor: ContextVar[User] = ContextVar("qurb_admin_password_actor")
 
 # What the admin may never change by hand: privileges, and whether the account is active.
 PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions", "is_active")
@@ -28,6 +33,16 @@ class RoleInline(ReadOnlyAdminMixin, admin.TabularInline[RoleAssignment, User]):
     readonly_fields = ["granted_at", "granted_by"]
 
 
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+    """The admin's "change password" form for another account: the new password (or none:
+    password sign-in disabled) is set by ``user_password_set``, audited without it."""
+
+    def save(self, commit: bool = True) -> User:
+        data = self.cleaned_data
+        password = data["password1"] if data["set_usable_password"] else None
+        return user_password_set(user=self.user, password=password, actor=_actor.get())
+
+
 @admin.register(User)
 class QurbUserAdmin(UserAdmin[User]):
     """Accounts: names and contact details are changed through ``user_details_update`` (audited
@@ -35,6 +50,7 @@ class QurbUserAdmin(UserAdmin[User]):
     is disabled with the action, which ends its sessions (audited)."""
 
     inlines = [RoleInline]
+    change_password_form = AuditedPasswordChangeForm
     list_display = ("username", "display_name", "email", "is_active", "association")
     readonly_fields = (*PRIVILEGE_FIELDS, "last_login", "date_joined", "association")
     actions = ["disable"]
@@ -45,6 +61,15 @@ class QurbUserAdmin(UserAdmin[User]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # accounts are opened by services (staff provisioning, invitations)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        token = _actor.set(request.user)  # type: ignore[arg-type]
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _actor.reset(token)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # the audit trail keeps pointing at its actors

@@ -3,9 +3,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from qurb.alerts.models import GuardianRelation, IdentityDocument
+from qurb.web.common.forms import DirectedForm
 
 
-class CaseForm(forms.Form):
+class CaseForm(DirectedForm):
     child_first_name = forms.CharField(label=_("Child's first name"), max_length=80)
     child_age = forms.IntegerField(label=_("Age"), min_value=0, max_value=17)
     description = forms.CharField(

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
@@ -35,8 +34,9 @@ from qurb.accounts.access import Capability, has, require_any
 from qurb.alerts import policy, selectors, services
 from qurb.alerts.models import AlertCase, CaseStatus, Channel, EndReason
 from qurb.alerts.push import application_server_key
-from qurb.areas.models import Area
+from qurb.core.bidi import isolated
 from qurb.core.errors import Refused
+from qurb.core.params import float_param
 from qurb.reports.limits import Limit
 from qurb.web.alerts.forms import CaseForm, SubscribeForm
 from qurb.web.common import responses
@@ -80,7 +80,11 @@ def photo(request: HttpRequest, public_id: str) -> HttpResponseBase:
     case = selectors.public_case(public_id)
     if case is None or not case.photo or not selectors.is_live(case):
         raise Http404
-    response = FileResponse(default_storage.open(case.photo, "rb"), content_type="image/jpeg")
+    try:
+        stored = default_storage.open(case.photo, "rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(stored, content_type="image/jpeg")
     response["X-Content-Type-Options"] = "nosniff"
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -126,18 +130,14 @@ class AlertsFeed(Feed[AlertCase, None]):
 
     def item_title(self, item: AlertCase) -> str:
         prefix = _("EXERCISE — ") if item.is_exercise else ""
-        return prefix + _("Missing child: %(name)s, %(age)s years old") % {
-            "name": item.child_first_name,
-            "age": item.child_age,
-        }
+        return prefix + _("Missing child: %(name)s, %(age)s years old") % isolated(
+            {"name": item.child_first_name, "age": item.child_age}
+        )
 
     def item_description(self, item: AlertCase) -> str:
         return _(
             "Last seen: %(place)s. If you see this child, do not intervene: call %(number)s."
-        ) % {
-            "place": item.last_seen_place,
-            "number": item.call_number,
-        }
+        ) % isolated({"place": item.last_seen_place, "number": item.call_number})
 
     def item_link(self, item: AlertCase) -> str:
         return reverse("alerts:page", args=[item.public_id])
@@ -165,12 +165,7 @@ class AlertsFeed(Feed[AlertCase, None]):
 
 
 def _districts() -> list[tuple[int, str]]:
-    return [
-        (a.pk, a.name)
-        for a in Area.objects.filter(
-            type__code=settings.REPORT_AREA_TYPE, boundaries__generation__active=True
-        ).order_by("name_ar")
-    ]
+    return [(a.pk, a.name) for a in selectors.subscription_districts()]
 
 
 @never_cache
@@ -192,9 +187,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
                     channel=Channel.EMAIL,
                     email=d["email"],
                     language=get_language() or "ar",
-                    district=Area.objects.filter(pk=d["district"]).first()
-                    if d["district"]
-                    else None,
+                    district=selectors.subscription_district(d["district"]),
                     lat=d["lat"],
                     lon=d["lon"],
                     radius_km=d["radius_km"],
@@ -218,6 +211,18 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 @require_POST
 def subscribe_push(request: HttpRequest) -> JsonResponse:
     """The page's script posts the browser's PushSubscription and the chosen area."""
+
+    def _number(data: dict[str, Any], name: str) -> float | None:
+        """A number of the body: absent, or a finite JSON number; ``ValueError`` for
+        anything else (text, 10**400, NaN, an infinity, a list), answered as unreadable."""
+        value = data.get(name)
+        if value in (None, ""):
+            return None
+        found = float_param(value) if isinstance(value, int | float) else None
+        if found is None:
+            raise ValueError(name)
+        return found
+
     if limit_hit("alert-subscribe", client_address(request), SUBSCRIBE_LIMIT):
         return JsonResponse(
             {"errors": [_("Too many subscriptions from this connection; try again later.")]},
@@ -227,16 +232,19 @@ def subscribe_push(request: HttpRequest) -> JsonResponse:
         data = json.loads(request.body or b"{}")
         keys = data.get("subscription", {}).get("keys", {})
         district_id = data.get("district")
+        district = selectors.subscription_district(district_id) if district_id else None
+        if district_id and district is None:
+            raise ValueError("not a district")  # answered as a request that cannot be read
         subscription = services.subscription_create(
             channel=Channel.PUSH,
             endpoint=str(data.get("subscription", {}).get("endpoint", "")),
             p256dh=str(keys.get("p256dh", "")),
             auth=str(keys.get("auth", "")),
             language=get_language() or "ar",
-            district=Area.objects.filter(pk=int(district_id)).first() if district_id else None,
-            lat=float(data["lat"]) if data.get("lat") not in (None, "") else None,
-            lon=float(data["lon"]) if data.get("lon") not in (None, "") else None,
-            radius_km=float(data["radius_km"]) if data.get("radius_km") not in (None, "") else None,
+            district=district,
+            lat=_number(data, "lat"),
+            lon=_number(data, "lon"),
+            radius_km=_number(data, "radius_km"),
         )
     except (ValueError, TypeError, AttributeError):
         return JsonResponse({"errors": [_("The request could not be read.")]}, status=400)
@@ -290,14 +298,14 @@ def staff_list(request: HttpRequest) -> HttpResponse:
     can_open = has(request.user, Capability.ALERT_MANAGE)
     if not can_open and not has(request.user, Capability.ALERT_VALIDATE):
         raise Http404
-    cases = policy.cases_for(request.user).select_related("area")
+    cases = selectors.staff_cases(request.user)
     return render(
         request,
         "alerts/staff_list.html",
         {
-            "pending": cases.filter(status=CaseStatus.PENDING),
-            "live": [c for c in cases.filter(status=CaseStatus.PUBLISHED) if selectors.is_live(c)],
-            "recent": cases.exclude(status=CaseStatus.PENDING).order_by("-opened_at")[:30],
+            "pending": cases.pending,
+            "live": cases.live,
+            "recent": cases.recent,
             "can_open": can_open,
         },
     )
@@ -362,7 +370,7 @@ def staff_case(request: HttpRequest, case_id: int) -> HttpResponse:
             and policy.may(request.user, Capability.ALERT_VALIDATE, case),
             "can_manage": policy.may(request.user, Capability.ALERT_MANAGE, case),
             "criteria": services.CRITERIA,
-            "messages_sent": case.messages.all(),
+            "messages_sent": selectors.case_messages(case),
             "reach": selectors.reach(case) if case.purged_at is None else case.reached,
             "end_reasons": [
                 (EndReason.FOUND, EndReason.FOUND.label),
@@ -375,9 +383,7 @@ def staff_case(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def staff_photo(request: HttpRequest, case_id: int) -> HttpResponseBase:
-    case = policy.access_case(request.user, case_id)
-    if not case.photo:
-        raise Http404
+    case = services.case_photo_read(actor=acting(request), case_id=case_id)
     return private_file(case.photo, "image/jpeg")
 
 

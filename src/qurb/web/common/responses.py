@@ -6,14 +6,18 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 
 
 def private_file(name: str, content_type: str, *, download_as: str = "") -> FileResponse:
     """A stored file for the staff allowed to see it: never sniffed, never cached; inline,
-    or as an attachment named ``download_as``."""
+    or as an attachment named ``download_as``. 404 when the file is gone from storage."""
+    try:
+        stored = default_storage.open(name, "rb")
+    except (FileNotFoundError, IsADirectoryError):
+        raise Http404 from None
     response = FileResponse(
-        default_storage.open(name, "rb"),
+        stored,
         content_type=content_type,
         as_attachment=bool(download_as),
         filename=download_as,

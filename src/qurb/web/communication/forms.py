@@ -2,29 +2,32 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from qurb.communication.models import EventKind, Topic, VisitorKind
+from qurb.web.common.forms import DirectedForm, TextsForm, text_fields
 
 
-class TicketForm(forms.Form):
+class TicketForm(DirectedForm):
     name = forms.CharField(label=_("Your name"), max_length=150)
     email = forms.EmailField(label=_("E-mail (to receive the ticket)"), required=False)
     visitor_kind = forms.ChoiceField(label=_("You come as"), choices=VisitorKind.choices)
 
 
-class EventForm(forms.Form):
+class EventForm(TextsForm):
+    required_texts = {"title": _("Give the event a title in at least one language.")}
+
     kind = forms.ChoiceField(label=_("Kind"), choices=EventKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=200)
-    description = forms.CharField(
-        label=_("Description"), required=False, widget=forms.Textarea({"rows": 3})
-    )
+    title_ar, title_fr, title_en = text_fields(_("Title"), max_length=200)
+    description_ar, description_fr, description_en = text_fields(_("Description"), rows=3)
     starts_on = forms.DateField(label=_("First day"), widget=forms.DateInput({"type": "date"}))
     ends_on = forms.DateField(label=_("Last day"), widget=forms.DateInput({"type": "date"}))
     capacity = forms.IntegerField(label=_("Tickets (empty: no limit)"), required=False, min_value=1)
 
 
-class ProgrammeForm(forms.Form):
-    title = forms.CharField(label=_("Session"), max_length=200)
+class ProgrammeForm(TextsForm):
+    required_texts = {"title": _("Give the session a title in at least one language.")}
+
+    title_ar, title_fr, title_en = text_fields(_("Session"), max_length=200)
     speakers = forms.CharField(label=_("Speakers"), max_length=300, required=False)
-    place = forms.CharField(label=_("Room or place"), max_length=200, required=False)
+    place_ar, place_fr, place_en = text_fields(_("Room or place"), max_length=200)
     starts_at = forms.DateTimeField(
         label=_("Starts at"), widget=forms.DateTimeInput({"type": "datetime-local"})
     )
@@ -33,7 +36,23 @@ class ProgrammeForm(forms.Form):
     )
 
 
-class SessionForm(forms.Form):
+class VenueForm(TextsForm):
+    required_texts = {"name": _("Name the venue in at least one language.")}
+
+    name_ar, name_fr, name_en = text_fields(_("Venue"), max_length=200)
+    address_ar, address_fr, address_en = text_fields(_("Address"), max_length=300)
+
+
+class StandForm(TextsForm):
+    required_texts = {"name": _("Name the stand in at least one language.")}
+
+    name_ar, name_fr, name_en = text_fields(_("Stand"), max_length=200)
+    description_ar, description_fr, description_en = text_fields(
+        _("What visitors find there"), rows=2
+    )
+
+
+class SessionForm(DirectedForm):
     school = forms.IntegerField(widget=forms.Select)
     topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
     held_on = forms.DateField(label=_("Date"), widget=forms.DateInput({"type": "date"}))

@@ -28,24 +28,26 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
-from qurb.accounts.access import Capability, grant, has, require_any
-from qurb.areas.models import Area, Place, PlaceKind
+from qurb.accounts.access import Capability, has, require_any
+from qurb.areas.models import Area
 from qurb.areas.selectors import area_boundary, areas_at
 from qurb.communication import pagecache, policy, selectors, services
-from qurb.communication.models import Article, ArticleStatus, Event, SchoolSession, Venue
+from qurb.communication.models import Article, ArticleStatus, Event, Venue
 from qurb.core.charts import bars, site_map
 from qurb.core.qr import qr_svg
 from qurb.reports.limits import Limit
 from qurb.web.common import responses
 from qurb.web.common.actions import run_service
 from qurb.web.common.actors import acting
-from qurb.web.common.forms import add_service_errors
+from qurb.web.common.forms import add_service_errors, errors_as_messages
 from qurb.web.communication.forms import (
     EventForm,
     NewsletterForm,
     ProgrammeForm,
     SessionForm,
+    StandForm,
     TicketForm,
+    VenueForm,
 )
 from qurb.web.guards.intake import client_address, limit_hit
 
@@ -63,7 +65,7 @@ def events(request: HttpRequest) -> HttpResponse:
 
 
 def _public_event(slug: str) -> Event:
-    event = selectors.public_events().filter(slug=slug).first()
+    event = selectors.public_event(slug)
     if event is None:
         raise Http404
     return event
@@ -86,11 +88,11 @@ def programme(request: HttpRequest, slug: str) -> HttpResponse:
     cached = pagecache.get(key) if key else None
     if cached is None:
         event = _public_event(slug)
-        items = list(event.programme.select_related("venue"))
+        items = selectors.event_programme(event)
         days: dict[Any, list[Any]] = {}
         for item in items:
             days.setdefault(timezone.localtime(item.starts_at).date(), []).append(item)
-        venues = list(event.venues.prefetch_related("stands"))
+        venues = list(selectors.event_venues(event))
         body = render(
             request,
             "communication/programme.html",
@@ -161,10 +163,12 @@ def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 def ticket(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     event = _public_event(slug)
-    found = event.tickets.filter(code=code).first()
+    found = selectors.ticket_for_code(event, code)
     if found is None:
         raise Http404
-    link = request.build_absolute_uri(reverse("communication:ticket", args=[slug, code]))
+    if found.code != code:  # typed by hand: the ticket's own address
+        return redirect("communication:ticket", slug=slug, code=found.code)
+    link = request.build_absolute_uri(reverse("communication:ticket", args=[slug, found.code]))
     response = render(
         request,
         "communication/ticket.html",
@@ -194,7 +198,7 @@ def events_ics(request: HttpRequest) -> HttpResponse:
         if event.description:
             entry.add("description", event.description)
         cal.add_component(entry)
-        for item in event.programme.all():
+        for item in selectors.event_programme(event):
             talk = CalendarEvent()
             talk.add("uid", f"session-{item.pk}@{host}")
             talk.add("dtstamp", datetime.now(UTC))
@@ -245,9 +249,9 @@ def news(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def article(request: HttpRequest, slug: str) -> HttpResponse:
-    found = selectors.public_articles().filter(slug=slug).first()
+    found = selectors.public_article(slug)
     if found is None:
-        if Article.objects.filter(slug=slug, status=ArticleStatus.WITHDRAWN).exists():
+        if selectors.article_withdrawn(slug):
             return render(request, "communication/withdrawn.html", status=410)
         raise Http404
     return render(request, "communication/article.html", {"article": found})
@@ -333,7 +337,7 @@ def _cell_events(request: HttpRequest) -> Any:
     """Events whose gate the user staffs (held in an area they work in, or above one: a
     prefecture's open day is staffed by its districts' officers)."""
     require_any(request.user, Capability.EVENT_GATE)
-    return policy.events_for(request.user, Capability.EVENT_GATE).select_related("area")
+    return selectors.gate_events(request.user)
 
 
 def _staff_event(request: HttpRequest, event_id: int) -> Event:
@@ -348,20 +352,21 @@ def staff_events(request: HttpRequest) -> HttpResponse:
     form = EventForm(request.POST or None)
     areas = _cell_areas(request)
     if request.method == "POST" and can_create and form.is_valid():
-        area = (
-            areas.filter(pk=request.POST.get("area", "")).first()
-            if request.POST.get("area", "").isdigit()
-            else None
-        )
+        area = selectors.event_area(request.user, request.POST.get("area", ""))
         if area is None:
             form.add_error(None, _("Choose where the event takes place."))
         else:
+            d = form.cleaned_data
             try:
                 event = services.event_create(
                     actor=acting(request),
                     area=area,
-                    language=get_language() or "ar",
-                    **form.cleaned_data,
+                    kind=d["kind"],
+                    title=form.texts("title"),
+                    description=form.texts("description"),
+                    starts_on=d["starts_on"],
+                    ends_on=d["ends_on"],
+                    capacity=d["capacity"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -371,7 +376,7 @@ def staff_events(request: HttpRequest) -> HttpResponse:
         request,
         "communication/staff_events.html",
         {
-            "events": visible.order_by("-starts_on")[:50],
+            "events": visible[:50],
             "form": form,
             "can_create": can_create,
             "areas": areas,
@@ -381,10 +386,7 @@ def staff_events(request: HttpRequest) -> HttpResponse:
 
 
 def _cell_areas(request: HttpRequest) -> Any:
-    from qurb.areas.selectors import areas_in_active_generation
-
-    g = grant(request.user, Capability.EVENT_MANAGE)
-    return areas_in_active_generation().order_by("type__level", "name_ar").filter(g.q("pk"))
+    return selectors.event_areas(request.user)
 
 
 def _coordinate(raw: str, limit: float) -> float | None:
@@ -411,7 +413,9 @@ def staff_event(request: HttpRequest, event_id: int) -> HttpResponse:
                 (d, bars(h, width=360, height=60)) for d, h in sorted(figures.by_hour.items())
             ],
             "programme_form": ProgrammeForm(),
-            "venues": event.venues.prefetch_related("stands"),
+            "venue_form": VenueForm(auto_id="venue-%s"),
+            "stand_form": StandForm(auto_id="stand-%s"),
+            "venues": selectors.event_venues(event),
             "can_edit": policy.may_event(request.user, Capability.EVENT_MANAGE, event),
         },
     )
@@ -424,13 +428,16 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     back = redirect("communication:staff_event", event_id=event.pk)
     what = request.POST.get("what", "")
     if what == "venue":
+        venue_form = VenueForm(request.POST)
+        if not venue_form.is_valid():
+            return errors_as_messages(request, venue_form, back)
         return run_service(
             request,
             lambda: services.venue_add(
                 actor=acting(request),
                 event=event,
-                name=request.POST.get("name", ""),
-                address=request.POST.get("address", ""),
+                name=venue_form.texts("name"),
+                address=venue_form.texts("address"),
                 lat=_coordinate(request.POST.get("lat", ""), 90),
                 lon=_coordinate(request.POST.get("lon", ""), 180),
             ),
@@ -438,13 +445,19 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
             back=back,
         )
     if what == "stand":
-        stand_venue = Venue.objects.filter(event=event, pk=request.POST.get("venue") or 0).first()
+        stand_venue = selectors.event_venue(event, request.POST.get("venue"))
         if stand_venue is None:
             raise Http404
+        stand_form = StandForm(request.POST)
+        if not stand_form.is_valid():
+            return errors_as_messages(request, stand_form, back)
         return run_service(
             request,
             lambda: services.stand_add(
-                actor=acting(request), venue=stand_venue, name=request.POST.get("name", "")
+                actor=acting(request),
+                venue=stand_venue,
+                name=stand_form.texts("name"),
+                description=stand_form.texts("description"),
             ),
             done=_("Stand added."),
             back=back,
@@ -452,14 +465,19 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
     if what == "programme":
         form = ProgrammeForm(request.POST)
         if not form.is_valid():
-            for error in form.errors.values():
-                messages.error(request, " ".join(str(e) for e in error))
-            return back
-        venue = Venue.objects.filter(event=event, pk=request.POST.get("venue") or 0).first()
+            return errors_as_messages(request, form, back)
+        venue = selectors.event_venue(event, request.POST.get("venue"))
         return run_service(
             request,
             lambda: services.programme_add(
-                actor=acting(request), event=event, venue=venue, **form.cleaned_data
+                actor=acting(request),
+                event=event,
+                venue=venue,
+                title=form.texts("title"),
+                place=form.texts("place"),
+                speakers=form.cleaned_data["speakers"],
+                starts_at=form.cleaned_data["starts_at"],
+                ends_at=form.cleaned_data["ends_at"],
             ),
             done=_("Session added to the programme."),
             back=back,
@@ -535,21 +553,14 @@ def live(request: HttpRequest, event_id: int) -> JsonResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def staff_sessions(request: HttpRequest) -> HttpResponse:
-    g = require_any(request.user, Capability.SCHOOL_SESSION_RECORD)
-    schools = Place.objects.filter(kind=PlaceKind.SCHOOL, area__isnull=False).select_related("area")
-    schools = schools.filter(g.q("area_id"))
+    require_any(request.user, Capability.SCHOOL_SESSION_RECORD)
+    schools = selectors.session_schools(request.user)
     form = SessionForm(request.POST or None)
     form.fields["school"].widget.choices = [(s.pk, s.name) for s in schools]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        school = schools.filter(pk=d.pop("school")).first()
-        existing = None
-        if request.POST.get("session", "").isdigit():
-            existing = (
-                policy.sessions_for(request.user)
-                .filter(pk=int(request.POST["session"]), school=school)
-                .first()
-            )
+        school = selectors.session_school(request.user, d.pop("school"))
+        existing = selectors.staff_session(request.user, request.POST.get("session"), school)
         if school is None:
             form.add_error(None, _("Choose a school."))
         else:
@@ -562,15 +573,8 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Session saved."))
                 return redirect("communication:staff_sessions")
-    sessions = SchoolSession.objects.filter(school__in=schools).select_related("school", "area")[
-        :100
-    ]
-    from qurb.areas.selectors import areas_in_active_generation
-
-    # The outermost areas the user works in (the whole force: the top-level areas).
-    areas = areas_in_active_generation()
-    tops = areas.filter(parent__isnull=True) if g.everywhere else areas.filter(pk__in=g.roots)
-    reach = [r for top in tops for r in selectors.school_reach(top)]
+    sessions = selectors.school_sessions(request.user)
+    reach = selectors.school_reach_for(request.user)
     return render(
         request,
         "communication/staff_sessions.html",
@@ -597,7 +601,7 @@ def staff_news(request: HttpRequest) -> HttpResponse:
         }
         existing = None
         if request.POST.get("article"):
-            existing = articles.filter(pk=request.POST.get("article")).first()
+            existing = selectors.staff_article(request.user, request.POST.get("article"))
             if existing is None:
                 raise Http404
         try:
@@ -613,7 +617,7 @@ def staff_news(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Draft saved."))
             return redirect(reverse("communication:staff_news") + f"?article={saved.pk}")
-    editing = articles.filter(pk=request.GET.get("article") or 0).first()
+    editing = selectors.staff_article(request.user, request.GET.get("article"))
     return render(
         request,
         "communication/staff_news.html",
@@ -622,7 +626,7 @@ def staff_news(request: HttpRequest) -> HttpResponse:
             "editing": editing,
             "statuses": ArticleStatus.choices,
             "national": policy.is_national(request.user, Capability.NEWSLETTER_SEND),
-            "published": Article.objects.filter(status=ArticleStatus.PUBLISHED)[:20],
+            "published": selectors.published_articles(20),
         },
     )
 
@@ -636,19 +640,21 @@ def _home_area(request: HttpRequest) -> Area | None:
     outermost area the cell works in."""
     if policy.is_national(request.user):
         return None
-    roots = grant(request.user, Capability.ARTICLE_MANAGE).roots
-    return Area.objects.filter(pk__in=roots).order_by("pk").first()
+    return selectors.article_home_area(request.user)
 
 
 @login_required
 @require_POST
 def staff_article_move(request: HttpRequest, article_id: int) -> HttpResponse:
     require_any(request.user, Capability.ARTICLE_MANAGE)
-    found = _visible_articles(request).filter(pk=article_id).first()
+    found = selectors.staff_article(request.user, article_id)
     if found is None:
         raise Http404
     raw = request.POST.get("publish_at", "")
-    when = parse_datetime(raw) if raw else None
+    try:
+        when = parse_datetime(raw) if raw else None
+    except ValueError:  # well formed, but no such date: the service says a date is needed
+        when = None
     if when is not None and timezone.is_naive(when):
         when = timezone.make_aware(when)
     return run_service(
@@ -670,13 +676,11 @@ def staff_article_move(request: HttpRequest, article_id: int) -> HttpResponse:
 def staff_newsletter(request: HttpRequest) -> HttpResponse:
     if not policy.is_national(request.user, Capability.NEWSLETTER_SEND):
         raise Http404
-    chosen = Article.objects.filter(
-        pk__in=[int(p) for p in request.POST.getlist("articles") if p.isdigit()]
-    )
+    chosen = selectors.articles_chosen(request.POST.getlist("articles"))
     return run_service(
         request,
         lambda: services.newsletter_send(
-            actor=acting(request), subject=request.POST.get("subject", ""), articles=list(chosen)
+            actor=acting(request), subject=request.POST.get("subject", ""), articles=chosen
         ),
         done=_("The newsletter is being sent to the confirmed subscribers."),
         back=redirect("communication:staff_news"),

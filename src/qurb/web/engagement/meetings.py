@@ -20,26 +20,55 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from qurb.accounts.access import Capability
-from qurb.accounts.models import Association, User
-from qurb.accounts.selectors import access_area, associations_in, descendants_of
-from qurb.areas.models import Area
+from qurb.accounts.models import Association
+from qurb.accounts.selectors import (
+    access_area,
+    active_member,
+    association_public,
+    invitable_associations,
+)
 from qurb.areas.selectors import area_public
+from qurb.core.params import id_param, id_params, int_param
+from qurb.core.text import field_language
 from qurb.engagement import services
-from qurb.engagement.models import Meeting, MeetingMode, Priority, Proposal, ProposalAnswer
-from qurb.engagement.policy import access_meeting, online_link_for
-from qurb.engagement.selectors import agenda_draft, association_meetings
-from qurb.neighbourhoods.selectors import area_hotspots, meetings_icalendar
+from qurb.engagement.models import Meeting, MeetingMode, Priority, ProposalAnswer
+from qurb.engagement.policy import (
+    access_managed_meeting,
+    access_managed_priority,
+    access_managed_proposal,
+    access_meeting,
+    online_link_for,
+)
+from qurb.engagement.selectors import (
+    association_meetings,
+    meeting_action_item,
+    meeting_action_items,
+    meeting_proposal,
+    meeting_proposals,
+    meeting_registrations,
+    public_priority,
+    registration_of,
+)
+from qurb.neighbourhoods.selectors import meeting_agenda_draft, meetings_icalendar
 from qurb.reports.limits import Limit
 from qurb.web.common.actions import run_service
 from qurb.web.common.actors import acting
-from qurb.web.common.forms import add_service_errors
+from qurb.web.common.forms import (
+    DirectedForm,
+    TextsForm,
+    add_service_errors,
+    errors_as_messages,
+    text_fields,
+)
 from qurb.web.guards.intake import client_address, limit_hit, remember_device, respondent
 
 RATE_LIMIT = Limit(30, 3600)  # priority ratings per address and hour
 
 
-class MeetingForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+class MeetingForm(TextsForm):
+    required_texts = {"title": gettext_lazy("Give the meeting a title in at least one language.")}
+
+    title_ar, title_fr, title_en = text_fields(gettext_lazy("Title"), max_length=200)
     starts_at = forms.DateTimeField(
         label=gettext_lazy("Starts at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
@@ -48,7 +77,7 @@ class MeetingForm(forms.Form):
         label=gettext_lazy("Ends at"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     mode = forms.ChoiceField(label=gettext_lazy("Format"), choices=MeetingMode.choices)
-    location = forms.CharField(label=gettext_lazy("Place"), max_length=300, required=False)
+    location_ar, location_fr, location_en = text_fields(gettext_lazy("Place"), max_length=300)
     online_url = forms.URLField(label=gettext_lazy("Online link"), required=False)
     capacity = forms.IntegerField(label=gettext_lazy("Places"), required=False, min_value=1)
     is_public = forms.BooleanField(
@@ -58,35 +87,31 @@ class MeetingForm(forms.Form):
     )
     invited = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Invited associations"),
-        queryset=Association.objects.none(),
+        queryset=None,  # verified ones of the area (accounts.selectors.invitable_associations)
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    agenda = forms.CharField(
-        label=gettext_lazy("Agenda (drafted from the data; edit it)"),
-        widget=forms.Textarea(attrs={"rows": 14}),
-        required=False,
+    agenda_ar, agenda_fr, agenda_en = text_fields(gettext_lazy("Agenda"), rows=8)
+
+
+class PriorityForm(TextsForm):
+    required_texts = {"title": gettext_lazy("Give the problem in at least one language.")}
+
+    title_ar, title_fr, title_en = text_fields(gettext_lazy("The problem"), max_length=200)
+    description_ar, description_fr, description_en = text_fields(
+        gettext_lazy("Description"), rows=3
     )
 
 
-def _agenda(area: Area) -> str:
-    """The engagement draft, with the area's hotspots inserted after the top concerns (Gi*
-    over the last 90 days, see insights)."""
-    draft = agenda_draft(area)
-    lines = [
-        "   - "
-        + _("%(place)s: %(count)s reports in one hexagon (%(cell)s), a hotspot")
-        % {"place": spot.place, "count": spot.stat.count, "cell": spot.stat.h3}
-        for spot in area_hotspots(area, per_district=3)
-    ]
-    if not lines:
-        return draft
-    block = "\n".join(["", _("Hotspots of the last 90 days"), *lines])
-    marker = "\n\n2."
-    return draft.replace(marker, block + marker, 1) if marker in draft else draft + "\n" + block
+class PriorityActionForm(TextsForm):
+    required_texts = {"description": gettext_lazy("Say what was done, in at least one language.")}
+
+    description_ar, description_fr, description_en = text_fields(
+        gettext_lazy("What was done"), max_length=2000
+    )
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(DirectedForm):
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=150)
     email = forms.EmailField(label=gettext_lazy("E-mail (for the reminder)"), required=False)
 
@@ -121,11 +146,7 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
         else:
             messages.success(request, registration.get_status_display())
             return redirect("neighbourhoods:meeting", meeting_id=meeting.pk)
-    mine = (
-        meeting.registrations.filter(user=user).exclude(status="cancelled").first()
-        if user
-        else None
-    )
+    mine = registration_of(meeting, user) if user else None
     return render(
         request,
         "neighbourhoods/meeting.html",
@@ -134,8 +155,8 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
             "online_link": online_link_for(request.user, meeting),
             "form": form,
             "mine": mine,
-            "proposals": meeting.proposals.all(),
-            "items": meeting.action_items.all(),
+            "proposals": meeting_proposals(meeting),
+            "items": meeting_action_items(meeting),
             "can_rate": bool(
                 mine and mine.attended and meeting.held_at and not hasattr(mine, "rating")
             ),
@@ -147,14 +168,14 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def meeting_rate(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _public_meeting(request, meeting_id)
-    mine = meeting.registrations.filter(user_id=int(request.user.pk or 0)).first()
+    mine = registration_of(meeting, request.user)
     if mine is None:
         raise Http404
     try:
         services.rating_record(
             registration=mine,
-            meeting_score=int(request.POST.get("meeting_score", "0") or 0),
-            performance_score=int(request.POST.get("performance_score", "0") or 0),
+            meeting_score=int_param(request.POST.get("meeting_score")) or 0,
+            performance_score=int_param(request.POST.get("performance_score")) or 0,
             comment=request.POST.get("comment", ""),
         )
     except (ValidationError, ValueError) as exc:
@@ -186,12 +207,9 @@ def _feed_reader(request: HttpRequest, association: Association) -> Any:
             association_id, _sep, user_id = Signer(salt=FEED_SALT).unsign(key).partition(".")
         except BadSignature:
             return None
-        if association_id == str(association.pk) and user_id.isdigit():
-            return (
-                User.objects.select_related("association")
-                .filter(pk=int(user_id), is_active=True, association=association)
-                .first()
-            )
+        member_id = id_param(user_id)
+        if association_id == str(association.pk) and member_id is not None:
+            return active_member(association, member_id)
         return None
     return request.user
 
@@ -203,7 +221,7 @@ def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpR
     Anyone may fetch it, so it holds only what its reader may see (engagement.policy): the
     public meetings for a stranger, the invitation-only ones too for a member signed in or
     using their personal key. It never carries the online link."""
-    association = Association.objects.select_related("area").filter(pk=association_id).first()
+    association = association_public(association_id)
     if association is None:
         raise Http404
     meetings = association_meetings(association, _feed_reader(request, association))
@@ -218,25 +236,26 @@ def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def meeting_new(request: HttpRequest, area_id: int) -> HttpResponse:
     area = access_area(request.user, area_id, Capability.MEETING_MANAGE)
-    form = MeetingForm(request.POST or None, initial={"agenda": _agenda(area)})
+    # The agenda drafted from the data is in the page's language: it goes to that field.
+    draft = {f"agenda_{field_language(get_language())}": meeting_agenda_draft(area)}
+    form = MeetingForm(request.POST or None, initial=draft)
     field = form.fields["invited"]
-    field.queryset = associations_in(descendants_of({area.pk}))  # type: ignore[attr-defined]
+    field.queryset = invitable_associations(area)  # type: ignore[attr-defined]
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
             meeting = services.meeting_create(
                 area=area,
-                title=d["title"],
+                title=form.texts("title"),
                 starts_at=d["starts_at"],
                 ends_at=d["ends_at"],
-                location=d["location"] or "",
+                location=form.texts("location"),
                 mode=d["mode"],
                 online_url=d["online_url"] or "",
                 capacity=d["capacity"],
                 is_public=d["is_public"],
                 invited=list(d["invited"]),
-                agenda=d["agenda"] or "",
-                language=get_language() or "ar",
+                agenda=form.texts("agenda"),
                 actor=acting(request),
             )
         except PermissionDenied:
@@ -249,11 +268,7 @@ def meeting_new(request: HttpRequest, area_id: int) -> HttpResponse:
 
 
 def _staff_meeting(request: HttpRequest, meeting_id: int) -> Meeting:
-    meeting = Meeting.objects.select_related("area").filter(pk=meeting_id).first()
-    if meeting is None:
-        raise Http404
-    access_area(request.user, meeting.area_id, Capability.MEETING_MANAGE)  # 404 outside
-    return meeting
+    return access_managed_meeting(request.user, meeting_id)  # 404 outside
 
 
 @login_required
@@ -265,9 +280,9 @@ def meeting_manage(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "neighbourhoods/meeting_manage.html",
         {
             "meeting": meeting,
-            "registrations": meeting.registrations.select_related("association"),
-            "proposals": meeting.proposals.all(),
-            "items": meeting.action_items.all(),
+            "registrations": meeting_registrations(meeting),
+            "proposals": meeting_proposals(meeting),
+            "items": meeting_action_items(meeting),
             "answers": [
                 (ProposalAnswer.ACCEPTED, ProposalAnswer.ACCEPTED.label),
                 (ProposalAnswer.UNDER_STUDY, ProposalAnswer.UNDER_STUDY.label),
@@ -290,7 +305,7 @@ def _act(request: HttpRequest, meeting: Meeting, action: Any, done: str) -> Http
 @require_POST
 def meeting_hold(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _staff_meeting(request, meeting_id)
-    attended = [int(v) for v in request.POST.getlist("attended") if v.isdigit()]
+    attended = id_params(request.POST.getlist("attended"))
     return _act(
         request,
         meeting,
@@ -322,7 +337,7 @@ def proposal_add(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @require_POST
 def proposal_answer(request: HttpRequest, meeting_id: int, proposal_id: int) -> HttpResponse:
     meeting = _staff_meeting(request, meeting_id)
-    proposal = Proposal.objects.filter(pk=proposal_id, meeting=meeting).first()
+    proposal = meeting_proposal(meeting, proposal_id)
     if proposal is None:
         raise Http404
     return _act(
@@ -366,42 +381,42 @@ def priority_new(request: HttpRequest, area_id: int) -> HttpResponse:
     area = access_area(request.user, area_id, Capability.PRIORITY_MANAGE)
     target = area
     chosen = request.POST.get("area", "")
-    if chosen.isdigit() and int(chosen) != area.pk:
-        target = access_area(request.user, int(chosen), Capability.PRIORITY_MANAGE)
+    chosen_id = id_param(chosen)
+    if chosen_id is not None and chosen_id != area.pk:
+        target = access_area(request.user, chosen_id, Capability.PRIORITY_MANAGE)
+    back = redirect("neighbourhoods:staff_area", area_id=area.pk)
+    form = PriorityForm(request.POST)
+    if not form.is_valid():
+        return errors_as_messages(request, form, back)
     return run_service(
         request,
         lambda: services.priority_set(
             area=target,
-            title=request.POST.get("title", ""),
-            description=request.POST.get("description", ""),
+            title=form.texts("title"),
+            description=form.texts("description"),
             category=request.POST.get("category", ""),
             set_on=timezone.localdate(),
-            language=get_language() or "ar",
             evidence_reports=_report_numbers(request.POST.get("evidence_reports", "")),
             hotspot_cells=request.POST.getlist("hotspot_cells"),
             actor=acting(request),
         ),
         done=_("The priority is published on the neighbourhood page."),
-        back=redirect("neighbourhoods:staff_area", area_id=area.pk),
+        back=back,
     )
 
 
 def _report_numbers(text: str) -> list[int]:
     """Report numbers typed as staff see them in the queue ("12, #15 18")."""
-    return [int(n) for n in re.findall(r"\d+", text)][:500]
+    return id_params(re.findall(r"[0-9]+", text), limit=500)
 
 
 def _staff_priority(request: HttpRequest, priority_id: int) -> Priority:
-    priority = Priority.objects.select_related("area").filter(pk=priority_id).first()
-    if priority is None:
-        raise Http404
-    access_area(request.user, priority.area_id, Capability.PRIORITY_MANAGE)
-    return priority
+    return access_managed_priority(request.user, priority_id)  # 404 outside
 
 
 def _back_to_area(request: HttpRequest, fallback: int) -> HttpResponse:
     back = request.POST.get("back", "")
-    return redirect("neighbourhoods:staff_area", area_id=int(back) if back.isdigit() else fallback)
+    return redirect("neighbourhoods:staff_area", area_id=id_param(back) or fallback)
 
 
 @login_required
@@ -424,11 +439,11 @@ def priority_evidence(request: HttpRequest, priority_id: int) -> HttpResponse:
 @require_POST
 def priority_rate(request: HttpRequest, priority_id: int) -> HttpResponse:
     """A resident rates how a priority is dealt with, anonymously, once per person."""
-    priority = Priority.objects.select_related("area").filter(pk=priority_id).first()
-    if priority is None or area_public(priority.area_id) is None:
+    priority = public_priority(priority_id)
+    if priority is None:
         raise Http404
     back = request.POST.get("back", "")
-    area_id = int(back) if back.isdigit() else priority.area_id
+    area_id = id_param(back) or priority.area_id
     response = redirect(reverse("neighbourhoods:detail", args=[area_id]) + "#priorities")
     if limit_hit("priority-rate", client_address(request), RATE_LIMIT):
         messages.error(request, _("Too many answers from this connection; try again later."))
@@ -436,7 +451,7 @@ def priority_rate(request: HttpRequest, priority_id: int) -> HttpResponse:
     try:
         services.priority_rate(
             priority=priority,
-            score=int(request.POST.get("score", "0") or 0),
+            score=int_param(request.POST.get("score")) or 0,
             identity=respondent(request),
         )
     except ValueError:
@@ -454,10 +469,7 @@ def priority_rate(request: HttpRequest, priority_id: int) -> HttpResponse:
 @require_POST
 def area_proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse:
     """Answer a proposal an association sent between meetings."""
-    proposal = Proposal.objects.select_related("area").filter(pk=proposal_id).first()
-    if proposal is None:
-        raise Http404
-    access_area(request.user, proposal.area_id, Capability.MEETING_MANAGE)
+    proposal = access_managed_proposal(request.user, proposal_id)  # 404 outside
     return run_service(
         request,
         lambda: services.proposal_answer(
@@ -475,11 +487,14 @@ def area_proposal_answer(request: HttpRequest, proposal_id: int) -> HttpResponse
 @require_POST
 def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
     priority = _staff_priority(request, priority_id)
+    form = PriorityActionForm(request.POST)
+    if not form.is_valid():
+        return errors_as_messages(request, form, _back_to_area(request, priority.area_id))
 
     def record() -> None:
         services.priority_action_add(
             priority=priority,
-            description=request.POST.get("description", ""),
+            description=form.texts("description"),
             done_on=forms.DateField().clean(request.POST.get("done_on", "")),
             progress=request.POST.get("progress", "done"),
             actor=acting(request),
@@ -494,7 +509,7 @@ def priority_action(request: HttpRequest, priority_id: int) -> HttpResponse:
 @require_POST
 def action_item_done(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
     meeting = _staff_meeting(request, meeting_id)
-    item = meeting.action_items.filter(pk=item_id).first()
+    item = meeting_action_item(meeting, item_id)
     if item is None:
         raise Http404
     return _act(

@@ -18,7 +18,12 @@ from qurb.accounts.access import Capability
 from qurb.accounts.selectors import access_area
 from qurb.engagement import services
 from qurb.engagement.models import Survey
-from qurb.engagement.selectors import survey_results
+from qurb.engagement.selectors import (
+    survey_by_id,
+    survey_questions,
+    survey_response_count,
+    survey_results,
+)
 from qurb.reports.limits import Limit
 from qurb.web.common.actors import acting
 from qurb.web.guards.intake import client_address, limit_hit, remember_device, respondent
@@ -27,7 +32,7 @@ SURVEY_LIMIT = Limit(30, 3600)  # answers per address and hour
 
 
 def _survey(survey_id: int) -> Survey:
-    survey = Survey.objects.select_related("area").filter(pk=survey_id).first()
+    survey = survey_by_id(survey_id)
     if survey is None:
         raise Http404
     return survey
@@ -42,7 +47,7 @@ def survey_page(request: HttpRequest, survey_id: int) -> HttpResponse:
         if limit_hit("survey", client_address(request), SURVEY_LIMIT):
             errors.append(_("Too many answers from this connection; try again later."))
         else:
-            answers = {q.pk: request.POST.get(f"q{q.pk}", "") for q in survey.questions.all()}
+            answers = {q.pk: request.POST.get(f"q{q.pk}", "") for q in survey_questions(survey)}
             try:
                 services.survey_answer(survey=survey, answers=answers, identity=respondent(request))
             except ValidationError as exc:
@@ -56,7 +61,7 @@ def survey_page(request: HttpRequest, survey_id: int) -> HttpResponse:
         "neighbourhoods/survey.html",
         {
             "survey": survey,
-            "questions": survey.questions.all(),
+            "questions": survey_questions(survey),
             "errors": errors,
             "open": survey.opens_on <= today <= survey.closes_on,
             "answered": request.POST,
@@ -75,7 +80,7 @@ def survey_results_page(request: HttpRequest, survey_id: int) -> HttpResponse:
         {
             "survey": survey,
             "results": survey_results(survey),
-            "responses": survey.responses.count(),
+            "responses": survey_response_count(survey),
         },
     )
 

@@ -13,13 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from qurb.accounts.selectors import descendants_of
-from qurb.areas.models import Area, Boundary
-from qurb.areas.selectors import area_public
+from qurb.areas.models import Area
+from qurb.areas.selectors import active_geometries, area_public, areas_within, outer_rings
 from qurb.core import charts
 from qurb.insights import exports, hexes, opendata
 from qurb.insights.selectors import (
@@ -32,6 +33,7 @@ from qurb.insights.selectors import (
     area_hours,
     district_picture,
     groups_for,
+    hexagon_names,
     last_days,
     patrol_windows,
     public_counts,
@@ -56,6 +58,15 @@ WEEKDAYS = (
 )
 
 
+def _period_name(days: int) -> str:
+    return _("last %(days)d days") % {"days": days}
+
+
+# Translated when the menu is shown, in the page's language (formatting a lazy string here
+# would translate it once, at import, in whatever language was active then).
+_period_label = lazy(_period_name, str)
+
+
 class InsightsForm(forms.Form):
     area = forms.ChoiceField(label=gettext_lazy("District or prefecture"))
     category = forms.ChoiceField(
@@ -67,7 +78,7 @@ class InsightsForm(forms.Form):
         label=gettext_lazy("Period"),
         coerce=int,
         required=False,
-        choices=[(d, gettext_lazy("last %(days)d days") % {"days": d}) for d in PERIODS],
+        choices=[(d, _period_label(d)) for d in PERIODS],
     )
 
     def __init__(self, *args: Any, groups: list[tuple[Area, list[Area]]], **kwargs: Any):
@@ -124,7 +135,7 @@ def _windows(
             schools=(schools or {}).get(d.pk),
         )
     ]
-    found.sort(key=lambda w: (-w.excess, w.q, w.starts_at, w.label))
+    found.sort(key=lambda w: (-w.excess, w.q, w.starts_at, w.key))
     for rank, w in enumerate(found[:20], start=1):
         w.rank = rank
     return found[:20]
@@ -162,17 +173,7 @@ def _dashboard(districts: list[Area], period: Period, category: str) -> Dashboar
 
 
 def _outlines(districts: list[Area]) -> list[list[list[float]]]:
-    rings: list[list[list[float]]] = []
-    for geometry in Boundary.objects.filter(
-        area__in=districts, generation__active=True
-    ).values_list("geometry", flat=True):
-        polygons = (
-            geometry["coordinates"]
-            if geometry["type"] == "MultiPolygon"
-            else [geometry["coordinates"]]
-        )
-        rings += [polygon[0] for polygon in polygons]
-    return rings
+    return outer_rings(districts)
 
 
 @login_required
@@ -182,10 +183,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     period = last_days(days)
     board = _dashboard(districts, period, category)
     # Hours of the week for one neighbourhood of the chosen districts, when asked.
-    hoods = sorted(
-        Area.objects.filter(parent__in=districts, boundaries__generation__active=True),
-        key=lambda a: a.name,
-    )
+    hoods = areas_within(districts)
     hood = next((h for h in hoods if str(h.pk) == request.GET.get("hood", "")), None)
     hours = area_hours(hood, period, category) if hood is not None else board.hours
     shown = [h for p in board.pictures for h in p.hexes if h.count]
@@ -203,6 +201,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for h in shown
     ]
     hot = sorted((h for p in board.pictures for h in p.hotspots), key=lambda h: (-h.count, h.q))
+    by_district = {d.pk: d for d in districts}
+    names: dict[int, str] = {}
+    for p in board.pictures:
+        shown_here = [h.cell for h in hot[:15] if h in p.hotspots]
+        names |= hexagon_names(by_district[p.district_id], shown_here)
     labels = {c.value: str(c.label) for c in Category}
     outlines = _outlines(districts)
     geo = {
@@ -234,7 +237,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "period": period,
             "category": category,
             "total": sum(p.total for p in board.pictures),
-            "hotspots": [(h, hexes.centre(h.cell)) for h in hot[:15]],
+            "hotspots": [(h, hexes.centre(h.cell), names.get(h.cell, "")) for h in hot[:15]],
             "hot_count": len(hot),
             "map": charts.hex_map(rings, outlines),
             "geo": geo,
@@ -340,11 +343,7 @@ def figures_data(request: HttpRequest, fmt: str) -> HttpResponse:
         if fmt == "csv":
             body = exports.public_csv(counts)
         elif fmt == "geojson":
-            geometries = dict(
-                Boundary.objects.filter(
-                    area_id__in={c.area.pk for c in counts}, generation__active=True
-                ).values_list("area_id", "geometry")
-            )
+            geometries = active_geometries({c.area.pk for c in counts})
             body = json.dumps(exports.public_geojson(counts, geometries), ensure_ascii=False)
         else:
             raise Http404

@@ -52,11 +52,14 @@ class PersonOut(Schema):
 
 class EventOut(Schema):
     id: int
-    title: str
+    title: str = Field(description="In the request's language (Accept-Language), with fallback")
     start_date: str
     end_date: str
-    address: str
+    address: str = Field(description="In the request's language, with fallback")
     type: str
+    title_ar: str = Field("", description="The title in Arabic (empty if not given)")
+    title_fr: str = Field("", description="The title in French (empty if not given)")
+    title_en: str = Field("", description="The title in English (empty if not given)")
 
 
 class PriorityActionOut(Schema):
@@ -103,8 +106,11 @@ class AssessmentOut(Schema):
 
 class PriorityOut(Schema):
     id: int
-    issue: str
-    description: str
+    issue: str = Field(description="In the request's language (Accept-Language), with fallback")
+    issue_ar: str = Field("", description="The issue in Arabic (empty if not given)")
+    issue_fr: str = Field("", description="The issue in French (empty if not given)")
+    issue_en: str = Field("", description="The issue in English (empty if not given)")
+    description: str = Field(description="In the request's language, with fallback")
     issue_date: str
     status: str
     category: str | None

@@ -11,6 +11,7 @@ urlpatterns = [
     path("neighbourhoods/<int:area_id>/boundary.geojson", views.boundary, name="boundary"),
     path("neighbourhoods/<int:area_id>/meetings.ics", views.meetings_ics, name="meetings_ics"),
     path("areas.geojson", views.map_areas, name="map_areas"),
+    path("places/search/", views.place_search, name="place_search"),
     path("staff/areas/<int:area_id>/", views.staff_area, name="staff_area"),
     path("associations/apply/", association_views.association_apply, name="association_apply"),
     path("staff/associations/", association_views.association_queue, name="association_queue"),

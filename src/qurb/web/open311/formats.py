@@ -41,13 +41,20 @@ def w3c(moment: datetime | None) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
+# Years a partner's date may name: enough for any real report or filter, and far enough from
+# the calendar's edges (years 1 and 9999) that moving a date by a time zone or a window of days
+# never leaves it.
+W3C_YEARS = range(1900, 3000)
+
+
 def w3c_parse(raw: str) -> datetime | None:
-    """A W3C date-time (or date) as an aware date-time; ``None`` when it is not one."""
+    """A W3C date-time (or date) as an aware date-time (a naive one is read in the site's time
+    zone); ``None`` when it is not one, or names a year outside ``W3C_YEARS``."""
     try:
         moment = parse_datetime(raw.strip())
     except ValueError:
         return None
-    if moment is None:
+    if moment is None or moment.year not in W3C_YEARS:
         return None
     return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 

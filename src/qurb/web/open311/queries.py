@@ -9,8 +9,8 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qurb.reports.models import OPEN_STATUSES, ApiKey, Category, Report
-from qurb.reports.selectors import reports_of_key
+from qurb.reports.models import ApiKey, Category, Report
+from qurb.reports.selectors import partner_requests
 from qurb.reports.services import tracking_code_normalise
 from qurb.web.open311.formats import not_w3c, w3c_parse
 from qurb.web.open311.schema import CLOSED, OPEN
@@ -77,18 +77,12 @@ def filters_parse(params: QueryDict) -> tuple[RequestFilters, list[str]]:
 
 def requests_of_key(api_key: ApiKey, filters: RequestFilters) -> list[Report]:
     """The partner's own requests that match, newest first, at most ``MAX_RESULTS``."""
-    qs = reports_of_key(api_key)
-    if filters.ids:
-        qs = qs.filter(tracking_code__in=filters.ids)
-    else:
-        if filters.service_codes:
-            qs = qs.filter(category__in=filters.service_codes)
-        if filters.start is not None:
-            qs = qs.filter(created_at__gte=filters.start)
-        if filters.end is not None:
-            qs = qs.filter(created_at__lte=filters.end)
-        if filters.statuses == {OPEN}:
-            qs = qs.filter(status__in=OPEN_STATUSES)
-        elif filters.statuses == {CLOSED}:
-            qs = qs.exclude(status__in=OPEN_STATUSES)
-    return list(qs.order_by("-created_at", "-pk")[:MAX_RESULTS])
+    return partner_requests(
+        api_key,
+        tracking_codes=filters.ids,
+        categories=filters.service_codes,
+        start=filters.start,
+        end=filters.end,
+        is_open={frozenset({OPEN}): True, frozenset({CLOSED}): False}.get(filters.statuses),
+        limit=MAX_RESULTS,
+    )

@@ -17,7 +17,8 @@ from ninja import Status as Reply
 from qurb.core.errors import error_code
 from qurb.reports.apikeys import api_key_authenticate
 from qurb.reports.models import Category, Channel, Flag, RecurrenceDays, Report, Status, When
-from qurb.reports.selectors import public_history, report_by_tracking_code, reports_of_key
+from qurb.reports.selectors import idempotency_key_used, public_history, report_by_tracking_code
+from qurb.reports.selectors import partner_reports as reports_of_partner
 from qurb.reports.services import ReportInput, report_submit, tracking_code_normalise
 from qurb.web.guards.intake import intake_limited, pow_accept, pow_challenge
 
@@ -219,7 +220,7 @@ def submit(
 
 
 def _already(idempotency_key: str) -> bool:
-    return Report.objects.filter(idempotency_key="p:" + idempotency_key).exists()
+    return idempotency_key_used("p:" + idempotency_key)
 
 
 @router.get(
@@ -247,8 +248,7 @@ def partner_reports(
     key = api_key_authenticate(x_api_key)
     if key is None:
         return Reply(401, {"detail": _("An API key is required (X-Api-Key).")})
-    qs = reports_of_key(key).order_by("-created_at", "-pk")
-    if filters.status:
-        qs = qs.filter(status=filters.status)
-    rows = qs[filters.offset : filters.offset + filters.limit]
+    rows = reports_of_partner(
+        key, status=filters.status or "", offset=filters.offset, limit=filters.limit
+    )
     return Reply(200, [_status_out(r, request) for r in rows])

@@ -5,7 +5,10 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qurb.areas.selectors import area_point
 from qurb.reports.models import Category, Flag, Outcome, RecurrenceDays, Status, When
+from qurb.reports.rollup import cell_from_text
+from qurb.web.common.forms import DirectedForm
 
 ANONYMITY_CHOICES = [
     ("anonymous", _("Anonymous: the police will not know who I am.")),
@@ -13,18 +16,28 @@ ANONYMITY_CHOICES = [
 ]
 
 
-class ReportForm(forms.Form):
+class ReportForm(DirectedForm):
+    # Where: a point (the map, the phone's location, a place found by name, or typed), or
+    # else a neighbourhood from the list, which stands for a point inside it (``area_point``).
     lat = forms.FloatField(
         label=_("Latitude"),
         min_value=-90,
         max_value=90,
+        required=False,
         widget=forms.NumberInput(attrs={"step": "any"}),
     )
     lon = forms.FloatField(
         label=_("Longitude"),
         min_value=-180,
         max_value=180,
+        required=False,
         widget=forms.NumberInput(attrs={"step": "any"}),
+    )
+    area = forms.IntegerField(
+        label=_("Or pick your neighbourhood from the list"),
+        min_value=1,
+        required=False,
+        error_messages={"invalid": _("Choose a neighbourhood from the list.")},
     )
     address = forms.CharField(
         label=_("Landmark or address (optional)"), max_length=300, required=False
@@ -83,10 +96,32 @@ class ReportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        self._clean_place(data)
         if data.get("anonymity") == "anonymous":
             for name in ("contact_name", "contact_phone", "contact_email"):
                 data[name] = ""
         return data
+
+    def _clean_place(self, data: dict[str, Any]) -> None:
+        if any(self.has_error(name) for name in ("lat", "lon", "area")):
+            return
+        lat, lon, area = data.get("lat"), data.get("lon"), data.get("area")
+        if (lat is None) != (lon is None):
+            self.add_error("lat", _("Give both the latitude and the longitude, or neither."))
+        elif lat is None and area is None:
+            self.add_error(
+                "area",
+                _(
+                    "Say where it happens: search for the place by its name, pick your "
+                    "neighbourhood from the list, tap the map or use your location."
+                ),
+            )
+        elif lat is None and area is not None:
+            point = area_point(area)
+            if point is None:
+                self.add_error("area", _("This area is not on the map."))
+            else:
+                data["lat"], data["lon"] = point
 
 
 class TrackForm(forms.Form):
@@ -99,7 +134,7 @@ class OutcomeForm(forms.Form):
     )
 
 
-class StatusForm(forms.Form):
+class StatusForm(DirectedForm):
     to_status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
     template = forms.IntegerField(required=False, widget=forms.HiddenInput)
     public_note = forms.CharField(
@@ -116,10 +151,16 @@ class StatusForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(DirectedForm):
     text = forms.CharField(
         label=_("Private note"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+NOT_A_CELL = _(
+    "This is not a hexagon of the map. Open the queue from a hotspot or a patrol window of the "
+    "insights, or leave the field empty."
+)
 
 
 class QueueFilterForm(forms.Form):
@@ -132,7 +173,13 @@ class QueueFilterForm(forms.Form):
         required=False,
     )
     flag = forms.ChoiceField(
-        label=_("Flag"), choices=[("", _("Any")), *Flag.choices], required=False
+        label=_("Flag"),
+        choices=[
+            ("", _("Any")),
+            ("urgent", _("Urgent: a weapon, or happening now")),
+            *Flag.choices,
+        ],
+        required=False,
     )
     area = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
     since = forms.DateField(
@@ -146,12 +193,29 @@ class QueueFilterForm(forms.Form):
         choices=[("", _("Anyone")), ("me", _("To me")), ("none", _("Nobody"))],
         required=False,
     )
+    # A hexagon of the insights' map (H3 index), set by the links of hotspots and patrol windows.
+    cell = forms.CharField(
+        label=_("Hexagon"),
+        required=False,
+        max_length=32,
+        widget=forms.TextInput(attrs={"dir": "ltr", "autocomplete": "off", "spellcheck": "false"}),
+        error_messages={"max_length": NOT_A_CELL, "null_characters_not_allowed": NOT_A_CELL},
+    )
 
     def __init__(
         self, *args: Any, areas: list[tuple[int, str]] | None = None, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [("", _("All")), *(areas or [])]  # type: ignore[attr-defined]
+
+    def clean_cell(self) -> int | None:
+        raw = self.cleaned_data.get("cell") or ""
+        if not raw.strip():
+            return None
+        cell = cell_from_text(raw)
+        if cell is None:
+            raise forms.ValidationError(NOT_A_CELL, code="cell")
+        return cell
 
 
 class TriageForm(forms.Form):

@@ -21,13 +21,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qurb.areas.selectors import area_points, neighbourhood_choices
+from qurb.core.params import id_param
+from qurb.insights.selectors import hexagon_name
 from qurb.reports import services
-from qurb.reports.models import Channel, Report, ResponseTemplate, Status
+from qurb.reports.models import Channel, Report, Status
 from qurb.reports.selectors import (
     QueueFilters,
     can_see_triage,
     duplicate_candidates,
     duplicate_groups,
+    merged_into,
     next_statuses,
     officers_for_assignment,
     photo_for_staff,
@@ -35,7 +39,9 @@ from qurb.reports.selectors import (
     queue_area_choices,
     report_by_tracking_code,
     report_for_staff,
-    reports_visible_to,
+    report_notes,
+    report_photos,
+    response_template,
     response_templates,
     status_history,
     triage_queue,
@@ -63,9 +69,20 @@ from qurb.web.reports.forms import (
 )
 
 
+def _area_choices() -> list[tuple[Any, list[tuple[Any, float, float]]]]:
+    """The neighbourhood list, grouped by district, each with a point inside it (where the
+    marker goes when a neighbourhood is picked)."""
+    groups = neighbourhood_choices()
+    points = area_points(a.pk for _parent, items in groups for a in items)
+    return [
+        (parent, [(a, *points[a.pk]) for a in items if a.pk in points]) for parent, items in groups
+    ]
+
+
 def _form_context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
     return {
         "form": form,
+        "area_choices": _area_choices(),
         "now_words": NOW_WORDS,
         "max_photos": settings.REPORT_PHOTOS_MAX,
         "photo_mb": settings.REPORT_PHOTO_MAX_BYTES // (1024 * 1024),
@@ -82,7 +99,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     """The resident's form. A refused submission comes back with everything typed kept."""
     if request.method == "GET":
         initial: dict[str, Any] = {"idempotency_key": uuid.uuid4().hex}
-        for name in ("lat", "lon"):
+        for name in ("lat", "lon", "area"):
             if name in request.GET:
                 initial[name] = request.GET[name]
         form = ReportForm(initial=initial)
@@ -263,6 +280,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     areas = queue_area_choices(request.user)
     form = QueueFilterForm(request.GET or None, areas=areas)
     filters = QueueFilters()
+    if form.is_bound and not form.is_valid():
+        # A filter that cannot be read lists nothing rather than the whole queue.
+        return render(
+            request, "reports/queue.html", {"form": form, "reports": [], "total": 0}, status=400
+        )
     if form.is_valid():
         d = form.cleaned_data
         filters = QueueFilters(
@@ -273,6 +295,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             since=d["since"],
             until=d["until"],
             assigned=d["assigned"] or "",
+            cell=d["cell"],
         )
     rows = list(triage_queue(request.user, filters)[:200])
     groups = duplicate_groups(rows)
@@ -281,7 +304,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "reports/queue.html",
-        {"form": form, "reports": rows, "total": triage_queue(request.user, filters).count()},
+        {
+            "form": form,
+            "reports": rows,
+            "total": triage_queue(request.user, filters).count(),
+            "place": hexagon_name(filters.cell) if filters.cell is not None else "",
+        },
     )
 
 
@@ -296,8 +324,8 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
         {
             "report": report,
             "history": status_history(report),
-            "notes": report.notes.select_related("author"),
-            "photos": report.photos.all(),
+            "notes": report_notes(report),
+            "photos": report_photos(report),
             "status_form": StatusForm(initial={"to_status": ""}),
             "next_statuses": next_statuses(report),
             "templates": templates,
@@ -307,8 +335,8 @@ def detail(request: HttpRequest, report_id: int) -> HttpResponse:
             "note_form": NoteForm(),
             "triage_form": TriageForm(initial={"category": report.category, "flags": report.flags}),
             "officers": officers_for_assignment(report),
-            "candidates": duplicate_candidates(report),
-            "merged": reports_visible_to(request.user).filter(duplicate_of=report),
+            "candidates": duplicate_candidates(report, reader=request.user),
+            "merged": merged_into(request.user, report),
         },
     )
 
@@ -334,7 +362,7 @@ def change_status(request: HttpRequest, report_id: int) -> HttpResponse:
     public_note = form.cleaned_data["public_note"]
     template_id = form.cleaned_data["template"]
     if template_id and not public_note.strip():
-        template = ResponseTemplate.objects.filter(pk=template_id).first()
+        template = response_template(report, template_id)
         public_note = template.text(report.language) if template else ""
 
     def action() -> str:
@@ -408,10 +436,10 @@ def classify(request: HttpRequest, report_id: int) -> HttpResponse:
 @require_POST
 def merge(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_for_staff(request.user, report_id)
-    try:
-        into = report_for_staff(request.user, int(request.POST.get("into", "0")))
-    except ValueError:
-        raise Http404 from None
+    into_id = id_param(request.POST.get("into"))
+    if into_id is None:
+        raise Http404
+    into = report_for_staff(request.user, into_id)
 
     def action() -> str:
         services.report_merge(duplicate=report, into=into, actor=acting(request))

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qurb.core.links import link_to_served_site
 from qurb.demo.reports import demo_api_key
 from qurb.demo.services import DEMO_PASSWORD, demo_load
 from qurb.reports.models import Report
@@ -31,6 +32,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "Refusing to load demo accounts into a production (QURB_HTTPS) deployment."
             )
+        if not options["no_serve"]:
+            # What the demo queues while loading links to the port it is about to serve.
+            link_to_served_site("127.0.0.1", options["port"])
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo geography (Fès and Meknès)…")
 
@@ -64,9 +68,10 @@ class Command(BaseCommand):
             )
             self.stdout.write(f"  {a.username:<16} {a.role} — {a.area}{extra}")
         self.stdout.write(
-            "\nReport a concern: /report/ · follow one: /track/ · staff triage: /staff/reports/"
+            "\nReport a concern: /report/ · follow one: /track/ · "
+            "staff home: /staff/ (triage: /staff/reports/)"
         )
         self.stdout.write("Demo partner key for the JSON API (X-Api-Key) and Open311 (api_key):")
         self.stdout.write(f"  {demo_api_key()}")
         if not options["no_serve"]:
-            call_command("serve", port=options["port"])
+            call_command("serve", port=options["port"], worker=True)

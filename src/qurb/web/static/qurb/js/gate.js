@@ -6,10 +6,13 @@
   const form = document.getElementById("checkin-form");
   const video = document.getElementById("camera");
   const scan = document.getElementById("scan-button");
+  // Grouped as the page's language writes numbers in Morocco, with digits 0-9 (as |intcomma).
+  const locale = { ar: "ar-MA-u-nu-latn", fr: "fr-MA" }[document.documentElement.lang] || "en-GB";
+  const number = new Intl.NumberFormat(locale);
   const refresh = () => fetch(gate.dataset.live, { credentials: "same-origin" }).then((r) => r.json()).then((d) => {
-    document.getElementById("count-today").textContent = d.today;
-    document.getElementById("count-total").textContent = d.total;
-    document.getElementById("count-hour").textContent = d.last_hour;
+    document.getElementById("count-today").textContent = number.format(d.today);
+    document.getElementById("count-total").textContent = number.format(d.total);
+    document.getElementById("count-hour").textContent = number.format(d.last_hour);
   }).catch(() => {});
   setInterval(refresh, 5000);
   if (!("BarcodeDetector" in window) || !navigator.mediaDevices) { scan.hidden = true; return; }

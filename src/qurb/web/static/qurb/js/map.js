@@ -17,17 +17,36 @@
     useLocation.hidden = false;
     useLocation.addEventListener("click", function () {
       var status = document.getElementById("locate-status");
-      status.textContent = "…";
+      status.textContent = status.dataset.searching || "…";
       navigator.geolocation.getCurrentPosition(
         function (pos) { go(pos.coords.latitude, pos.coords.longitude); },
-        function (err) { status.textContent = err.message; },
+        function (err) {
+          if (window.qurbLocationProblem) { window.qurbLocationProblem(status, err); } else { status.textContent = err.message; }
+        },
         { enableHighAccuracy: true, timeout: 15000 }
       );
     });
   }
 
+  // Finding a neighbourhood by name: choosing a result opens its page.
+  var search = document.getElementById("place-search");
+  if (search && window.qurbPlaceSearch) {
+    window.qurbPlaceSearch(search, function (found) { window.location.assign(found.url); });
+  }
+
   if (!mapEl || typeof window.L === "undefined") { return; }
-  var map = window.L.map(mapEl, { zoomControl: true });
+  // The keyboard works the map (arrows, + and −); Enter or Space chooses its centre.
+  var map = window.L.map(mapEl, { zoomControl: true, keyboard: true });
+  var help = document.getElementById("map-help");
+  if (help && mapEl.dataset.areas) {
+    help.hidden = false;
+    mapEl.addEventListener("keydown", function (event) {
+      if (event.target !== mapEl || (event.key !== "Enter" && event.key !== " ")) { return; }
+      event.preventDefault();
+      var centre = map.getCenter();
+      go(centre.lat, centre.lng);
+    });
+  }
   mapEl.qurbMap = map;
   if (mapEl.dataset.tiles) {
     // Tiles are optional: the boundaries below are drawn whether or not any tile loads.

@@ -1,0 +1,54 @@
+"""Hostile values in a request's address and form, answered before any view runs.
+
+- An ``<int:…>`` path converter takes any number of ASCII digits: a number past the
+  database's 64-bit range (``/staff/reports/99999999999999999999999/``) would crash the
+  first query that uses it. It is no object: 404.
+- A NUL character cannot be stored as text by PostgreSQL (it raises) and is never typed by
+  anyone: a request with one in its path, query string or form answers 400, said in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
+
+from qurb.core.params import in_id_range
+
+NUL = "\x00"
+
+
+class HostileParamsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _has_nul(request):
+            return HttpResponseBadRequest(
+                _("The request contains a character that is not allowed."),
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> None:
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) and not in_id_range(value):
+                raise Http404
+
+
+def _has_nul(request: HttpRequest) -> bool:
+    if NUL in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
+        return True
+    if any(NUL in v for values in request.GET.lists() for v in values[1]):
+        return True
+    if request.method == "POST":  # form fields (a JSON body is read by its own view)
+        return any(NUL in v for _name, values in request.POST.lists() for v in values)
+    return False
