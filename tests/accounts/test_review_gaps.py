@@ -230,7 +230,9 @@ def test_verifying_never_hands_a_staff_or_another_associations_account(owner: st
     before = (account.association_id, account.association_lead, set(account.roles.all()))
     application = _application(account.email.upper(), f"GAP-{owner}")
 
-    verified = association_verify(association=application, actor=User.objects.get(username="cell.fes"))
+    verified = association_verify(
+        association=application, actor=User.objects.get(username="cell.fes")
+    )
 
     assert verified.status == AssociationStatus.VERIFIED
     assert not verified.members.exists()

@@ -59,8 +59,10 @@ def _subscription(**overrides: Any) -> dict[str, Any]:
         json.dumps(_subscription(district=[1])),
         json.dumps(_subscription(lat=10**400, lon=1, radius_km=2)),
         json.dumps(_subscription(lat=34.06, lon=-4.97, radius_km=10**400)),
-        '{"subscription": {"endpoint": "https://fcm.googleapis.com/x", "keys": {"p256dh": "a",'
-        ' "auth": "b"}}, "lat": NaN, "lon": Infinity, "radius_km": 2}',
+        (
+            '{"subscription": {"endpoint": "https://fcm.googleapis.com/x", "keys": {"p256dh": "a",'
+            ' "auth": "b"}}, "lat": NaN, "lon": Infinity, "radius_km": 2}'
+        ),
         json.dumps(_subscription(lat="1e400", lon="-1e400", radius_km="2")),
         json.dumps(["not", "an", "object"]),
         json.dumps(_subscription(subscription="nope")),

@@ -538,7 +538,7 @@ def _priority_set(actor: User | None) -> Call:
             language="fr",
             actor=actor,
         ),
-        {"reports": 1, "hotspots": 0},
+        {"reports": 1, "hotspots": 0, "languages": ["fr"]},
     )
 
 
@@ -562,7 +562,7 @@ def _priority_action_add(actor: User | None) -> Call:
         lambda: priority_action_add(
             priority=priority, description="Lampadaires réparés", done_on=today(), actor=actor
         ),
-        {"done_on": today().isoformat(), "progress": "done"},
+        {"done_on": today().isoformat(), "progress": "done", "languages": ["fr"]},
         target=lambda _r: priority,
     )
 
@@ -593,7 +593,7 @@ def _meeting_create(actor: User | None) -> Call:
             language="fr",
             actor=actor,
         ),
-        {"public": True, "invited": []},
+        {"public": True, "invited": [], "languages": ["fr"]},
     )
 
 
@@ -723,7 +723,7 @@ def _event_create(actor: User | None) -> Call:
             ends_on=today(),
             language="fr",
         ),
-        {},
+        {"languages": ["fr"]},
     )
 
 
@@ -733,7 +733,10 @@ def _venue_add(actor: User | None) -> Call:
     event = _demo_event()
     assert actor is not None
     return Call(
-        lambda: venue_add(actor=actor, event=event, name="Place Boujloud"), {"event": event.pk}
+        lambda: venue_add(
+            actor=actor, event=event, name={"ar": "ساحة بوجلود", "fr": "Place Boujloud"}
+        ),
+        {"event": event.pk, "languages": ["ar", "fr"]},
     )
 
 
@@ -744,7 +747,7 @@ def _stand_add(actor: User | None) -> Call:
     assert actor is not None
     return Call(
         lambda: stand_add(actor=actor, venue=venue, name="Police montée"),
-        {"event": venue.event_id},
+        {"event": venue.event_id, "languages": ["fr"]},
     )
 
 
@@ -761,7 +764,7 @@ def _programme_add(actor: User | None) -> Call:
             starts_at=_at(event.starts_on, 14),
             ends_at=_at(event.starts_on, 15),
         ),
-        {"event": event.pk},
+        {"event": event.pk, "languages": ["fr"]},
     )
 
 

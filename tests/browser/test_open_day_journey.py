@@ -58,7 +58,7 @@ def test_open_day_loop(
     seminar = wait(desktop).until(ec.visibility_of_element_located((By.ID, "programme-form")))
     seminar.find_element(By.NAME, "title_ar").send_keys("ندوة: شرطة القرب")
     seminar.find_element(By.NAME, "title_fr").send_keys("Séminaire : la police de proximité")
-    seminar.find_element(By.NAME, "speakers").send_keys("Commissaire Bennani")
+    seminar.find_element(By.NAME, "speakers_fr").send_keys("Commissaire Bennani")
     _set(desktop, "starts_at", f"{today.isoformat()}T10:00")
     _set(desktop, "ends_at", f"{today.isoformat()}T11:00")
     seminar.submit()

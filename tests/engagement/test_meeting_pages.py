@@ -200,7 +200,7 @@ def test_drafted_agenda_names_the_hotspots() -> None:
 
     from qurb.insights.hexes import to_str
     from qurb.reports.models import Report
-    from qurb.web.engagement.meetings import _agenda
+    from qurb.neighbourhoods.selectors import meeting_agenda_draft
     from tests.insights.test_hotspots import _cluster, _noise
 
     medina = Area.objects.get(code=MEDINA)
@@ -208,7 +208,7 @@ def test_drafted_agenda_names_the_hotspots() -> None:
     _noise(medina, 300, 2)
     cell, _point = _cluster(medina, 40, 3)
     with translation.override("en"):
-        agenda = _agenda(medina)
-    assert "Hotspots of the last 90 days" in agenda
+        agenda = meeting_agenda_draft(medina)
+    assert "2. Hotspots of the last 90 days" in agenda  # numbered, right after the concerns
     assert to_str(cell) in agenda
     assert agenda.index("1. Top concerns") < agenda.index("Hotspots") < agenda.index("3.")

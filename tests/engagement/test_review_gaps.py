@@ -57,9 +57,7 @@ def _create(invited: list[Association]) -> Meeting:
 @pytest.mark.parametrize(
     ("code", "verified"), [(MEDINA, False), (AGDAL, True)], ids=["pending", "elsewhere"]
 )
-def test_meeting_create_refuses_an_association_it_may_not_invite(
-    code: str, verified: bool
-) -> None:
+def test_meeting_create_refuses_an_association_it_may_not_invite(code: str, verified: bool) -> None:
     outsider = _application(code, f"GAP-{code}", verified=verified)
     before = Meeting.objects.count()
     with translation.override("fr"):

@@ -88,7 +88,11 @@ def test_neighbourhood_page_shows_district_officers_and_emergency_number() -> No
     assert "Karim Bennani" in html
     assert "tel:19" in html
     assert "démo" in html  # generated areas are labelled
-    assert "Aucune réunion" in html  # empty states
+    # The whole loop: the next meeting, the last one held, the priorities and what was done.
+    assert "Réunion publique mensuelle avec les habitants de Fès-Médina (démo)" in html
+    assert "Réunions passées" in html
+    assert "Vente de drogue aux portes des écoles (démo)" in html
+    assert "Patrouilles à pied chaque jour" in html
     # Machine-readable twins are discoverable from <head>.
     head = html.split("</head>")[0]
     assert 'rel="alternate" type="application/geo+json"' in head

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -34,9 +34,7 @@ def _two_roles() -> User:
     """Chief of Agdal, and officer of the first sector of Fès-Médina only."""
     user = user_create(username="two.roles", password=None)
     role_grant(user=user, role=Role.DISTRICT_CHIEF, area=Area.objects.get(code=AGDAL))
-    role_grant(
-        user=user, role=Role.NEIGHBOURHOOD_OFFICER, area=Area.objects.get(code=MEDINA_S1)
-    )
+    role_grant(user=user, role=Role.NEIGHBOURHOOD_OFFICER, area=Area.objects.get(code=MEDINA_S1))
     return User.objects.get(pk=user.pk)
 
 
@@ -85,9 +83,7 @@ def _input(occurred_at: datetime) -> ReportInput:
 
 
 def test_a_naive_moment_is_read_in_local_time() -> None:
-    moment = (timezone.localtime() - timezone.timedelta(hours=2)).replace(
-        tzinfo=None, microsecond=0
-    )
+    moment = (timezone.localtime() - timedelta(hours=2)).replace(tzinfo=None, microsecond=0)
     report, created = report_submit(data=_input(moment))
     assert created
     assert report.occurred_at == timezone.make_aware(moment)
@@ -96,11 +92,11 @@ def test_a_naive_moment_is_read_in_local_time() -> None:
 @pytest.mark.parametrize(
     "moment",
     [
-        datetime(1, 1, 1),
-        datetime(1, 1, 1, tzinfo=timezone.UTC),
-        datetime(9999, 12, 31, 23, 59, 59),
-        datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.UTC),
-        datetime(1899, 12, 31, 12, tzinfo=timezone.UTC),
+        datetime(1, 1, 1),  # noqa: DTZ001 (naive on purpose)
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, 59),  # noqa: DTZ001
+        datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC),
+        datetime(1899, 12, 31, 12, tzinfo=UTC),
     ],
     ids=["year-1-naive", "year-1", "year-9999-naive", "year-9999", "1899"],
 )
@@ -114,7 +110,10 @@ def test_a_moment_out_of_range_is_refused_with_a_message(moment: datetime) -> No
 
 def test_the_daily_counts_survive_a_moment_at_the_edge_of_time() -> None:
     received = timezone.now()
-    edges = [datetime(1, 1, 1, tzinfo=timezone.UTC), datetime(9999, 12, 31, 23, 59, tzinfo=timezone.UTC)]
+    edges = [
+        datetime(1, 1, 1, tzinfo=UTC),
+        datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+    ]
     for moment in edges:
         seen = rollup.seen(when="moment", created_at=received, occurred_at=moment)
         assert seen.on == timezone.localtime(received).date()

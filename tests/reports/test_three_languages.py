@@ -51,7 +51,8 @@ def test_the_report_page_shows_templates_and_flags_in_its_language(
     assert "Drugs: patrols and checks" not in html
     # The flags the reporter chose read as words of the page's language, never as codes.
     text = unescape(re.sub(r"<[^>]+>", " ", html))
-    assert "near_school" not in text and "minor_involved" not in text
+    assert "near_school" not in text
+    assert "minor_involved" not in text
     with translation.override(language):
         start, end = gettext("Chosen by the reporter"), gettext("Suggested from the text")
         chosen = text.split(start, 1)[1].split(end, 1)[0]
@@ -73,11 +74,15 @@ def test_the_queue_shows_area_names_in_the_pages_language(make_report: Any) -> N
     report = make_report()
     client = signed_in("chief.medina")
     area = Area.objects.get(pk=report.area_id)
-    assert area.name_ar and area.name_fr and area.name_ar != area.name_fr
+    assert area.name_ar
+    assert area.name_fr
+    assert area.name_ar != area.name_fr
     arabic = client.get(reverse("reports:queue"), HTTP_ACCEPT_LANGUAGE="ar").content.decode()
-    assert area.name_ar in arabic and area.name_fr not in arabic
+    assert area.name_ar in arabic
+    assert area.name_fr not in arabic
     french = client.get(reverse("reports:queue"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
-    assert area.name_fr in french and area.name_ar not in french
+    assert area.name_fr in french
+    assert area.name_ar not in french
 
 
 def test_the_template_form_needs_a_title_and_a_text_in_one_language() -> None:

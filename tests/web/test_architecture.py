@@ -47,7 +47,10 @@ def _modules() -> Iterator[Path]:
 
 
 def _is_view_or_api(path: Path) -> bool:
-    """Modules that answer requests: views, APIs, feeds and the pages of a context."""
+    """Modules that answer requests: views, APIs, feeds and the pages of a context (not
+    forms, URL confs, template tags — ``register.filter`` — or output formats)."""
+    if "templatetags" in path.relative_to(WEB).parts:
+        return False
     return path.stem not in {"forms", "urls", "apps", "__init__", "schema", "formats"}
 
 

@@ -74,9 +74,7 @@ _POST_NAMES = [
 
 
 def _sources() -> dict[str, str]:
-    return {
-        p.relative_to(WEB).as_posix(): p.read_text(encoding="utf-8") for p in WEB.rglob("*.py")
-    }
+    return {p.relative_to(WEB).as_posix(): p.read_text(encoding="utf-8") for p in WEB.rglob("*.py")}
 
 
 @cache
@@ -291,13 +289,9 @@ def _module_source(module: str) -> str:
 
 def _groups() -> list[str]:
     """The routes in a few groups (one test each, so a failure says where)."""
-    return ["accounts", "alerts", "communication", "engagement", "insights", "neighbourhoods"] + [
-        "open311",
-        "reports",
-        "api",
-        "staff",
-        "admin",
-        "other",
+    return [
+        *("accounts", "alerts", "communication", "engagement", "insights", "neighbourhoods"),
+        *("open311", "reports", "api", "staff", "admin", "other"),
     ]
 
 
@@ -335,3 +329,38 @@ def test_the_sweep_reads_the_parameters_the_views_read() -> None:
         post_names()
     )
     assert sum(1 for _ in routes()) > 100
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (
+            "/api/v1/reports",
+            '{"category": "drugs", "description": "kayn\\u0000 chi haja", "lat": 34}',
+        ),
+        ("/api/v1/reports", '{"category": "drugs\x00", "lat": 1e400, "lon": -1e400}'),
+        ("/alerts/subscribe/push/", '{"district": "5\\u0000"}'),
+        ("/api/v1/areas/locate", '{"lat": 99999999999999999999999999, "lon": "١٢"}'),
+    ],
+)
+def test_json_bodies_with_nul_or_huge_numbers_never_answer_500(path: str, body: str) -> None:
+    client = Client(raise_request_exception=False)
+    response = client.post(
+        path, body, content_type="application/json", headers={"accept-language": "ar"}
+    )
+    assert 400 <= response.status_code < 500, response.content[:300]
+
+
+def test_a_nul_byte_is_refused_in_the_users_language() -> None:
+    client = Client(raise_request_exception=False)
+    response = client.get("/track/", {"code": NUL}, headers={"accept-language": "fr"})
+    assert response.status_code == 400
+    assert "caractère non autorisé" in response.content.decode()
+
+
+def test_a_path_id_past_the_database_range_is_404() -> None:
+    client = signed_in("chief.medina")
+    client.raise_request_exception = False
+    for value in (str(10**30), str(2**63)):
+        assert client.get(f"/staff/reports/{value}/").status_code == 404
+        assert client.get(f"/neighbourhoods/{value}/").status_code == 404

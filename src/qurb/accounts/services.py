@@ -129,21 +129,20 @@ def role_grant(
     *, user: User, role: Role, area: Area | None = None, actor: User | None = None
 ) -> RoleAssignment:
     policy.require_account_manager(actor)
-    with transaction.atomic():
-        assignment, _created = RoleAssignment.objects.get_or_create(
-            user=user,
-            role=role,
-            area=area,
-            defaults={"granted_by": actor if getattr(actor, "pk", None) else None},
-        )
-        changes = _admin_flags_sync(user)
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCOUNTS_GRANT_ROLE,
-            target=user,
-            area_id=area.pk if area else None,
-            details={"role": str(role), **({"changes": changes} if changes else {})},
-        )
+    assignment, _created = RoleAssignment.objects.get_or_create(
+        user=user,
+        role=role,
+        area=area,
+        defaults={"granted_by": actor if getattr(actor, "pk", None) else None},
+    )
+    changes = _admin_flags_sync(user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_GRANT_ROLE,
+        target=user,
+        area_id=area.pk if area else None,
+        details={"role": str(role), **({"changes": changes} if changes else {})},
+    )
     forget_grants(user)
     return assignment
 
@@ -151,16 +150,15 @@ def role_grant(
 @audited(AuditAction.ACCOUNTS_REVOKE_ROLE)
 def role_revoke(*, assignment: RoleAssignment, actor: User | None = None) -> None:
     policy.require_account_manager(actor)
-    with transaction.atomic():
-        assignment.delete()
-        changes = _admin_flags_sync(assignment.user)
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCOUNTS_REVOKE_ROLE,
-            target=assignment.user,
-            area_id=assignment.area_id,
-            details={"role": assignment.role, **({"changes": changes} if changes else {})},
-        )
+    assignment.delete()
+    changes = _admin_flags_sync(assignment.user)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_REVOKE_ROLE,
+        target=assignment.user,
+        area_id=assignment.area_id,
+        details={"role": assignment.role, **({"changes": changes} if changes else {})},
+    )
     forget_grants(assignment.user)
 
 
@@ -195,35 +193,32 @@ def officer_profile_set(
 ) -> OfficerProfile:
     policy.require_account_manager(actor)
     notes = notes or {}
-    with transaction.atomic():
-        profile = OfficerProfile.objects.filter(user=user).first() or OfficerProfile(user=user)
-        before = {
-            "rank": profile.rank,
-            "public_phone": profile.public_phone,
-            "public_email": profile.public_email,
-        }
-        profile.rank, profile.public_phone, profile.public_email = rank, public_phone, public_email
-        profile.public_note_ar = notes.get("ar", "")
-        profile.public_note_fr = notes.get("fr", "")
-        profile.public_note_en = notes.get("en", "")
-        profile.is_demo = is_demo
-        profile.full_clean()
-        profile.save()
-        after = {
-            "rank": profile.rank,
-            "public_phone": profile.public_phone,
-            "public_email": profile.public_email,
-        }
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCOUNTS_SET_OFFICER_PROFILE,
-            target=profile,
-            details={
-                "changes": {
-                    k: change_of(before[k], after[k]) for k in after if before[k] != after[k]
-                }
-            },
-        )
+    profile = OfficerProfile.objects.filter(user=user).first() or OfficerProfile(user=user)
+    before = {
+        "rank": profile.rank,
+        "public_phone": profile.public_phone,
+        "public_email": profile.public_email,
+    }
+    profile.rank, profile.public_phone, profile.public_email = rank, public_phone, public_email
+    profile.public_note_ar = notes.get("ar", "")
+    profile.public_note_fr = notes.get("fr", "")
+    profile.public_note_en = notes.get("en", "")
+    profile.is_demo = is_demo
+    profile.full_clean()
+    profile.save()
+    after = {
+        "rank": profile.rank,
+        "public_phone": profile.public_phone,
+        "public_email": profile.public_email,
+    }
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_SET_OFFICER_PROFILE,
+        target=profile,
+        details={
+            "changes": {k: change_of(before[k], after[k]) for k in after if before[k] != after[k]}
+        },
+    )
     return profile
 
 
@@ -256,34 +251,33 @@ def association_register(
             cleaned.append(document_clean(upload))
         except ValidationError as exc:
             raise ValidationError({"documents": exc.messages}) from None
-    with transaction.atomic():
-        association = Association(
-            contact_person=contact_person.strip()[:150],
-            name_ar=names.get("ar", ""),
-            name_fr=names.get("fr", ""),
-            name_en=names.get("en", ""),
-            registration_number=registration_number,
-            area=area,
-            contact_email=contact_email,
-            language=language if language in dict(settings.LANGUAGES) else "ar",
-            is_demo=is_demo,
+    association = Association(
+        contact_person=contact_person.strip()[:150],
+        name_ar=names.get("ar", ""),
+        name_fr=names.get("fr", ""),
+        name_en=names.get("en", ""),
+        registration_number=registration_number,
+        area=area,
+        contact_email=contact_email,
+        language=language if language in dict(settings.LANGUAGES) else "ar",
+        is_demo=is_demo,
+    )
+    association.full_clean()
+    association.save()
+    for document in cleaned:
+        AssociationDocument.objects.create(
+            association=association,
+            file=document_store(document),
+            content_type=document.content_type,
+            size=len(document.data),
         )
-        association.full_clean()
-        association.save()
-        for document in cleaned:
-            AssociationDocument.objects.create(
-                association=association,
-                file=document_store(document),
-                content_type=document.content_type,
-                size=len(document.data),
-            )
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCOUNTS_REGISTER_ASSOCIATION,
-            target=association,
-            area_id=area.pk,
-            details={"documents": len(cleaned)},
-        )
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_REGISTER_ASSOCIATION,
+        target=association,
+        area_id=area.pk,
+        details={"documents": len(cleaned)},
+    )
     return association
 
 
@@ -309,47 +303,46 @@ def association_verify(*, association: Association, actor: User) -> Association:
     policy.require(actor, Capability.ASSOCIATION_VERIFY, association)
     if association.status == AssociationStatus.VERIFIED:
         raise ValidationError({"association": [_("This association is already verified.")]})
-    with transaction.atomic():
-        before = association.status
-        lead: User | None = None
-        association.status = AssociationStatus.VERIFIED
-        association.verified_by = actor
-        association.verified_at = timezone.now()
-        association.full_clean()
-        association.save(update_fields=["status", "verified_by", "verified_at"])
-        if association.contact_email and not association.members.exists():
-            existing = User.objects.filter(
-                email__iexact=association.contact_email, is_active=True
-            ).first()
-            if existing is None:
-                lead = _member_invite(
-                    association=association,
-                    name=association.contact_person or association.name,
-                    email=association.contact_email,
-                    lead=True,
-                )
-            elif _may_lead(existing):
-                # The contact person already has an account (a resident): it becomes the
-                # association's lead, with the password it has.
-                lead = _member_join(user=existing, association=association)
-                existing.association_lead = True
-                existing.save(update_fields=["association_lead"])
-            # Otherwise the e-mail is a staff account's or another association's member's:
-            # such an account is never handed to an association (anyone may name any e-mail
-            # in an application). The association is verified without an account; the page
-            # tells the cell so (selectors.association_lead_missing).
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCOUNTS_VERIFY_ASSOCIATION,
-            target=association,
-            area_id=association.area_id,
-            details={
-                "changes": {"status": change_of(before, association.status)},
-                "lead": lead.pk if lead else None,
-            },
-        )
-        if not association.is_demo:  # demo data writes to no one
-            transaction.on_commit(lambda: _enqueue_decision(association.pk))
+    before = association.status
+    lead: User | None = None
+    association.status = AssociationStatus.VERIFIED
+    association.verified_by = actor
+    association.verified_at = timezone.now()
+    association.full_clean()
+    association.save(update_fields=["status", "verified_by", "verified_at"])
+    if association.contact_email and not association.members.exists():
+        existing = User.objects.filter(
+            email__iexact=association.contact_email, is_active=True
+        ).first()
+        if existing is None:
+            lead = _member_invite(
+                association=association,
+                name=association.contact_person or association.name,
+                email=association.contact_email,
+                lead=True,
+            )
+        elif _may_lead(existing):
+            # The contact person already has an account (a resident): it becomes the
+            # association's lead, with the password it has.
+            lead = _member_join(user=existing, association=association)
+            existing.association_lead = True
+            existing.save(update_fields=["association_lead"])
+        # Otherwise the e-mail is a staff account's or another association's member's:
+        # such an account is never handed to an association (anyone may name any e-mail
+        # in an application). The association is verified without an account; the page
+        # tells the cell so (selectors.association_lead_missing).
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_VERIFY_ASSOCIATION,
+        target=association,
+        area_id=association.area_id,
+        details={
+            "changes": {"status": change_of(before, association.status)},
+            "lead": lead.pk if lead else None,
+        },
+    )
+    if not association.is_demo:  # demo data writes to no one
+        transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
 
 
@@ -372,23 +365,22 @@ def association_reject(*, association: Association, reason: str, actor: User) ->
     policy.require(actor, Capability.ASSOCIATION_VERIFY, association)
     if not reason.strip():
         raise ValidationError({"reason": [_("Say why the application is refused.")]})
-    with transaction.atomic():
-        before = association.status
-        association.status = AssociationStatus.REJECTED
-        association.rejection_reason = reason.strip()
-        association.save(update_fields=["status", "rejection_reason"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCOUNTS_REJECT_ASSOCIATION,
-            target=association,
-            area_id=association.area_id,
-            details={
-                "changes": {"status": change_of(before, association.status)},
-                "reason": association.rejection_reason,
-            },
-        )
-        if not association.is_demo:  # demo data writes to no one
-            transaction.on_commit(lambda: _enqueue_decision(association.pk))
+    before = association.status
+    association.status = AssociationStatus.REJECTED
+    association.rejection_reason = reason.strip()
+    association.save(update_fields=["status", "rejection_reason"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_REJECT_ASSOCIATION,
+        target=association,
+        area_id=association.area_id,
+        details={
+            "changes": {"status": change_of(before, association.status)},
+            "reason": association.rejection_reason,
+        },
+    )
+    if not association.is_demo:  # demo data writes to no one
+        transaction.on_commit(lambda: _enqueue_decision(association.pk))
     return association
 
 
@@ -463,19 +455,18 @@ def association_member_remove(*, user: User, association: Association, actor: Us
         raise ValidationError(
             {"member": [_("The association must keep someone who manages its members.")]}
         )
-    with transaction.atomic():
-        user.association = None
-        user.association_lead = False
-        user.save(update_fields=["association", "association_lead"])
-        RoleAssignment.objects.filter(user=user, role=Role.ASSOCIATION_MEMBER).delete()
-        audit_record(
-            actor=actor,
-            action=AuditAction.ACCOUNTS_REMOVE_MEMBER,
-            target=user,
-            area_id=association.area_id,
-            details={"association": association.pk},
-        )
-        _disable(user)
+    user.association = None
+    user.association_lead = False
+    user.save(update_fields=["association", "association_lead"])
+    RoleAssignment.objects.filter(user=user, role=Role.ASSOCIATION_MEMBER).delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ACCOUNTS_REMOVE_MEMBER,
+        target=user,
+        area_id=association.area_id,
+        details={"association": association.pk},
+    )
+    _disable(user)
     return user
 
 

@@ -138,32 +138,31 @@ def case_open(
     if area is None or lat is None or lon is None or child_age is None or last_seen_at is None:
         raise ValidationError(errors)  # reported above; this narrows the types
     access.require(actor, Capability.ALERT_MANAGE, area.pk)
-    with transaction.atomic():
-        case = AlertCase.objects.create(
-            area=area,
-            is_exercise=is_exercise,
-            child_first_name=child_first_name.strip()[:80],
-            child_age=child_age,
-            description=description.strip()[:2000],
-            clothing=clothing.strip()[:1000],
-            places=places.strip()[:1000],
-            language=language,
-            photo=photo_store(clean_photo, folder="alerts") if clean_photo else "",
-            last_seen_at=last_seen_at,
-            last_seen_lat=lat,
-            last_seen_lon=lon,
-            last_seen_place=last_seen_place.strip()[:300],
-            radius_km=radius,
-            call_number=settings.EMERGENCY_NUMBER,
-            guardian_name=guardian_name.strip()[:150],
-            guardian_relation=guardian_relation,
-            guardian_document=guardian_document,
-            guardian_document_number=guardian_document_number.strip()[:40],
-            guardian_phone=guardian_phone.strip()[:30],
-            guardian_checked=True,
-            opened_by=actor,
-        )
-        audit_record(actor=actor, action=AuditAction.ALERTS_OPEN, target=case, area_id=area.pk)
+    case = AlertCase.objects.create(
+        area=area,
+        is_exercise=is_exercise,
+        child_first_name=child_first_name.strip()[:80],
+        child_age=child_age,
+        description=description.strip()[:2000],
+        clothing=clothing.strip()[:1000],
+        places=places.strip()[:1000],
+        language=language,
+        photo=photo_store(clean_photo, folder="alerts") if clean_photo else "",
+        last_seen_at=last_seen_at,
+        last_seen_lat=lat,
+        last_seen_lon=lon,
+        last_seen_place=last_seen_place.strip()[:300],
+        radius_km=radius,
+        call_number=settings.EMERGENCY_NUMBER,
+        guardian_name=guardian_name.strip()[:150],
+        guardian_relation=guardian_relation,
+        guardian_document=guardian_document,
+        guardian_document_number=guardian_document_number.strip()[:40],
+        guardian_phone=guardian_phone.strip()[:30],
+        guardian_checked=True,
+        opened_by=actor,
+    )
+    audit_record(actor=actor, action=AuditAction.ALERTS_OPEN, target=case, area_id=area.pk)
     return case
 
 
@@ -251,36 +250,35 @@ def case_validate(
             )
     elif not reason.strip():
         raise ValidationError({"reason": [_("Say why the alert is refused.")]})
-    with transaction.atomic():
-        case = AlertCase.objects.select_for_update().get(pk=case.pk)
-        if case.status != CaseStatus.PENDING:
-            raise ValidationError({"case": [_("This case has already been decided.")]})
-        for name in CRITERIA:
-            setattr(case, name, bool(criteria.get(name)))
-        case.validated_by = actor
-        case.validated_at = now
-        if approve:
-            case.status = CaseStatus.PUBLISHED
-            case.published_at = now
-            case.expires_at = now + timedelta(hours=settings.ALERT_HOURS)
-        else:
-            case.status = CaseStatus.REFUSED
-            case.refusal_reason = reason.strip()
-        case.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.ALERTS_VALIDATE,
-            target=case,
-            area_id=case.area_id,
-            details={
-                "decision": "publish" if approve else "refuse",
-                "criteria": {n: bool(criteria.get(n)) for n in CRITERIA},
-            },
-        )
-        if approve:
-            message = _message(case, MessageType.ALERT, now)
-            enqueue_area(message, case, now=now)
-            transaction.on_commit(lambda: _start_sending(message.pk))
+    case = AlertCase.objects.select_for_update().get(pk=case.pk)
+    if case.status != CaseStatus.PENDING:
+        raise ValidationError({"case": [_("This case has already been decided.")]})
+    for name in CRITERIA:
+        setattr(case, name, bool(criteria.get(name)))
+    case.validated_by = actor
+    case.validated_at = now
+    if approve:
+        case.status = CaseStatus.PUBLISHED
+        case.published_at = now
+        case.expires_at = now + timedelta(hours=settings.ALERT_HOURS)
+    else:
+        case.status = CaseStatus.REFUSED
+        case.refusal_reason = reason.strip()
+    case.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALERTS_VALIDATE,
+        target=case,
+        area_id=case.area_id,
+        details={
+            "decision": "publish" if approve else "refuse",
+            "criteria": {n: bool(criteria.get(n)) for n in CRITERIA},
+        },
+    )
+    if approve:
+        message = _message(case, MessageType.ALERT, now)
+        enqueue_area(message, case, now=now)
+        transaction.on_commit(lambda: _start_sending(message.pk))
     return case
 
 
@@ -313,24 +311,23 @@ def case_update(
     if "description" in changes and not changes["description"]:
         raise ValidationError({"description": [_("Describe the child.")]})
     now = timezone.now()
-    with transaction.atomic():
-        # Locked and checked again: an update must never follow the end of the alert.
-        case = AlertCase.objects.select_for_update().get(pk=case.pk)
-        if not selectors.is_live(case):
-            raise ValidationError({"case": [_("Only a published alert can be updated.")]})
-        for name, value in changes.items():
-            setattr(case, name, value)
-        case.save(update_fields=list(changes))
-        message = _message(case, MessageType.UPDATE, now)
-        enqueue_area(message, case, now=now)
-        audit_record(
-            actor=actor,
-            action=AuditAction.ALERTS_UPDATE,
-            target=case,
-            area_id=case.area_id,
-            details={"fields": sorted(changes)},
-        )
-        transaction.on_commit(lambda: _start_sending(message.pk))
+    # Locked and checked again: an update must never follow the end of the alert.
+    case = AlertCase.objects.select_for_update().get(pk=case.pk)
+    if not selectors.is_live(case):
+        raise ValidationError({"case": [_("Only a published alert can be updated.")]})
+    for name, value in changes.items():
+        setattr(case, name, value)
+    case.save(update_fields=list(changes))
+    message = _message(case, MessageType.UPDATE, now)
+    enqueue_area(message, case, now=now)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ALERTS_UPDATE,
+        target=case,
+        area_id=case.area_id,
+        details={"fields": sorted(changes)},
+    )
+    transaction.on_commit(lambda: _start_sending(message.pk))
     return message
 
 
@@ -361,13 +358,12 @@ def case_close(*, actor: User, case: AlertCase, reason: str) -> AlertCase:
     policy.require(actor, Capability.ALERT_MANAGE, case)
     if reason not in {EndReason.FOUND, EndReason.WITHDRAWN}:
         raise ValidationError({"reason": [_("Say why the alert ends.")]})
-    with transaction.atomic():
-        locked = AlertCase.objects.select_for_update().get(pk=case.pk)
-        if locked.status == CaseStatus.PENDING:
-            raise ValidationError({"case": [_("This case has not been published.")]})
-        if locked.status != CaseStatus.PUBLISHED:
-            raise ValidationError({"case": [_("This alert has already ended.")]})
-        return _end(locked, reason, timezone.now(), actor)
+    locked = AlertCase.objects.select_for_update().get(pk=case.pk)
+    if locked.status == CaseStatus.PENDING:
+        raise ValidationError({"case": [_("This case has not been published.")]})
+    if locked.status != CaseStatus.PUBLISHED:
+        raise ValidationError({"case": [_("This alert has already ended.")]})
+    return _end(locked, reason, timezone.now(), actor)
 
 
 def alerts_expire(*, now: datetime | None = None) -> int:

@@ -348,15 +348,14 @@ def generation_activate(
     *, generation: Generation, actor: AbstractBaseUser | None = None
 ) -> Generation:
     """Make ``generation`` the one lookups use. The previous one stays, inactive, as history."""
-    with transaction.atomic():
-        Generation.objects.filter(active=True).exclude(pk=generation.pk).update(active=False)
-        generation.active = True
-        generation.activated_at = timezone.now()
-        generation.save(update_fields=["active", "activated_at"])
-        audit_record(actor=actor, action=AuditAction.AREAS_ACTIVATE_GENERATION, target=generation)
-        # This process sees the new boundaries at once; others within the recheck interval.
-        transaction.on_commit(forget_point_index)
-        transaction.on_commit(forget_place_index)
+    Generation.objects.filter(active=True).exclude(pk=generation.pk).update(active=False)
+    generation.active = True
+    generation.activated_at = timezone.now()
+    generation.save(update_fields=["active", "activated_at"])
+    audit_record(actor=actor, action=AuditAction.AREAS_ACTIVATE_GENERATION, target=generation)
+    # This process sees the new boundaries at once; others within the recheck interval.
+    transaction.on_commit(forget_point_index)
+    transaction.on_commit(forget_place_index)
     return generation
 
 
@@ -372,22 +371,21 @@ def place_upsert(
     is_demo: bool = False,
     actor: AbstractBaseUser | None = None,
 ) -> Place:
-    with transaction.atomic():
-        place = Place.objects.filter(code=code).first() or Place(code=code)
-        place.kind, place.lat, place.lon, place.area, place.is_demo = kind, lat, lon, area, is_demo
-        place.name_ar, place.name_fr, place.name_en = (
-            names.get("ar", ""),
-            names.get("fr", ""),
-            names.get("en", ""),
-        )
-        place.full_clean()
-        place.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.AREAS_UPSERT_PLACE,
-            target=place,
-            area_id=area.pk if area else None,
-        )
-        # This process's place search sees it at once (others: see _search_snapshot).
-        transaction.on_commit(forget_place_index)
+    place = Place.objects.filter(code=code).first() or Place(code=code)
+    place.kind, place.lat, place.lon, place.area, place.is_demo = kind, lat, lon, area, is_demo
+    place.name_ar, place.name_fr, place.name_en = (
+        names.get("ar", ""),
+        names.get("fr", ""),
+        names.get("en", ""),
+    )
+    place.full_clean()
+    place.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.AREAS_UPSERT_PLACE,
+        target=place,
+        area_id=area.pk if area else None,
+    )
+    # This process's place search sees it at once (others: see _search_snapshot).
+    transaction.on_commit(forget_place_index)
     return place

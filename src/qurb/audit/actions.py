@@ -30,7 +30,7 @@ class AuditAction(StrEnum):
     ACCOUNTS_ADD_MEMBER = "accounts.add_member"
     ACCOUNTS_REMOVE_MEMBER = "accounts.remove_member"
     ACCOUNTS_READ_ASSOCIATION_DOCUMENT = "accounts.read_association_document"
-    ACCOUNTS_SET_PASSWORD = "accounts.set_password"
+    ACCOUNTS_SET_PASSWORD = "accounts.set_password"  # noqa: S105 (an action name)
     # areas
     AREAS_LOAD = "areas.load"
     AREAS_ACTIVATE_GENERATION = "areas.activate_generation"

@@ -85,7 +85,9 @@ class ProgrammeItem(MultilingualTitle):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="programme")
     venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.SET_NULL)
-    speakers = models.CharField(_("speakers"), max_length=300, blank=True)
+    speakers_ar = models.CharField(_("speakers (Arabic)"), max_length=300, blank=True)
+    speakers_fr = models.CharField(_("speakers (French)"), max_length=300, blank=True)
+    speakers_en = models.CharField(_("speakers (English)"), max_length=300, blank=True)
     place_ar = models.CharField(_("room or place (Arabic)"), max_length=200, blank=True)
     place_fr = models.CharField(_("room or place (French)"), max_length=200, blank=True)
     place_en = models.CharField(_("room or place (English)"), max_length=200, blank=True)
@@ -93,6 +95,7 @@ class ProgrammeItem(MultilingualTitle):
     ends_at = models.DateTimeField(_("ends at"))
 
     place = translated("place")
+    speakers = translated("speakers")
 
     class Meta:
         ordering = ["starts_at", "pk"]

@@ -3,6 +3,7 @@ the figures (attendance per day, hour and kind of visitor; school reach)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -231,7 +232,7 @@ def published_articles(limit: int = 20) -> list[Article]:
     return list(Article.objects.filter(status=ArticleStatus.PUBLISHED)[:limit])
 
 
-def articles_chosen(ids: list[object]) -> list[Article]:
+def articles_chosen(ids: Iterable[object]) -> list[Article]:
     """The articles a newsletter carries, from form values (others are ignored)."""
     pks = [pk for pk in (_pk(i) for i in ids) if pk]
     return list(Article.objects.filter(pk__in=pks))

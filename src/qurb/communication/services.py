@@ -89,24 +89,23 @@ def event_create(
         errors["capacity"] = [_("There must be at least one ticket.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        event = Event.objects.create(
-            slug=_slug(titles["fr"] or titles["en"] or titles["ar"], Event),
-            kind=kind,
-            area=area,
-            starts_on=starts_on,
-            ends_on=ends_on,
-            capacity=capacity,
-            **field_values("title", titles, 200),
-            **field_values("description", descriptions),
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.COMMUNICATION_CREATE_EVENT,
-            target=event,
-            area_id=area.pk,
-            details={"languages": languages_of(titles)},
-        )
+    event = Event.objects.create(
+        slug=_slug(titles["fr"] or titles["en"] or titles["ar"], Event),
+        kind=kind,
+        area=area,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        capacity=capacity,
+        **field_values("title", titles, 200),
+        **field_values("description", descriptions),
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_CREATE_EVENT,
+        target=event,
+        area_id=area.pk,
+        details={"languages": languages_of(titles)},
+    )
     return event
 
 
@@ -173,7 +172,7 @@ def programme_add(
     title: Texts,
     starts_at: datetime,
     ends_at: datetime,
-    speakers: str = "",
+    speakers: Texts = "",
     place: Texts = "",
     venue: Venue | None = None,
     language: str | None = None,
@@ -195,7 +194,7 @@ def programme_add(
     item = ProgrammeItem.objects.create(
         event=event,
         venue=venue,
-        speakers=speakers.strip()[:300],
+        **field_values("speakers", texts_of(speakers, language), 300),
         starts_at=starts_at,
         ends_at=ends_at,
         **field_values("title", titles, 200),
@@ -215,18 +214,17 @@ def programme_add(
 @audited(AuditAction.COMMUNICATION_PUBLISH_EVENT)
 def event_publish(*, actor: User, event: Event, published: bool = True) -> Event:
     policy.require_event(actor, Capability.EVENT_MANAGE, event)
-    with transaction.atomic():
-        before = event.is_published
-        event.is_published = published
-        event.save(update_fields=["is_published"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.COMMUNICATION_PUBLISH_EVENT,
-            target=event,
-            area_id=event.area_id,
-            details={"changes": {"is_published": change_of(before, published)}},
-        )
-        transaction.on_commit(lambda: _programme_changed(event))
+    before = event.is_published
+    event.is_published = published
+    event.save(update_fields=["is_published"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_PUBLISH_EVENT,
+        target=event,
+        area_id=event.area_id,
+        details={"changes": {"is_published": change_of(before, published)}},
+    )
+    transaction.on_commit(lambda: _programme_changed(event))
     return event
 
 
@@ -358,22 +356,21 @@ def school_session_save(
         errors["pupils"] = [_("Pupils can be counted once the session has taken place.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        created = session is None
-        item = session or SchoolSession(school=school, area=area)
-        item.topic = topic
-        item.held_on = held_on
-        item.trainer = trainer.strip()[:150]
-        item.pupils = pupils
-        item.notes = notes.strip()
-        item.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.COMMUNICATION_SAVE_SCHOOL_SESSION,
-            target=item,
-            area_id=area.pk,
-            details={"created": created},
-        )
+    created = session is None
+    item = session or SchoolSession(school=school, area=area)
+    item.topic = topic
+    item.held_on = held_on
+    item.trainer = trainer.strip()[:150]
+    item.pupils = pupils
+    item.notes = notes.strip()
+    item.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_SAVE_SCHOOL_SESSION,
+        target=item,
+        area_id=area.pk,
+        details={"created": created},
+    )
     return item
 
 
@@ -400,22 +397,21 @@ def article_save(
     for t in titled.values():
         if not t.get("body", "").strip():
             raise ValidationError({"body": [_("Each language with a title needs its text.")]})
-    with transaction.atomic():
-        item = article or Article(slug=_slug(next(iter(titled.values()))["title"], Article))
-        item.area = area
-        for lang in ("ar", "fr", "en"):
-            t = texts.get(lang, {})
-            setattr(item, f"title_{lang}", t.get("title", "").strip()[:200])
-            setattr(item, f"summary_{lang}", t.get("summary", "").strip())
-            setattr(item, f"body_{lang}", t.get("body", "").strip())
-        item.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.COMMUNICATION_SAVE_ARTICLE,
-            target=item,
-            area_id=area.pk if area else None,
-            details={"created": article is None},
-        )
+    item = article or Article(slug=_slug(next(iter(titled.values()))["title"], Article))
+    item.area = area
+    for lang in ("ar", "fr", "en"):
+        t = texts.get(lang, {})
+        setattr(item, f"title_{lang}", t.get("title", "").strip()[:200])
+        setattr(item, f"summary_{lang}", t.get("summary", "").strip())
+        setattr(item, f"body_{lang}", t.get("body", "").strip())
+    item.save()
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_SAVE_ARTICLE,
+        target=item,
+        area_id=area.pk if area else None,
+        details={"created": article is None},
+    )
     return item
 
 
@@ -449,21 +445,20 @@ def article_move(
     now = timezone.now()
     if status == ArticleStatus.SCHEDULED and (publish_at is None or publish_at <= now):
         raise ValidationError({"publish_at": [_("Choose a publication date to come.")]})
-    with transaction.atomic():
-        before = article.status
-        article.status = status
-        if status == ArticleStatus.SCHEDULED:
-            article.publish_at = publish_at
-        elif status == ArticleStatus.PUBLISHED:
-            article.publish_at = now
-        article.save(update_fields=["status", "publish_at", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.COMMUNICATION_MOVE_ARTICLE,
-            target=article,
-            area_id=article.area_id,
-            details={"changes": {"status": change_of(before, status)}},
-        )
+    before = article.status
+    article.status = status
+    if status == ArticleStatus.SCHEDULED:
+        article.publish_at = publish_at
+    elif status == ArticleStatus.PUBLISHED:
+        article.publish_at = now
+    article.save(update_fields=["status", "publish_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_MOVE_ARTICLE,
+        target=article,
+        area_id=article.area_id,
+        details={"changes": {"status": change_of(before, status)}},
+    )
     return article
 
 
@@ -514,22 +509,21 @@ def newsletter_send(*, actor: User, subject: str, articles: Sequence[Article]) -
     live = [a for a in articles if a.status == ArticleStatus.PUBLISHED]
     if not live:
         raise ValidationError({"articles": [_("Choose at least one published article.")]})
-    with transaction.atomic():
-        newsletter = Newsletter.objects.create(subject=subject.strip()[:200])
-        newsletter.articles.set(live)
-        deliveries = NewsletterDelivery.objects.bulk_create(
-            NewsletterDelivery(newsletter=newsletter, subscriber_id=pk)
-            for pk in NewsletterSubscriber.objects.filter(
-                active=True, confirmed_at__isnull=False
-            ).values_list("pk", flat=True)
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.COMMUNICATION_SEND_NEWSLETTER,
-            target=newsletter,
-            details={"recipients": len(deliveries)},
-        )
-        transaction.on_commit(lambda: _enqueue_newsletter(newsletter.pk))
+    newsletter = Newsletter.objects.create(subject=subject.strip()[:200])
+    newsletter.articles.set(live)
+    deliveries = NewsletterDelivery.objects.bulk_create(
+        NewsletterDelivery(newsletter=newsletter, subscriber_id=pk)
+        for pk in NewsletterSubscriber.objects.filter(
+            active=True, confirmed_at__isnull=False
+        ).values_list("pk", flat=True)
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.COMMUNICATION_SEND_NEWSLETTER,
+        target=newsletter,
+        details={"recipients": len(deliveries)},
+    )
+    transaction.on_commit(lambda: _enqueue_newsletter(newsletter.pk))
     return newsletter
 
 

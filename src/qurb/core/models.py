@@ -1,4 +1,6 @@
-from typing import Any
+from __future__ import annotations
+
+from typing import Any, overload
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -18,15 +20,25 @@ class Multilingual:
         return pick_translation(self.translations(field), language)
 
 
-def translated(field: str) -> Any:
-    """A read-only property for templates and outputs: ``field`` in the reader's language."""
+class translated:  # noqa: N801 - used like ``property``
+    """A read-only attribute for templates and outputs: ``field`` in the reader's language
+    (``Multilingual.localized``); on the class, the descriptor itself."""
 
-    def read(self: Multilingual) -> str:
-        return self.localized(field)
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.__doc__ = f"The {field} in the active language, with fallback."
 
-    read.__name__ = field
-    read.__doc__ = f"The {field} in the active language, with fallback."
-    return property(read)
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> translated: ...
+
+    @overload
+    def __get__(self, instance: Multilingual, owner: type | None = None) -> str: ...
+
+    def __get__(self, instance: Multilingual | None, owner: type | None = None) -> Any:
+        return self if instance is None else instance.localized(self.field)
+
+    def __set__(self, instance: Multilingual, value: Any) -> None:
+        raise AttributeError(f"set {self.field}_ar, {self.field}_fr or {self.field}_en")
 
 
 class MultilingualName(Multilingual, models.Model):

@@ -27,7 +27,7 @@ STANDS = [
     {"ar": "محاربة الجريمة الإلكترونية", "fr": "Cybercriminalité", "en": "Cybercrime"},
 ]
 
-# day of the event, hour, title, speakers (names are written once)
+# day of the event, hour, title, speakers
 PROGRAMME = [
     (
         0,
@@ -37,7 +37,11 @@ PROGRAMME = [
             "fr": "Séminaire : la police de proximité",
             "en": "Seminar: community policing",
         },
-        "Commissaire Karim Bennani",
+        {
+            "ar": "عميد الشرطة كريم بناني",
+            "fr": "Commissaire Karim Bennani",
+            "en": "Superintendent Karim Bennani",
+        },
     ),
     (
         0,
@@ -47,7 +51,7 @@ PROGRAMME = [
             "fr": "Démonstration : brigade cynophile",
             "en": "Demonstration: the dog unit",
         },
-        "Unité cynophile",
+        {"ar": "وحدة الكلاب البوليسية", "fr": "Unité cynophile", "en": "Dog unit"},
     ),
     (
         1,
@@ -57,7 +61,11 @@ PROGRAMME = [
             "fr": "Séminaire : les jeunes et la sécurité en ligne",
             "en": "Seminar: young people and online safety",
         },
-        "Cellule cybercriminalité",
+        {
+            "ar": "خلية محاربة الجريمة الإلكترونية",
+            "fr": "Cellule de lutte contre la cybercriminalité",
+            "en": "Cybercrime unit",
+        },
     ),
 ]
 

@@ -267,6 +267,10 @@ def _held_meeting(area: Area, chief: User, association: Association, today: date
             actor=chief,
         )
         meeting = meeting_hold(meeting=meeting, attended=[], minutes=HELD_MINUTES, actor=chief)
+        # Recorded (and audited) now, held three weeks ago: the demo's timeline dates the
+        # record to the meeting's end, so that "since the last meeting" (the drafted agenda)
+        # means the last three weeks.
+        Meeting.objects.filter(pk=meeting.pk).update(held_at=meeting.ends_at)
         for text, by_association, answer, reason in HELD_PROPOSALS:
             proposal = proposal_add(
                 meeting=meeting,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from scipy.stats import binomtest
@@ -194,11 +195,12 @@ def association_meetings(association: Association, user: Actor = None) -> list[M
     )
 
 
-def recent_held_meetings(area: Area, user: Actor = None, *, limit: int = 3) -> list[Meeting]:
-    """The last meetings held for the area or the district above it that ``user`` may see
-    (their closing report is on the meeting's page), latest first."""
+def recent_held_meetings(area: Area, *, limit: int = 3) -> list[Meeting]:
+    """The last public meetings held for the area or the district above it (their closing
+    report is on the meeting's page), latest first. Like every published document, this
+    counts public meetings only: an invitation-only meeting stays with its invitees."""
     return list(
-        meetings_visible_to(user)
+        meetings_published()
         .filter(area_id__in=_area_and_ancestor_ids(area), held_at__isnull=False)
         .order_by("-starts_at")[:limit]
     )
@@ -286,7 +288,10 @@ def agenda_draft(
     )
     area_ids = descendants_of({area.pk})
     counted = counted_reports().filter(area_id__in=area_ids, seen_on__gte=since)
-    lines = [str(_("Agenda drafted from the reports since %(date)s") % {"date": since.isoformat()})]
+    lines = [
+        str(_("Agenda drafted from the reports since %(date)s"))
+        % {"date": date_format(since, "SHORT_DATE_FORMAT")}
+    ]
     sections = 0
 
     def section(title: str, entries: Sequence[str], empty: str | None) -> None:
@@ -296,7 +301,7 @@ def agenda_draft(
         sections += 1
         lines.append("")
         lines.append(f"{sections}. {title}")
-        lines.extend(f"   - {entry}" for entry in entries or [empty])
+        lines.extend(f"   - {entry}" for entry in (entries or [str(empty)]))
 
     concerns = list(
         counted.values("category").annotate(n=Count("pk")).order_by("-n", "category")[:top]
@@ -345,7 +350,7 @@ def agenda_draft(
     )
     section(
         str(_("Action items still open")),
-        [f"{i.text} ({i.owner}, {i.due_on.isoformat()})" for i in items],
+        [f"{i.text} ({i.owner}, {date_format(i.due_on, 'SHORT_DATE_FORMAT')})" for i in items],
         None,
     )
     section(
@@ -379,7 +384,7 @@ def _proposal_line(proposal: Proposal) -> str:
         who = proposal.association.name
     elif proposal.meeting is not None and proposal.meeting.held_at is not None:
         who = str(_("raised at the meeting of %(date)s")) % {
-            "date": timezone.localdate(proposal.meeting.held_at).isoformat()
+            "date": date_format(timezone.localdate(proposal.meeting.held_at), "SHORT_DATE_FORMAT")
         }
     else:
         who = str(_("raised at a meeting"))

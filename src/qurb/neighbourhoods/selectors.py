@@ -80,7 +80,7 @@ def neighbourhood_summary(area: Area, user: Actor = None) -> NeighbourhoodSummar
         performance=district_performance(area),
         surveys=list(open_surveys(area)),
         trust=trust_index(area),
-        held_meetings=recent_held_meetings(area, user),
+        held_meetings=recent_held_meetings(area),
     )
 
 

@@ -410,20 +410,19 @@ def report_assign(*, report: Report, officer: User | None, actor: User) -> Repor
             {"officer": [_("This officer does not serve this area.")]}, code="officer_out_of_area"
         )
     before = report.assigned_to.get_username() if report.assigned_to else None
-    with transaction.atomic():
-        report.assigned_to = officer
-        report.save(update_fields=["assigned_to", "updated_at"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.REPORTS_ASSIGN,
-            target=report,
-            area_id=report.district_id,
-            details={
-                "changes": {
-                    "assigned_to": change_of(before, officer.get_username() if officer else None)
-                }
-            },
-        )
+    report.assigned_to = officer
+    report.save(update_fields=["assigned_to", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPORTS_ASSIGN,
+        target=report,
+        area_id=report.district_id,
+        details={
+            "changes": {
+                "assigned_to": change_of(before, officer.get_username() if officer else None)
+            }
+        },
+    )
     return report
 
 
@@ -432,15 +431,14 @@ def report_note_add(*, report: Report, text: str, actor: User) -> StaffNote:
     policy.require(actor, Capability.REPORT_TRIAGE, report)
     if not text.strip():
         raise Invalid({"text": [_("The note is empty.")]}, code="empty_note")
-    with transaction.atomic():
-        note = StaffNote.objects.create(report=report, text=text.strip()[:2000], author=actor)
-        audit_record(
-            actor=actor,
-            action=AuditAction.REPORTS_ADD_NOTE,
-            target=report,
-            area_id=report.district_id,
-            details={"note": note.pk},
-        )
+    note = StaffNote.objects.create(report=report, text=text.strip()[:2000], author=actor)
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPORTS_ADD_NOTE,
+        target=report,
+        area_id=report.district_id,
+        details={"note": note.pk},
+    )
     return note
 
 
@@ -453,21 +451,20 @@ def report_merge(*, duplicate: Report, into: Report, actor: User) -> Report:
         raise ValidationError({"into": [_("Choose another report to merge into.")]})
     if Status.DUPLICATE not in TRANSITIONS.get(duplicate.status, frozenset()):
         raise ValidationError({"into": [_("This report can no longer be merged.")]})
-    with transaction.atomic():
-        # One event: the merge, with the status it moved the duplicate to.
-        _status_change(
-            report=duplicate,
-            to_status=Status.DUPLICATE,
-            actor=actor,
-            public_note=str(
-                _("Other residents reported the same problem; it is followed in a single case.")
-            ),
-            staff_note=f"→ #{into.pk}",
-            action=AuditAction.REPORTS_MERGE,
-            details={"into": into.pk},
-        )
-        duplicate.duplicate_of = into
-        duplicate.save(update_fields=["duplicate_of", "updated_at"])
+    # One event: the merge, with the status it moved the duplicate to.
+    _status_change(
+        report=duplicate,
+        to_status=Status.DUPLICATE,
+        actor=actor,
+        public_note=str(
+            _("Other residents reported the same problem; it is followed in a single case.")
+        ),
+        staff_note=f"→ #{into.pk}",
+        action=AuditAction.REPORTS_MERGE,
+        details={"into": into.pk},
+    )
+    duplicate.duplicate_of = into
+    duplicate.save(update_fields=["duplicate_of", "updated_at"])
     return duplicate
 
 
@@ -485,43 +482,42 @@ def report_triage_confirm(
             {"flags": [_("Unknown flag: %(flags)s.") % {"flags": ", ".join(unknown)}]}
         )
     chosen = set(flags)
-    with transaction.atomic():
-        before = {"category": report.category, "flags": report.flags}
-        # The counts move from what is stored now, read under a lock.
-        counted_before = rollup.counted(Report.objects.select_for_update().get(pk=report.pk))
-        report.category = category
-        report.flag_weapon = Flag.WEAPON in chosen
-        report.flag_minor = Flag.MINOR_INVOLVED in chosen
-        report.flag_near_school = Flag.NEAR_SCHOOL in chosen
-        report.flag_in_progress = Flag.IN_PROGRESS in chosen
-        report.triage_confirmed_at = timezone.now()
-        report.triage_confirmed_by = actor
-        report.save()
-        rollup.move(counted_before, rollup.counted(report))
-        ReportLabel.objects.create(
-            report=report,
-            text=report.description,
-            category=category,
-            flags=sorted(chosen),
-            suggested_category=report.suggested_category,
-            corrected=(
-                category != report.suggested_category
-                or sorted(chosen) != sorted(report.suggested_flags)
-            ),
-            author=actor,
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.REPORTS_CONFIRM_TRIAGE,
-            target=report,
-            area_id=report.district_id,
-            details={
-                "changes": {
-                    "category": change_of(before["category"], category),
-                    "flags": change_of(before["flags"], sorted(chosen)),
-                }
-            },
-        )
+    before = {"category": report.category, "flags": report.flags}
+    # The counts move from what is stored now, read under a lock.
+    counted_before = rollup.counted(Report.objects.select_for_update().get(pk=report.pk))
+    report.category = category
+    report.flag_weapon = Flag.WEAPON in chosen
+    report.flag_minor = Flag.MINOR_INVOLVED in chosen
+    report.flag_near_school = Flag.NEAR_SCHOOL in chosen
+    report.flag_in_progress = Flag.IN_PROGRESS in chosen
+    report.triage_confirmed_at = timezone.now()
+    report.triage_confirmed_by = actor
+    report.save()
+    rollup.move(counted_before, rollup.counted(report))
+    ReportLabel.objects.create(
+        report=report,
+        text=report.description,
+        category=category,
+        flags=sorted(chosen),
+        suggested_category=report.suggested_category,
+        corrected=(
+            category != report.suggested_category
+            or sorted(chosen) != sorted(report.suggested_flags)
+        ),
+        author=actor,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPORTS_CONFIRM_TRIAGE,
+        target=report,
+        area_id=report.district_id,
+        details={
+            "changes": {
+                "category": change_of(before["category"], category),
+                "flags": change_of(before["flags"], sorted(chosen)),
+            }
+        },
+    )
     return report
 
 
@@ -577,20 +573,19 @@ def api_key_create(
         access.require(actor, Capability.API_KEY_MANAGE)
     prefix = secrets.token_hex(4)
     key = f"qurb_{prefix}_{secrets.token_urlsafe(32)}"
-    with transaction.atomic():
-        record = ApiKey.objects.create(
-            name=name.strip()[:120] or "partner",
-            prefix=prefix,
-            key_hash=api_key_hash(key),
-            created_by=actor if getattr(actor, "pk", None) else None,
-            is_demo=is_demo,
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.REPORTS_CREATE_API_KEY,
-            target=record,
-            details={"prefix": prefix},
-        )
+    record = ApiKey.objects.create(
+        name=name.strip()[:120] or "partner",
+        prefix=prefix,
+        key_hash=api_key_hash(key),
+        created_by=actor if getattr(actor, "pk", None) else None,
+        is_demo=is_demo,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPORTS_CREATE_API_KEY,
+        target=record,
+        details={"prefix": prefix},
+    )
     return record, key
 
 
@@ -598,18 +593,17 @@ def api_key_create(
 def api_key_revoke(*, api_key: ApiKey, actor: User | None = None) -> ApiKey:
     if actor is not None:
         access.require(actor, Capability.API_KEY_MANAGE)
-    with transaction.atomic():
-        api_key.is_active = False
-        api_key.revoked_at = timezone.now()
-        api_key.save(update_fields=["is_active", "revoked_at"])
-        api_key_forget(api_key.key_hash)
-        transaction.on_commit(lambda: api_key_forget(api_key.key_hash))
-        audit_record(
-            actor=actor,
-            action=AuditAction.REPORTS_REVOKE_API_KEY,
-            target=api_key,
-            details={"prefix": api_key.prefix},
-        )
+    api_key.is_active = False
+    api_key.revoked_at = timezone.now()
+    api_key.save(update_fields=["is_active", "revoked_at"])
+    api_key_forget(api_key.key_hash)
+    transaction.on_commit(lambda: api_key_forget(api_key.key_hash))
+    audit_record(
+        actor=actor,
+        action=AuditAction.REPORTS_REVOKE_API_KEY,
+        target=api_key,
+        details={"prefix": api_key.prefix},
+    )
     return api_key
 
 

@@ -1,4 +1,5 @@
-"""Venues, stands and programme items keep their texts in Arabic, French and English.
+"""Venues, stands and programme items (title, place, speakers) keep their texts in Arabic,
+French and English.
 
 Each single text becomes its ``_fr`` field (renamed, so no value is lost), then moves to its
 ``_ar`` field when it is written in Arabic script; ``_en`` starts empty. Backwards, each
@@ -22,6 +23,7 @@ TEXTS = [
     ("stand", "description", "description", None, "description"),
     ("programmeitem", "title", "title", 200, "title"),
     ("programmeitem", "place", "place", 200, "room or place"),
+    ("programmeitem", "speakers", "speakers", 300, "speakers"),
 ]
 LANGUAGES = {"ar": "Arabic", "fr": "French", "en": "English"}
 

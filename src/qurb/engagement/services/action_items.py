@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from qurb.accounts.access import Capability
@@ -46,15 +45,14 @@ def action_item_add(
 @audited(AuditAction.ENGAGEMENT_COMPLETE_ACTION_ITEM)
 def action_item_done(*, item: ActionItem, actor: User) -> ActionItem:
     policy.require(actor, Capability.MEETING_MANAGE, item.meeting.area_id)
-    with transaction.atomic():
-        before = item.status
-        item.status = ActionItemStatus.DONE
-        item.save(update_fields=["status"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_COMPLETE_ACTION_ITEM,
-            target=item,
-            area_id=item.meeting.area_id,
-            details={"changes": {"status": change_of(before, item.status)}},
-        )
+    before = item.status
+    item.status = ActionItemStatus.DONE
+    item.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_COMPLETE_ACTION_ITEM,
+        target=item,
+        area_id=item.meeting.area_id,
+        details={"changes": {"status": change_of(before, item.status)}},
+    )
     return item

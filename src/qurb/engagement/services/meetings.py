@@ -77,37 +77,36 @@ def meeting_create(
         errors["capacity"] = [_("There must be at least one place.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        meeting = Meeting.objects.create(
-            area=area,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            mode=mode,
-            online_url=online_url,
-            capacity=capacity,
-            is_public=is_public,
-            **field_values("title", titles, 200),
-            **field_values("location", locations, 300),
-            **field_values("agenda", agendas),
-        )
-        meeting.invited.set(invited)
-        for association in invited:
-            if association.contact_email:
-                invitation = Invitation.objects.create(meeting=meeting, association=association)
-                transaction.on_commit(
-                    lambda pk=invitation.pk: _enqueue_invitation(pk)  # type: ignore[misc]
-                )
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_CREATE_MEETING,
-            target=meeting,
-            area_id=area.pk,
-            details={
-                "public": is_public,
-                "invited": [a.pk for a in invited],
-                "languages": languages_of(titles),
-            },
-        )
+    meeting = Meeting.objects.create(
+        area=area,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        mode=mode,
+        online_url=online_url,
+        capacity=capacity,
+        is_public=is_public,
+        **field_values("title", titles, 200),
+        **field_values("location", locations, 300),
+        **field_values("agenda", agendas),
+    )
+    meeting.invited.set(invited)
+    for association in invited:
+        if association.contact_email:
+            invitation = Invitation.objects.create(meeting=meeting, association=association)
+            transaction.on_commit(
+                lambda pk=invitation.pk: _enqueue_invitation(pk)  # type: ignore[misc]
+            )
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_CREATE_MEETING,
+        target=meeting,
+        area_id=area.pk,
+        details={
+            "public": is_public,
+            "invited": [a.pk for a in invited],
+            "languages": languages_of(titles),
+        },
+    )
     return meeting
 
 
@@ -147,19 +146,18 @@ def meeting_hold(
         raise ValidationError({"meeting": [_("A meeting cannot be held before it starts.")]})
     if not minutes.strip():
         raise ValidationError({"minutes": [_("Write the minutes.")]})
-    with transaction.atomic():
-        meeting.held_at = timezone.now()
-        meeting.minutes = minutes.strip()
-        meeting.save(update_fields=["held_at", "minutes"])
-        meeting.registrations.update(attended=False)
-        meeting.registrations.filter(pk__in=list(attended)).exclude(
-            status=RegistrationStatus.CANCELLED
-        ).update(attended=True)
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_HOLD_MEETING,
-            target=meeting,
-            area_id=meeting.area_id,
-            details={"attended": len(attended)},
-        )
+    meeting.held_at = timezone.now()
+    meeting.minutes = minutes.strip()
+    meeting.save(update_fields=["held_at", "minutes"])
+    meeting.registrations.update(attended=False)
+    meeting.registrations.filter(pk__in=list(attended)).exclude(
+        status=RegistrationStatus.CANCELLED
+    ).update(attended=True)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_HOLD_MEETING,
+        target=meeting,
+        area_id=meeting.area_id,
+        details={"attended": len(attended)},
+    )
     return meeting

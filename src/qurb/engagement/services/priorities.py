@@ -60,27 +60,26 @@ def priority_set(
     reports, cells = _evidence(area, evidence_reports, hotspot_cells, errors)
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        priority = Priority.objects.create(
-            area=area,
-            category=category,
-            set_on=set_on,
-            hotspot_cells=cells,
-            **field_values("title", titles, 200),
-            **field_values("description", descriptions),
-        )
-        priority.evidence_reports.set(reports)
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_SET_PRIORITY,
-            target=priority,
-            area_id=area.pk,
-            details={
-                "reports": len(reports),
-                "hotspots": len(cells),
-                "languages": languages_of(titles),
-            },
-        )
+    priority = Priority.objects.create(
+        area=area,
+        category=category,
+        set_on=set_on,
+        hotspot_cells=cells,
+        **field_values("title", titles, 200),
+        **field_values("description", descriptions),
+    )
+    priority.evidence_reports.set(reports)
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_SET_PRIORITY,
+        target=priority,
+        area_id=area.pk,
+        details={
+            "reports": len(reports),
+            "hotspots": len(cells),
+            "languages": languages_of(titles),
+        },
+    )
     return priority
 
 
@@ -143,17 +142,16 @@ def priority_evidence_add(
         errors["evidence_reports"] = [_("Give report numbers or choose hotspots.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        priority.evidence_reports.add(*reports)
-        priority.hotspot_cells = list(dict.fromkeys([*priority.hotspot_cells, *cells]))
-        priority.save(update_fields=["hotspot_cells"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_ADD_EVIDENCE,
-            target=priority,
-            area_id=priority.area_id,
-            details={"reports": len(reports), "hotspots": len(cells)},
-        )
+    priority.evidence_reports.add(*reports)
+    priority.hotspot_cells = list(dict.fromkeys([*priority.hotspot_cells, *cells]))
+    priority.save(update_fields=["hotspot_cells"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_ADD_EVIDENCE,
+        target=priority,
+        area_id=priority.area_id,
+        details={"reports": len(reports), "hotspots": len(cells)},
+    )
     return priority
 
 
@@ -201,42 +199,40 @@ def priority_action_add(
         errors["done_on"] = [_("An action cannot come before the priority was set.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        action = PriorityAction.objects.create(
-            priority=priority,
-            done_on=done_on,
-            progress=progress,
-            **field_values("description", descriptions, 2000),
-        )
-        if priority.response_started_on is None or done_on < priority.response_started_on:
-            priority.response_started_on = done_on
-            priority.save(update_fields=["response_started_on"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_ADD_PRIORITY_ACTION,
-            target=priority,
-            area_id=priority.area_id,
-            details={
-                "done_on": done_on.isoformat(),
-                "progress": progress,
-                "languages": languages_of(descriptions),
-            },
-        )
+    action = PriorityAction.objects.create(
+        priority=priority,
+        done_on=done_on,
+        progress=progress,
+        **field_values("description", descriptions, 2000),
+    )
+    if priority.response_started_on is None or done_on < priority.response_started_on:
+        priority.response_started_on = done_on
+        priority.save(update_fields=["response_started_on"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_ADD_PRIORITY_ACTION,
+        target=priority,
+        area_id=priority.area_id,
+        details={
+            "done_on": done_on.isoformat(),
+            "progress": progress,
+            "languages": languages_of(descriptions),
+        },
+    )
     return action
 
 
 @audited(AuditAction.ENGAGEMENT_CLOSE_PRIORITY)
 def priority_close(*, priority: Priority, actor: User) -> Priority:
     policy.require(actor, Capability.PRIORITY_MANAGE, priority.area_id)
-    with transaction.atomic():
-        before = priority.status
-        priority.status = PriorityStatus.CLOSED
-        priority.save(update_fields=["status"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_CLOSE_PRIORITY,
-            target=priority,
-            area_id=priority.area_id,
-            details={"changes": {"status": change_of(before, priority.status)}},
-        )
+    before = priority.status
+    priority.status = PriorityStatus.CLOSED
+    priority.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_CLOSE_PRIORITY,
+        target=priority,
+        area_id=priority.area_id,
+        details={"changes": {"status": change_of(before, priority.status)}},
+    )
     return priority

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,17 +57,14 @@ def proposal_submit(*, association: Association, area: Area, text: str, actor: U
         errors["text"] = [_("Write the proposal.")]
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        proposal = Proposal.objects.create(
-            area=area, association=association, text=text.strip()[:2000]
-        )
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_SUBMIT_PROPOSAL,
-            target=proposal,
-            area_id=area.pk,
-            details={"association": association.pk},
-        )
+    proposal = Proposal.objects.create(area=area, association=association, text=text.strip()[:2000])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_SUBMIT_PROPOSAL,
+        target=proposal,
+        area_id=area.pk,
+        details={"association": association.pk},
+    )
     return proposal
 
 
@@ -80,22 +76,21 @@ def proposal_answer(*, proposal: Proposal, answer: str, reason: str = "", actor:
         raise ValidationError({"answer": [_("Choose an answer.")]})
     if answer == ProposalAnswer.REJECTED and not reason.strip():
         raise ValidationError({"reason": [_("Say why the proposal is rejected.")]})
-    with transaction.atomic():
-        before = {"answer": proposal.answer, "reason": proposal.reason}
-        proposal.answer = answer
-        proposal.reason = reason.strip()
-        proposal.answered_at = timezone.now()
-        proposal.save(update_fields=["answer", "reason", "answered_at"])
-        audit_record(
-            actor=actor,
-            action=AuditAction.ENGAGEMENT_ANSWER_PROPOSAL,
-            target=proposal,
-            area_id=proposal.area_id,
-            details={
-                "changes": {
-                    "answer": change_of(before["answer"], answer),
-                    "reason": change_of(before["reason"], proposal.reason),
-                }
-            },
-        )
+    before = {"answer": proposal.answer, "reason": proposal.reason}
+    proposal.answer = answer
+    proposal.reason = reason.strip()
+    proposal.answered_at = timezone.now()
+    proposal.save(update_fields=["answer", "reason", "answered_at"])
+    audit_record(
+        actor=actor,
+        action=AuditAction.ENGAGEMENT_ANSWER_PROPOSAL,
+        target=proposal,
+        area_id=proposal.area_id,
+        details={
+            "changes": {
+                "answer": change_of(before["answer"], answer),
+                "reason": change_of(before["reason"], proposal.reason),
+            }
+        },
+    )
     return proposal

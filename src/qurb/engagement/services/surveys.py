@@ -90,29 +90,28 @@ def survey_open(*, area: Area, opens_on: date, closes_on: date, actor: User) -> 
     policy.require(actor, Capability.SURVEY_OPEN, area.pk)
     if closes_on < opens_on:
         raise ValidationError({"closes_on": [_("A survey must close after it opens.")]})
-    with transaction.atomic():
-        survey = Survey.objects.create(
-            area=area,
-            opens_on=opens_on,
-            closes_on=closes_on,
-            title_ar=f"استطلاع الثقة والرضا — {area.localized('name', 'ar')}",
-            title_fr=f"Enquête de confiance et de satisfaction — {area.localized('name', 'fr')}",
-            title_en=f"Trust and satisfaction survey — {area.localized('name', 'en')}",
+    survey = Survey.objects.create(
+        area=area,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        title_ar=f"استطلاع الثقة والرضا — {area.localized('name', 'ar')}",
+        title_fr=f"Enquête de confiance et de satisfaction — {area.localized('name', 'fr')}",
+        title_en=f"Trust and satisfaction survey — {area.localized('name', 'en')}",
+    )
+    for order, (kind, trust, texts, choices) in enumerate(STANDARD_SURVEY):
+        Question.objects.create(
+            survey=survey,
+            order=order,
+            kind=kind,
+            measures_trust=trust,
+            choices=choices,
+            text_ar=texts["ar"],
+            text_fr=texts["fr"],
+            text_en=texts["en"],
         )
-        for order, (kind, trust, texts, choices) in enumerate(STANDARD_SURVEY):
-            Question.objects.create(
-                survey=survey,
-                order=order,
-                kind=kind,
-                measures_trust=trust,
-                choices=choices,
-                text_ar=texts["ar"],
-                text_fr=texts["fr"],
-                text_en=texts["en"],
-            )
-        audit_record(
-            actor=actor, action=AuditAction.ENGAGEMENT_OPEN_SURVEY, target=survey, area_id=area.pk
-        )
+    audit_record(
+        actor=actor, action=AuditAction.ENGAGEMENT_OPEN_SURVEY, target=survey, area_id=area.pk
+    )
     return survey
 
 

@@ -70,9 +70,7 @@ class PatrolWindow:
         return f"school-{self.school.code}" if self.school is not None else self.label
 
 
-def hexagon_name(
-    cell: int, district: Area | None = None, places: list[Place] | None = None
-) -> str:
+def hexagon_name(cell: int, district: Area | None = None, places: list[Place] | None = None) -> str:
     """A hexagon as people know it, in the active language: the innermost area holding its
     centre, and the nearest school or other place within ``NEAR_METRES`` when there is one.
     ``places`` are the candidates (those around the centre when not given); ``district``
@@ -157,7 +155,7 @@ def patrol_windows(
     candidates: list[dict[str, Any]] = []
     if hot:
         per_cell = _cell_hours(district, period, [h.cell for h in hot])
-        places = district_places(district)
+        known_places = district_places(district)
         for h in hot:
             lat, lon = hexes.centre(h.cell)
             candidates += _blocks(
@@ -166,7 +164,7 @@ def patrol_windows(
                 {
                     "kind": "hexagon",
                     "key": f"hexagon-{h.h3}",
-                    "label": hexagon_name(h.cell, district, places),
+                    "label": hexagon_name(h.cell, district, known_places),
                     "lat": lat,
                     "lon": lon,
                     "ring": hexes.outline(h.cell),

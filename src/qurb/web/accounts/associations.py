@@ -20,8 +20,8 @@ from qurb.accounts.access import Capability, require_any
 from qurb.accounts.models import Association, AssociationStatus
 from qurb.accounts.selectors import (
     applications_to_verify,
-    association_lead_missing,
     association_areas,
+    association_lead_missing,
     association_member,
     association_members,
 )
@@ -33,6 +33,7 @@ from qurb.accounts.services import (
     association_reject,
     association_verify,
 )
+from qurb.areas.models import Area
 from qurb.areas.selectors import areas_in_active_generation
 from qurb.core.text import field_language
 from qurb.engagement.selectors import association_meetings, association_proposals
@@ -186,7 +187,9 @@ class MemberForm(DirectedForm):
 
 class ProposalForm(DirectedForm):
     # The choices are the association's areas (accounts.selectors.association_areas).
-    area = forms.ModelChoiceField(label=gettext_lazy("Neighbourhood"), queryset=None)
+    area: forms.ModelChoiceField[Area] = forms.ModelChoiceField(
+        label=gettext_lazy("Neighbourhood"), queryset=None
+    )
     text = forms.CharField(
         label=gettext_lazy("Your proposal"), max_length=2000, widget=forms.Textarea({"rows": 4})
     )

@@ -33,7 +33,7 @@ class RoleInline(ReadOnlyAdminMixin, admin.TabularInline[RoleAssignment, User]):
     readonly_fields = ["granted_at", "granted_by"]
 
 
-class AuditedPasswordChangeForm(AdminPasswordChangeForm):
+class AuditedPasswordChangeForm(AdminPasswordChangeForm):  # type: ignore[type-arg]
     """The admin's "change password" form for another account: the new password (or none:
     password sign-in disabled) is set by ``user_password_set``, audited without it."""
 

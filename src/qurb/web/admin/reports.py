@@ -59,7 +59,9 @@ class ResponseTemplateAdmin(admin.ModelAdmin[ResponseTemplate]):
     def save_model(
         self, request: HttpRequest, obj: ResponseTemplate, form: Any, change: bool
     ) -> None:
-        values = {f: form.cleaned_data[f] for f in RESPONSE_TEMPLATE_FIELDS if f in form.cleaned_data}
+        values = {
+            f: form.cleaned_data[f] for f in RESPONSE_TEMPLATE_FIELDS if f in form.cleaned_data
+        }
         saved = response_template_save(
             template=response_template_stored(obj.pk) if change else None,
             values=values,
@@ -69,9 +71,6 @@ class ResponseTemplateAdmin(admin.ModelAdmin[ResponseTemplate]):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
-        return {}
 
 
 @admin.register(ApiKey)

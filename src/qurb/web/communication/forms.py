@@ -26,7 +26,7 @@ class ProgrammeForm(TextsForm):
     required_texts = {"title": _("Give the session a title in at least one language.")}
 
     title_ar, title_fr, title_en = text_fields(_("Session"), max_length=200)
-    speakers = forms.CharField(label=_("Speakers"), max_length=300, required=False)
+    speakers_ar, speakers_fr, speakers_en = text_fields(_("Speakers"), max_length=300)
     place_ar, place_fr, place_en = text_fields(_("Room or place"), max_length=200)
     starts_at = forms.DateTimeField(
         label=_("Starts at"), widget=forms.DateTimeInput({"type": "datetime-local"})

@@ -475,7 +475,7 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
                 venue=venue,
                 title=form.texts("title"),
                 place=form.texts("place"),
-                speakers=form.cleaned_data["speakers"],
+                speakers=form.texts("speakers"),
                 starts_at=form.cleaned_data["starts_at"],
                 ends_at=form.cleaned_data["ends_at"],
             ),

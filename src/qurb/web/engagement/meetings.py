@@ -85,7 +85,7 @@ class MeetingForm(TextsForm):
         required=False,
         initial=True,
     )
-    invited = forms.ModelMultipleChoiceField(
+    invited: forms.ModelMultipleChoiceField[Association] = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Invited associations"),
         queryset=None,  # verified ones of the area (accounts.selectors.invitable_associations)
         required=False,

@@ -4,7 +4,8 @@
   database's 64-bit range (``/staff/reports/99999999999999999999999/``) would crash the
   first query that uses it. It is no object: 404.
 - A NUL character cannot be stored as text by PostgreSQL (it raises) and is never typed by
-  anyone: a request with one in its path, query string or form answers 400, said in words.
+  anyone: a request with one in its path, query string, form or JSON body (raw, or written
+  ``\\u0000``) answers 400, said in words.
 """
 
 from __future__ import annotations
@@ -26,10 +27,7 @@ class HostileParamsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_nul(request):
-            return HttpResponseBadRequest(
-                _("The request contains a character that is not allowed."),
-                content_type="text/plain; charset=utf-8",
-            )
+            return _refused()
         return self.get_response(request)
 
     def process_view(
@@ -38,17 +36,51 @@ class HostileParamsMiddleware:
         view: Callable[..., Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
-    ) -> None:
+    ) -> HttpResponse | None:
         for value in (*args, *kwargs.values()):
             if isinstance(value, int) and not isinstance(value, bool) and not in_id_range(value):
                 raise Http404
+        # A multipart form is read here, once the view is known: the JSON API reads its body
+        # itself (and a body read as a form could no longer be read as JSON).
+        if _is_multipart(request) and not _is_api(view) and _form_has_nul(request):
+            return _refused()
+        return None
+
+
+def _refused() -> HttpResponse:
+    return HttpResponseBadRequest(
+        _("The request contains a character that is not allowed."),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _is_multipart(request: HttpRequest) -> bool:
+    return request.method == "POST" and request.META.get("CONTENT_TYPE", "").startswith(
+        "multipart/"
+    )
+
+
+def _is_api(view: Callable[..., Any]) -> bool:
+    return getattr(view, "__module__", "").startswith("ninja")
 
 
 def _has_nul(request: HttpRequest) -> bool:
+    """In the path, the query string, a JSON body or a URL-encoded form (a multipart form is
+    checked in ``process_view``)."""
     if NUL in request.path_info or "%00" in request.META.get("QUERY_STRING", ""):
         return True
     if any(NUL in v for values in request.GET.lists() for v in values[1]):
         return True
-    if request.method == "POST":  # form fields (a JSON body is read by its own view)
-        return any(NUL in v for _name, values in request.POST.lists() for v in values)
+    if request.method not in {"POST", "PUT", "PATCH"}:
+        return False
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith("application/json"):
+        body = request.body
+        return b"\x00" in body or b"\\u0000" in body.lower()
+    if content_type.startswith("application/x-www-form-urlencoded"):
+        return _form_has_nul(request)
     return False
+
+
+def _form_has_nul(request: HttpRequest) -> bool:
+    return any(NUL in v for _name, values in request.POST.lists() for v in values)

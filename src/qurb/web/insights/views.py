@@ -22,6 +22,7 @@ from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area
 from qurb.areas.selectors import active_geometries, area_public, areas_within, outer_rings
 from qurb.core import charts
+from qurb.core.bidi import isolate
 from qurb.insights import exports, hexes, opendata
 from qurb.insights.selectors import (
     PatrolWindow,
@@ -88,7 +89,11 @@ class InsightsForm(forms.Form):
             options = [(f"d{d.pk}", d.name) for d in districts]
             if len(districts) > 1 and parent.pk not in {d.pk for d in districts}:
                 options.insert(
-                    0, (f"p{parent.pk}", _("%(name)s — all districts") % {"name": parent.name})
+                    0,
+                    (
+                        f"p{parent.pk}",
+                        _("%(name)s — all districts") % {"name": isolate(parent.name)},
+                    ),
                 )
             choices.append((parent.name, options))
         cast("forms.ChoiceField", self.fields["area"]).choices = choices
