@@ -224,7 +224,8 @@ def test_each_spelling_finds_its_area_first(query: str, code: str) -> None:
 def test_each_spelling_finds_its_place_first(query: str, code: str) -> None:
     place = Place.objects.get(code=code)
     found = place_search(query)
-    assert found and found[0].key == f"place:{place.pk}", [f.name for f in found]
+    assert found, query
+    assert found[0].key == f"place:{place.pk}", [f.name for f in found]
     assert (found[0].lat, found[0].lon) == (place.lat, place.lon)
     assert found[0].area_id == place.area_id
     assert found[0].kind == PlaceKind.OTHER

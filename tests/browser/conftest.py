@@ -13,6 +13,7 @@ from selenium import webdriver
 from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 
+from tests.browser.axe import describe, violations
 from tests.browser.server import QurbServer, ServerError, running_qurb
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,6 +32,33 @@ PHONE_USER_AGENT = (
 PHONE_LANGUAGES = "ar-MA,ar"
 
 _CALL_REPORT = pytest.StashKey[pytest.TestReport]()
+
+
+class CheckedChrome(webdriver.Chrome):
+    """Chromium that runs axe-core on every Qurb page a journey leaves (and the last one).
+
+    Each page shown when the journey moves on with ``get`` is checked, so every page of every
+    journey is held to WCAG 2.2 AA (no critical or serious violation), not only a list.
+    """
+
+    axe_problems: list[str]
+
+    def axe_check(self) -> None:
+        url = self.current_url
+        if not url.startswith("http://127.0.0.1") or "/admin/" in url:
+            return
+        try:
+            if self.execute_script("return document.contentType") != "text/html":
+                return
+            found = violations(self)
+        except WebDriverException:
+            return  # a page that is going away cannot be read; the next one will be
+        if found:
+            self.axe_problems.append(describe(url, found))
+
+    def get(self, url: str) -> None:
+        self.axe_check()
+        super().get(url)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -102,11 +130,20 @@ def _driver(
     options.add_experimental_option("prefs", {"intl.accept_languages": PHONE_LANGUAGES})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     service = Service(str(CHROMEDRIVER), log_output=str(tmp_path / "chromedriver.log"))
-    driver = webdriver.Chrome(options=options, service=service)
+    driver = CheckedChrome(options=options, service=service)
+    driver.axe_problems = []
     driver.set_page_load_timeout(30)
     try:
         yield driver
         report = request.node.stash.get(_CALL_REPORT, None)
+        if report is not None and report.passed:
+            driver.axe_check()
+            if driver.axe_problems:
+                pytest.fail(
+                    "axe-core, WCAG 2.2 AA, on pages this journey visited:\n"
+                    + "\n".join(dict.fromkeys(driver.axe_problems)),
+                    pytrace=False,
+                )
         if report is not None and report.failed:
             name = re.sub(r"[^\w.-]+", "-", request.node.name)
             with contextlib.suppress(WebDriverException):

@@ -17,6 +17,7 @@ from selenium.webdriver.common.by import By
 
 from tests.browser.accounts import sign_in
 from tests.browser.axe import describe, violations
+from tests.browser.server import QurbServer
 
 pytestmark = pytest.mark.browser
 
@@ -120,9 +121,13 @@ def _run(driver: webdriver.Chrome, url: str, viewport: str) -> None:
     assert not problems, "axe-core, WCAG 2.2 AA:\n" + "\n".join(problems)
 
 
-def test_every_page_on_a_phone_has_no_serious_violation(browser, qurb_server) -> None:
+def test_every_page_on_a_phone_has_no_serious_violation(
+    browser: webdriver.Chrome, qurb_server: QurbServer
+) -> None:
     _run(browser, qurb_server.url, "phone")
 
 
-def test_every_page_on_a_desktop_has_no_serious_violation(desktop, qurb_server) -> None:
+def test_every_page_on_a_desktop_has_no_serious_violation(
+    desktop: webdriver.Chrome, qurb_server: QurbServer
+) -> None:
     _run(desktop, qurb_server.url, "desktop")

@@ -80,7 +80,11 @@ def test_each_text_follows_the_active_language(language: str, expected: str) -> 
     event = _open_day(
         description={"ar": "وصف", "fr": "Description", "en": "Description (en)"},
     )
-    item = _seminar(event, place={"ar": "القاعة أ", "fr": "Salle A", "en": "Room A"})
+    item = _seminar(
+        event,
+        place={"ar": "القاعة أ", "fr": "Salle A", "en": "Room A"},
+        speakers={"ar": "وحدة الكلاب", "fr": "Unité cynophile", "en": "Dog unit"},
+    )
     venue = venue_add(
         actor=_cell(),
         event=event,
@@ -101,6 +105,7 @@ def test_each_text_follows_the_active_language(language: str, expected: str) -> 
         assert event.description == event.translations("description")[expected]
         assert item.title == SEMINAR[expected]
         assert item.place == item.translations("place")[expected]
+        assert item.speakers == item.translations("speakers")[expected]
         assert venue.name == venue.names()[expected]
         assert venue.address == venue.translations("address")[expected]
         assert stand.name == stand.names()[expected]

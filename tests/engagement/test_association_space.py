@@ -107,10 +107,11 @@ def test_verified_association_gets_accounts_a_space_and_answers(
     assert not lead.has_usable_password()
     call_command("worker", batch=True)
     call_command("worker", batch=True)  # twice: nothing is sent twice
+    # The association's name isolated (FSI … PDI), as every name put into a sentence.
     subjects = sorted(m.subject for m in mail.outbox)
     assert subjects == [
-        "Association Derb Lamtiyine est vérifiée sur Qurb",
-        "Votre compte pour Association Derb Lamtiyine sur Qurb",
+        "Votre compte pour \u2068Association Derb Lamtiyine\u2069 sur Qurb",
+        "\u2068Association Derb Lamtiyine\u2069 est vérifiée sur Qurb",
     ]
     invitation = next(m for m in mail.outbox if "compte" in m.subject)
     link = re.search(r"https?://\S+/accounts/password/\S+/", str(invitation.body))

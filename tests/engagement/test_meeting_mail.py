@@ -70,7 +70,7 @@ def test_meeting_e_mails_are_written_in_each_reader_s_language(
         )
     mail.outbox.clear()
     call_command("worker", batch=True)
-    assert mail.outbox[0].subject == "Invitation : Rencontre de quartier"
+    assert mail.outbox[0].subject == "Invitation : \u2068Rencontre de quartier\u2069"
     meeting_register(meeting=meeting, name="Sara", email="sara@example.org", language="en")
     meeting_register(meeting=meeting, name="Hamid", email="hamid@example.org", language="ar")
     mail.outbox.clear()

@@ -199,8 +199,8 @@ def test_drafted_agenda_names_the_hotspots() -> None:
     from django.utils import translation
 
     from qurb.insights.hexes import to_str
-    from qurb.reports.models import Report
     from qurb.neighbourhoods.selectors import meeting_agenda_draft
+    from qurb.reports.models import Report
     from tests.insights.test_hotspots import _cluster, _noise
 
     medina = Area.objects.get(code=MEDINA)

@@ -18,7 +18,7 @@ from qurb.areas.models import Area, Place, PlaceKind
 from qurb.areas.selectors import areas_at
 from qurb.insights import hexes
 from qurb.insights.selectors import hexagon_name, patrol_windows
-from qurb.reports.models import Report
+from qurb.reports.models import Category, Report
 from tests.conftest import signed_in
 from tests.insights.test_hotspots import _cluster, _noise
 
@@ -99,6 +99,10 @@ def test_dashboard_and_exports_name_places_and_link_to_the_hexagon(district: Are
         assert unescape(href).startswith(reverse("reports:queue") + f"?cell={h3_index}&since=")
         assert "École du test" in text
         assert not H3_INDEX.search(text)
+    with translation.override("fr"):
+        drugs = str(Category("drugs").label)
+    assert drugs in windows  # the category by its name, not its code
+    assert '<span class="tag">drugs' not in windows
     hotspots = body.split('id="hotspots"')[1].split("</table>")[0]
     assert f"?cell={h3_index}&amp;since=" in hotspots
     assert "École du test" in hotspots

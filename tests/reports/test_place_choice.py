@@ -35,7 +35,8 @@ def test_form_lists_the_neighbourhoods_with_a_point_each() -> None:
     html = Client().get(reverse("reports:new"), HTTP_ACCEPT_LANGUAGE="ar").content.decode()
     option = html.split(f'<option value="{sector.pk}"', 1)[1].split("</option>", 1)[0]
     lat, lon = area_point(sector.pk) or (0, 0)
-    assert f'data-lat="{lat:.6f}"' in option and f'data-lon="{lon:.6f}"' in option
+    assert f'data-lat="{lat:.6f}"' in option
+    assert f'data-lon="{lon:.6f}"' in option
     assert sector.name_ar in option
     assert 'for="id_area"' in html
     # The search box waits for the script; the list works without it.

@@ -107,7 +107,6 @@ class Supervisor:
         self.restart_at: dict[str, float] = {}
         self.restarts: dict[str, int] = {p.name: 0 for p in programs}
         self._stop = threading.Event()
-        self._signals: list[int] = []
         self._started = threading.Event()
 
     # -- what a caller or a test looks at ---------------------------------------------------
@@ -119,9 +118,8 @@ class Supervisor:
     def wait_started(self, timeout: float | None = None) -> bool:
         return self._started.wait(timeout)
 
-    def request_stop(self, signum: int = signal.SIGINT) -> None:
+    def request_stop(self) -> None:
         """Stop every child (from another thread, or a signal handler)."""
-        self._signals.append(signum)
         self._stop.set()
 
     # -- running ------------------------------------------------------------------------------
@@ -149,7 +147,7 @@ class Supervisor:
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         if self._stop.is_set():  # a second Ctrl-C: pass it on, the children stop harder
             self._signal_children(signal.SIGTERM)
-        self.request_stop(signum)
+        self.request_stop()
 
     def _say(self, text: str) -> None:
         out = self.out or sys.stderr
@@ -195,8 +193,8 @@ class Supervisor:
                 if self.quick_exits[name] > self.max_restarts:
                     self._say(
                         f"the {name} stopped ({how}) {self.quick_exits[name]} times in a row,"
-                        " each soon after starting; stopping everything. The error above says"
-                        " why."
+                        " each soon after starting; stopping everything (its output above"
+                        " says why)."
                     )
                     return returncode if returncode > 0 else 1
                 delay = self.restart_delay * 2 ** (self.quick_exits[name] - 1)

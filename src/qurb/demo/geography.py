@@ -215,7 +215,13 @@ LANDMARKS: list[tuple[str, str, float, float, dict[str, str]]] = [
             "en": "Al-Qarawiyyin Mosque",
         },
     ),
-    ("LM-FES-FTOUH", "other", 34.0606, -4.9655, {"ar": "باب الفتوح", "fr": "Bab Ftouh", "en": "Bab Ftouh"}),
+    (
+        "LM-FES-FTOUH",
+        "other",
+        34.0606,
+        -4.9655,
+        {"ar": "باب الفتوح", "fr": "Bab Ftouh", "en": "Bab Ftouh"},
+    ),
     (
         "LM-FES-JNANSBIL",
         "other",
@@ -230,7 +236,13 @@ LANDMARKS: list[tuple[str, str, float, float, dict[str, str]]] = [
         -4.9995,
         {"ar": "محطة القطار فاس", "fr": "Gare de Fès", "en": "Fès railway station"},
     ),
-    ("LM-MEK-MANSOUR", "other", 33.8936, -5.5652, {"ar": "باب منصور", "fr": "Bab Mansour", "en": "Bab Mansour"}),
+    (
+        "LM-MEK-MANSOUR",
+        "other",
+        33.8936,
+        -5.5652,
+        {"ar": "باب منصور", "fr": "Bab Mansour", "en": "Bab Mansour"},
+    ),
     (
         "LM-MEK-HEDIM",
         "other",

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
-from ninja.errors import ValidationError
+from ninja.errors import HttpError, ValidationError
 
 from qurb.core.errors import REFUSAL_CODES, NotFound, Refused, error_code
 from qurb.web.neighbourhoods.api import router as neighbourhoods_router
@@ -81,6 +81,17 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
         request,
         {"detail": _("The request is not valid."), "code": "invalid", "errors": problems},
         status=422,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """ninja's own refusals; an unreadable body (not JSON, or a form where JSON is expected)
+    is said in the caller's language."""
+    detail = _("The request could not be read.") if exc.status_code == 400 else str(exc)
+    code = "unreadable" if exc.status_code == 400 else "error"
+    return api.create_response(
+        request, {"detail": detail, "code": code, "errors": []}, status=exc.status_code
     )
 
 

@@ -22,6 +22,7 @@ from qurb.insights import hexes, stats
 from qurb.insights.selectors.hotspots import Picture, district_picture
 from qurb.insights.selectors.periods import HOURS_IN_WEEK, Period, last_days
 from qurb.insights.selectors.schools import SchoolStat, school_stats, school_windows, window_hours
+from qurb.reports.models import Category
 from qurb.reports.rollup import NOT_COUNTED_STATUSES, cell_range, local_zone, parent_sql
 
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -56,6 +57,12 @@ class PatrolWindow:
     @property
     def excess(self) -> float:
         return self.reports - self.expected
+
+    @property
+    def category_labels(self) -> list[tuple[str, int]]:
+        """``categories`` with their names in the active language, for pages."""
+        names = dict(Category.choices)
+        return [(str(names.get(code, code)), n) for code, n in self.categories]
 
     @property
     def h3(self) -> str:
