@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +24,7 @@ from qurb.areas.search import (
     keys_of,
     query_keys,
 )
-from qurb.areas.selectors import area_point, forget_place_index, place_search
+from qurb.areas.selectors import ALIASES_FILE, area_point, forget_place_index, place_search
 from qurb.areas.services import place_upsert
 
 # --- the normaliser (no database) -----------------------------------------------------------
@@ -164,6 +165,42 @@ def test_any_text_is_searched_without_failing(text: str) -> None:
     hits = index.search(text)
     assert len(hits) <= 8
     assert keys_of(text).literal == keys_of(keys_of(text).literal_text).literal
+
+
+def _alias_index() -> tuple[PlaceIndex, list[str]]:
+    """Every spelling of aliases.csv as a name of its own, with numbered sectors of each."""
+    with ALIASES_FILE.open(encoding="utf-8") as fh:
+        names = [row["alias"] for row in csv.DictReader(fh)]
+    entries = [_entry(n, name) for n, name in enumerate(names)]
+    entries += [
+        _entry(1000 + n, f"{name} – secteur {n % 5 + 1} (démo)")
+        for n, name in enumerate(names[::3])
+    ]
+    return PlaceIndex(entries), names
+
+
+_ALIASES, _ALIAS_NAMES = _alias_index()
+QUERIES = st.one_of(
+    # the start of a spelling, cut anywhere
+    st.builds(
+        lambda name, cut: name[: max(1, cut)], st.sampled_from(_ALIAS_NAMES), st.integers(1, 20)
+    ),
+    # a spelling with a letter missing
+    st.builds(
+        lambda name, at: name[:at] + name[at + 1 :],
+        st.sampled_from(_ALIAS_NAMES),
+        st.integers(0, 8),
+    ),
+    ANY_TEXT,
+)
+
+
+@given(QUERIES)
+@settings(max_examples=400, deadline=None)
+def test_the_index_finds_what_scoring_every_name_finds(query: str) -> None:
+    quick = _ALIASES.search(query)
+    every = _ALIASES.search(query, exhaustive=True)
+    assert [(h.entry.key, h.score) for h in quick] == [(h.entry.key, h.score) for h in every]
 
 
 # --- the demo's areas and places (database) ---------------------------------------------------

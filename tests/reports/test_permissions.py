@@ -50,6 +50,7 @@ ALERTS = [  # their matrix: tests/alerts/test_cases.py and test_alert_pages.py
     "alerts:staff_close",
 ]
 
+STAFF_HOME = "staff_home"  # its matrix: tests/web/test_staff_home.py
 COMMUNICATION = [  # their matrix: tests/communication/test_staff_pages.py
     "communication:staff_events",
     "communication:staff_event",
@@ -108,6 +109,7 @@ def test_matrix_covers_every_staff_url() -> None:
         *MEETINGS,
         *ALERTS,
         *COMMUNICATION,
+        STAFF_HOME,
     }
 
 

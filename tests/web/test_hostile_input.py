@@ -364,3 +364,46 @@ def test_a_path_id_past_the_database_range_is_404() -> None:
     for value in (str(10**30), str(2**63)):
         assert client.get(f"/staff/reports/{value}/").status_code == 404
         assert client.get(f"/neighbourhoods/{value}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("12", 12),
+        (" 12 ", 12),
+        ("0", None),
+        ("²", None),
+        ("١٢", None),
+        ("１２", None),
+        ("-1", None),
+        ("+1", None),
+        ("1.5", None),
+        ("abc", None),
+        ("", None),
+        (None, None),
+        (["12"], None),
+        (True, None),
+        (str(2**63 - 1), 2**63 - 1),
+        (str(2**63), None),
+        (str(10**30), None),
+        ("0" * 30 + "7", None),
+        (7, 7),
+        (10**30, None),
+    ],
+)
+def test_id_param_takes_ascii_digits_within_the_database_range(raw: Any, expected: Any) -> None:
+    from qurb.core.params import id_param
+
+    assert id_param(raw) == expected
+
+
+def test_int_and_float_params_refuse_what_is_not_a_plain_number() -> None:
+    from qurb.core.params import float_param, id_params, int_param
+
+    assert int_param("-3", minimum=-5) == -3
+    assert int_param("6", maximum=5) is None
+    assert id_params(["3", "x", "3", str(10**30), "4"]) == [3, 4]
+    assert float_param(1.5) == 1.5
+    assert float_param("34.06") == 34.06
+    for bad in (10**400, float("nan"), float("inf"), "1e400", "nan", "٣٤", True, [1]):
+        assert float_param(bad) is None, bad

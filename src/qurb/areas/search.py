@@ -19,13 +19,16 @@ Each name and each query is read word by word, and each word gets two keys:
 Ranking, best first: the whole name (exact, then a prefix of it), then every word of the
 query starting a word of the name, then trigram similarity. At the same rank a literal match
 comes before a match by sound, and a name the query covers more of before a longer one; then
-an official name before a spelling from the aliases, then outer areas before inner ones.
+an official name before a spelling from the aliases, then outer areas before inner ones, then
+the order the entries were given in.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -225,7 +228,14 @@ def _score(q: Keys, q_grams: tuple[frozenset[str], frozenset[str]], v: _Variant)
 
 
 class PlaceIndex:
-    """Every name and alias of the entries, ready to be searched."""
+    """Every name and alias of the entries, ready to be searched.
+
+    A query reads only the names that can match it: the words that start with each query
+    word (a sorted list of the names' words, literal and by sound), and only when those leave
+    fewer answers than asked, the names sharing enough trigrams with it (posting lists).
+    ``search(..., exhaustive=True)`` scores every name instead: the reference the tests
+    compare the shortcut against.
+    """
 
     def __init__(
         self, entries: Sequence[Entry], aliases: Mapping[str, Iterable[str]] | None = None
@@ -255,6 +265,19 @@ class PlaceIndex:
                         sound_grams=trigrams(keys.sound_text),
                     )
                 )
+        literal_words: set[tuple[str, int]] = set()
+        sound_words: set[tuple[str, int]] = set()
+        self._literal_postings: dict[str, list[int]] = {}
+        self._sound_postings: dict[str, list[int]] = {}
+        for i, v in enumerate(self._variants):
+            literal_words.update((w, i) for w in v.keys.literal)
+            sound_words.update((w, i) for w in v.keys.sound if w)
+            for gram in v.literal_grams:
+                self._literal_postings.setdefault(gram, []).append(i)
+            for gram in v.sound_grams:
+                self._sound_postings.setdefault(gram, []).append(i)
+        self._literal_words = sorted(literal_words)
+        self._sound_words = sorted(sound_words)
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -262,33 +285,81 @@ class PlaceIndex:
     def entry(self, key: str) -> Entry | None:
         return self._by_key.get(key)
 
-    def search(self, query: str, *, limit: int = DEFAULT_LIMIT) -> list[Hit]:
+    @staticmethod
+    def _starting(words: list[tuple[str, int]], prefix: str, *, exact: bool = False) -> set[int]:
+        """The variants with a word starting with ``prefix`` (or equal to it)."""
+        found: set[int] = set()
+        for word, i in words[bisect.bisect_left(words, (prefix, -1)) :]:
+            if not word.startswith(prefix) or (exact and word != prefix):
+                break
+            found.add(i)
+        return found
+
+    def _word_candidates(self, q: Keys) -> set[int]:
+        """Variants where every query word starts a word, literally or by sound."""
+        candidates: set[int] | None = None
+        for w_lit, w_sound in zip(q.literal, q.sound, strict=True):
+            found = self._starting(self._literal_words, w_lit)
+            if w_sound:
+                found |= self._starting(self._sound_words, w_sound, exact=len(w_sound) < 2)
+            candidates = found if candidates is None else candidates & found
+            if not candidates:
+                return set()
+        return candidates or set()
+
+    def _similar_candidates(self, grams: tuple[frozenset[str], frozenset[str]]) -> set[int]:
+        """Variants sharing enough trigrams to reach the similarity thresholds."""
+        found: set[int] = set()
+        for postings, q_grams, threshold in (
+            (self._literal_postings, grams[0], TRIGRAM_THRESHOLD),
+            (self._sound_postings, grams[1], SOUND_TRIGRAM_THRESHOLD),
+        ):
+            if not q_grams:
+                continue
+            shared: Counter[int] = Counter()
+            for gram in q_grams:
+                shared.update(postings.get(gram, ()))
+            # |A ∩ B| ≥ t·|A ∪ B| ≥ t·|A|: fewer shared trigrams can never be similar enough.
+            need = threshold * len(q_grams)
+            found.update(i for i, count in shared.items() if count >= need)
+        return found
+
+    def search(
+        self, query: str, *, limit: int = DEFAULT_LIMIT, exhaustive: bool = False
+    ) -> list[Hit]:
         """The best entries for ``query``, best first; [] for a query that names nothing."""
         q = query_keys(query)
         if not q.literal or limit <= 0:
             return []
         grams = (trigrams(q.literal_text), trigrams(q.sound_text))
         best: dict[int, tuple[float, _Variant]] = {}
-        for v in self._variants:
-            score = _score(q, grams, v)
-            if score <= 0:
-                continue
-            current = best.get(v.entry)
-            if current is None or (score, not v.alias) > (current[0], not current[1].alias):
-                best[v.entry] = (score, v)
 
-        def order(item: tuple[int, tuple[float, _Variant]]) -> tuple[float, bool, int, str]:
-            n, (score, v) = item
-            entry = self.entries[n]
-            return (-score, v.alias, entry.level, v.literal_text)
+        def score(indexes: Iterable[int]) -> None:
+            for i in indexes:
+                v = self._variants[i]
+                value = _score(q, grams, v)
+                if value <= 0:
+                    continue
+                current = best.get(v.entry)
+                if current is None or (value, not v.alias) > (current[0], not current[1].alias):
+                    best[v.entry] = (value, v)
+
+        if exhaustive:
+            score(range(len(self._variants)))
+        else:
+            word_hits = self._word_candidates(q)
+            score(word_hits)
+            # A similar name ranks below any name a query word starts: look for them only
+            # when those leave room.
+            if len(best) < limit:
+                score(self._similar_candidates(grams) - word_hits)
+
+        def order(item: tuple[int, tuple[float, _Variant]]) -> tuple[float, bool, int, str, int]:
+            n, (value, v) = item
+            return (-value, v.alias, self.entries[n].level, v.literal_text, n)
 
         ranked = sorted(best.items(), key=order)[:limit]
         return [
-            Hit(
-                entry=self.entries[n],
-                score=round(score, 4),
-                rank=int(score),
-                matched=v.written,
-            )
-            for n, (score, v) in ranked
+            Hit(entry=self.entries[n], score=round(value, 4), rank=int(value), matched=v.written)
+            for n, (value, v) in ranked
         ]

@@ -317,7 +317,7 @@ def _search_snapshot() -> tuple[PlaceIndex, dict[str, dict[str, str]]]:
         return snapshot
     with _search_lock:
         signature = _search_signature()
-        max_age = getattr(settings, "PLACE_INDEX_MAX_AGE", 600.0)
+        max_age = getattr(settings, "PLACE_INDEX_MAX_AGE", 3600.0)
         if state.snapshot is None or signature != state.signature or now - state.built_at > max_age:
             kinds = {t.code: t.names() for t in AreaType.objects.all()}
             state.snapshot = (_build_place_index(signature[0]), kinds)

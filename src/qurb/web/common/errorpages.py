@@ -131,6 +131,11 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     return _page(request, 400, *PAGES[400])
 
 
+def bad_request_saying(request: HttpRequest, note: Promise) -> HttpResponse:
+    """The 400 page, with what exactly was wrong (a request guard's refusal)."""
+    return _page(request, 400, *PAGES[400], notes=(note,))
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return _page(request, 403, *PAGES[403])
 

@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.utils.translation import gettext as _
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 
 from qurb.core.params import in_id_range
+from qurb.web.common.errorpages import bad_request_saying
 
 NUL = "\x00"
 
@@ -27,7 +28,7 @@ class HostileParamsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_nul(request):
-            return _refused()
+            return _refused(request)
         return self.get_response(request)
 
     def process_view(
@@ -43,15 +44,22 @@ class HostileParamsMiddleware:
         # A multipart form is read here, once the view is known: the JSON API reads its body
         # itself (and a body read as a form could no longer be read as JSON).
         if _is_multipart(request) and not _is_api(view) and _form_has_nul(request):
-            return _refused()
+            return _refused(request)
         return None
 
 
-def _refused() -> HttpResponse:
-    return HttpResponseBadRequest(
-        _("The request contains a character that is not allowed."),
-        content_type="text/plain; charset=utf-8",
-    )
+NUL_REFUSED = _("The request contains a character that is not allowed.")
+
+
+def _refused(request: HttpRequest) -> HttpResponse:
+    """400 in the reader's language: in the API's error shape, as ``{"errors": […]}`` to a
+    page's script that posted JSON, or the error page for people."""
+    if request.path.startswith("/api/"):
+        body = {"detail": str(NUL_REFUSED), "code": "not_allowed_character", "errors": []}
+        return JsonResponse(body, status=400)
+    if request.META.get("CONTENT_TYPE", "").startswith("application/json"):
+        return JsonResponse({"errors": [str(NUL_REFUSED)]}, status=400)
+    return bad_request_saying(request, NUL_REFUSED)
 
 
 def _is_multipart(request: HttpRequest) -> bool:
