@@ -213,12 +213,13 @@ def subscribe_push(request: HttpRequest) -> JsonResponse:
     """The page's script posts the browser's PushSubscription and the chosen area."""
 
     def _number(data: dict[str, Any], name: str) -> float | None:
-        """A number of the body: absent, or a finite JSON number; ``ValueError`` for
-        anything else (text, 10**400, NaN, an infinity, a list), answered as unreadable."""
+        """A number of the body: absent, or a finite number (JSON, or ASCII text as a form
+        field gives it); ``ValueError`` for anything else (words, 10**400, NaN, an infinity,
+        a list), answered as unreadable."""
         value = data.get(name)
         if value in (None, ""):
             return None
-        found = float_param(value) if isinstance(value, int | float) else None
+        found = float_param(value) if isinstance(value, int | float | str) else None
         if found is None:
             raise ValueError(name)
         return found
