@@ -112,6 +112,8 @@ def test_alert_loop(
         for box in validate.find_elements(By.CSS_SELECTOR, "input[type=checkbox]"):
             box.click()
         validate.find_element(By.CSS_SELECTOR, "button[value=approve]").click()
+        # The case page comes back (the form above it goes stale first: no race with the old page).
+        wait(browser).until(ec.staleness_of(validate))
         wait(browser).until(ec.visibility_of_element_located((By.ID, "case-status")))
         assert horizontal_overflow(browser) == 0
         with _db(qurb_server) as db:
@@ -146,6 +148,7 @@ def test_alert_loop(
         close = wait(desktop).until(ec.visibility_of_element_located((By.ID, "close-form")))
         Select(close.find_element(By.NAME, "reason")).select_by_value("found")
         close.submit()
+        wait(desktop).until(ec.staleness_of(close))
         wait(desktop).until(ec.visibility_of_element_located((By.ID, "case-status")))
         assert _status(f"{url}/alerts/{public_id}/") == 410
         assert _status(f"{url}/alerts/{public_id}/photo.jpg") == 404

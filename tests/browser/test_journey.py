@@ -137,7 +137,8 @@ def test_resident_finds_their_neighbourhood_on_a_phone(
     assert FES_MEDINA in name
     # The list shows the name, followed by a "(demo)" marker for generated areas.
     assert label == name or label.startswith(f"{name} ("), (label, name)
-    assert browser.title.startswith(name)
+    # The name is isolated (U+2068 … U+2069) so that a Latin name keeps its place in the title.
+    assert browser.title.startswith(f"\u2068{name}\u2069")
     assert FES_MEDINA in browser.find_element(By.ID, "district").text
 
     assert browser.find_element(By.ID, "officers").is_displayed()
