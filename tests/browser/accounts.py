@@ -1,8 +1,8 @@
 """Signing a demo staff account in through the real pages (password, then its TOTP code).
 
-A TOTP code is accepted once: django-otp refuses a second sign-in with the same code. Two
-sign-ins of one account within one 30-second step (two journeys in a row) wait for the next
-step instead of failing.
+A TOTP code is accepted once: django-otp refuses a code whose step is not later than the last
+one used. Every journey signs staff in through here, so a second sign-in of one account within
+a 30-second step takes the next step's code (django-otp allows one step of drift).
 """
 
 from __future__ import annotations
@@ -21,10 +21,18 @@ _LAST_STEP: dict[str, int] = {}
 
 
 def _fresh_code(username: str) -> str:
-    totp = TOTP(bytes.fromhex(_demo_totp_key(username)[0]))
-    while _LAST_STEP.get(username) == totp.t():
-        time.sleep(1)  # a code is single-use: wait for the account's next one
-        totp = TOTP(bytes.fromhex(_demo_totp_key(username)[0]))
+    """A code the account has not used yet: the current step's, or the next step's (django-otp
+    accepts one step of drift) when this run already used the current one."""
+    key = bytes.fromhex(_demo_totp_key(username)[0])
+    while True:
+        totp = TOTP(key)
+        used = _LAST_STEP.get(username, -1)
+        if used < totp.t():
+            break
+        if used == totp.t():
+            totp.drift = 1
+            break
+        time.sleep(1)  # both this step's and the next one's codes are spent: wait a step
     _LAST_STEP[username] = totp.t()
     return f"{totp.token():06d}"
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django_otp.oath import TOTP
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
-from qurb.demo.services import DEMO_PASSWORD, _demo_totp_key
+from tests.browser.accounts import sign_in
 from tests.browser.server import QurbServer
 from tests.browser.test_insights_journey import full_page
 from tests.browser.test_journey import horizontal_overflow, page_errors
@@ -20,18 +19,6 @@ from tests.browser.test_meeting_journey import _db
 from tests.browser.test_report_journey import wait
 
 pytestmark = pytest.mark.browser
-
-
-def _sign_in_with_totp(driver: webdriver.Chrome, url: str, username: str, path: str) -> None:
-    """Password, then the code of the account's authenticator (the demo's TOTP key)."""
-    driver.get(f"{url}/accounts/login/?next={path}")
-    driver.find_element(By.NAME, "username").send_keys(username)
-    driver.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
-    driver.find_element(By.NAME, "password").submit()
-    token = wait(driver).until(ec.visibility_of_element_located((By.NAME, "token")))
-    key = bytes.fromhex(_demo_totp_key(username)[0])
-    token.send_keys(f"{TOTP(key).token():06d}")
-    token.submit()
 
 
 FETCH = """
@@ -52,7 +39,7 @@ def test_cell_reads_the_statutes_and_verifies_the_pending_association(
             "SELECT id, name_fr FROM accounts_association WHERE status = 'pending'"
             " AND registration_number LIKE '%' ORDER BY id LIMIT 1"
         ).fetchone()
-    _sign_in_with_totp(browser, url, "cell.fes", "/staff/associations/")
+    sign_in(browser, url, "cell.fes", "/staff/associations/")
     card = wait(browser).until(
         ec.visibility_of_element_located(
             (By.CSS_SELECTOR, f'[data-association="{association_id}"]')

@@ -7,12 +7,11 @@ import base64
 from pathlib import Path
 
 import pytest
-from django_otp.oath import totp
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 
-from qurb.demo.services import DEMO_PASSWORD, _demo_totp_key
+from tests.browser.accounts import sign_in
 from tests.browser.server import QurbServer
 from tests.browser.test_journey import horizontal_overflow, page_errors
 from tests.browser.test_report_journey import wait
@@ -21,14 +20,7 @@ pytestmark = pytest.mark.browser
 
 
 def _sign_in(browser: webdriver.Chrome, url: str, username: str) -> None:
-    browser.get(f"{url}/accounts/login/?next=/staff/insights/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
-    browser.find_element(By.NAME, "password").submit()
-    token = wait(browser).until(ec.visibility_of_element_located((By.NAME, "token")))
-    key_hex, _b32 = _demo_totp_key(username)
-    token.send_keys(f"{totp(bytes.fromhex(key_hex)):06d}")
-    token.submit()
+    sign_in(browser, url, username, "/staff/insights/")
     wait(browser).until(ec.visibility_of_element_located((By.ID, "insights-filters")))
 
 

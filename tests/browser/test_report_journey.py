@@ -7,14 +7,13 @@ import io
 from pathlib import Path
 
 import pytest
-from django_otp.oath import totp
 from PIL import Image
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from qurb.demo.services import DEMO_PASSWORD, _demo_totp_key
+from tests.browser.accounts import sign_in
 from tests.browser.server import QurbServer
 from tests.browser.test_journey import horizontal_overflow, page_errors
 
@@ -104,15 +103,7 @@ def test_report_to_triage_and_back(
     assert "exif" not in clean.info
 
     # The district chief signs in with password and TOTP.
-    browser.delete_all_cookies()
-    browser.get(f"{qurb_server.url}/accounts/login/?next=/staff/reports/%3Fstatus%3Dreceived")
-    browser.find_element(By.NAME, "username").send_keys("chief.medina")
-    browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD)
-    browser.find_element(By.NAME, "password").submit()
-    token_input = wait(browser).until(ec.visibility_of_element_located((By.NAME, "token")))
-    key_hex, _b32 = _demo_totp_key("chief.medina")
-    token_input.send_keys(f"{totp(bytes.fromhex(key_hex)):06d}")
-    token_input.submit()
+    sign_in(browser, qurb_server.url, "chief.medina", "/staff/reports/%3Fstatus%3Dreceived")
 
     # First in the queue of new reports: a minor and a school make it the most urgent.
     first = wait(browser).until(

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -45,6 +46,7 @@ from qurb.insights.selectors import (
 )
 from qurb.insights.yearly import yearly_report
 from qurb.reports.models import Category
+from qurb.web.templatetags.qurb_text import significant
 
 PERIODS = (30, 90, 180, 365, 730)
 HEAT_LEFT = 64  # room for the weekday names, in any language
@@ -193,6 +195,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     hours = area_hours(hood, period, category) if hood is not None else board.hours
     shown = [h for p in board.pictures for h in p.hexes if h.count]
     top = max((h.count for h in shown), default=1)
+    hot = sorted((h for p in board.pictures for h in p.hotspots), key=lambda h: (-h.count, h.q))
+    by_district = {d.pk: d for d in districts}
+    names: dict[int, str] = {}
+    for p in board.pictures:
+        shown_here = [h.cell for h in hot[:15] if h in p.hotspots]
+        names |= hexagon_names(by_district[p.district_id], shown_here)
     rings = [
         (
             hexes.outline(h.cell),
@@ -200,17 +208,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "count": h.count,
                 "hot": h.hot,
                 "opacity": round(0.15 + 0.8 * h.count / top, 3),
-                "title": f"{h.h3}: {h.count} · z {h.z:.1f} · q {h.q:.2g}",
+                "title": _("%(place)s: %(count)s reports · z %(z)s · q %(q)s")
+                % {
+                    "place": isolate(names.get(h.cell, h.h3)),
+                    "count": formats.number_format(h.count, force_grouping=True),
+                    "z": formats.number_format(h.z, 1),
+                    "q": significant(h.q),
+                },
             },
         )
         for h in shown
     ]
-    hot = sorted((h for p in board.pictures for h in p.hotspots), key=lambda h: (-h.count, h.q))
-    by_district = {d.pk: d for d in districts}
-    names: dict[int, str] = {}
-    for p in board.pictures:
-        shown_here = [h.cell for h in hot[:15] if h in p.hotspots]
-        names |= hexagon_names(by_district[p.district_id], shown_here)
     labels = {c.value: str(c.label) for c in Category}
     outlines = _outlines(districts)
     geo = {

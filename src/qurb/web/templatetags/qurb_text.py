@@ -12,7 +12,10 @@ words around them. In a blocktranslate it isolates each inserted value:
 
 from __future__ import annotations
 
+import math
+
 from django import template
+from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -33,3 +36,25 @@ def bdi(value: object) -> SafeString | str:
 def isolate(value: object) -> str:
     """The value between FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE, for plain text."""
     return bidi.isolate(value)
+
+
+@register.filter
+def significant(value: object, digits: int = 2) -> str:
+    """A small number (a q-value, a share) to ``digits`` significant digits in the page's
+    number format: 0,0016 on a French page, 0.0016 on an English one; "< 0,000001" below."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if not math.isfinite(number):
+        return ""
+    if number == 0:
+        return formats.number_format(0)
+    floor = 10.0**-_MAX_DECIMALS
+    if abs(number) < floor:
+        return "< " + formats.number_format(floor, _MAX_DECIMALS)
+    decimals = max(0, min(_MAX_DECIMALS, digits - 1 - math.floor(math.log10(abs(number)))))
+    return formats.number_format(round(number, decimals), decimals)
+
+
+_MAX_DECIMALS = 6
