@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import xmltodict  # type: ignore[import-untyped]
+from shapely.geometry import Point, shape
 
+from qurb.areas.models import Area, Boundary
 from tests.reports.conftest import point_in
 
 FORMATS = ["json", "xml"]
@@ -91,3 +93,21 @@ def request_form(key: str | None, **extra: Any) -> dict[str, Any]:
     }
     data.update(extra)
     return {k: v for k, v in data.items() if v is not None}
+
+
+def off_centre(code: str) -> tuple[float, float]:
+    """A point inside the area's first neighbourhood (as ``point_in``) that is not the point
+    its outline chose (the one the public reads show), at least about 50 metres from it."""
+    area = Area.objects.get(code=code)
+    child = Area.objects.filter(parent=area).order_by("code").first() or area
+    boundary = Boundary.objects.get(area=child, generation__active=True)
+    outline = shape(boundary.geometry)
+    centre = outline.representative_point()
+    for vertex in outline.envelope.boundary.coords:
+        for share in (0.5, 0.3, 0.15):
+            p = Point(
+                centre.x + (vertex[0] - centre.x) * share, centre.y + (vertex[1] - centre.y) * share
+            )
+            if outline.contains(p) and centre.distance(p) > 0.0005:
+                return p.y, p.x
+    raise AssertionError(f"no point off the centre of {child.code}")

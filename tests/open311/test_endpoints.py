@@ -33,6 +33,7 @@ from tests.open311.helpers import (
     MEDINA,
     body,
     errors,
+    off_centre,
     request_form,
 )
 from tests.reports.conftest import point_in
@@ -429,11 +430,13 @@ def test_the_key_rate_limit_answers_429(fmt: str, partner: Partner) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_anyone_with_the_id_sees_the_status_but_not_the_content(
+def test_anyone_with_the_id_sees_the_public_subset_not_the_content(
     fmt: str, partner: Partner, other_partner: Partner
 ) -> None:
-    row = submitted(Client(), fmt, partner)
+    lat, lon = off_centre(MEDINA)
+    row = submitted(Client(), fmt, partner, lat=lat, long=lon)
     code = row["service_request_id"]
+    report = Report.objects.select_related("area").get(tracking_code=code)
     public_fields = {
         "service_request_id",
         "status",
@@ -443,14 +446,18 @@ def test_anyone_with_the_id_sees_the_status_but_not_the_content(
         "agency_responsible",
         "requested_datetime",
         "updated_datetime",
+        "address",
+        "lat",
+        "long",
     }
-    hidden = {"description", "lat", "long", "address"}
     for params in ({}, {"api_key": other_partner.key}):
         response = Client().get(f"{ROOT}/requests/{code}.{fmt}", params)
         assert response.status_code == 200
         (detail,) = body(response, fmt, "service_requests")
-        assert public_fields <= set(detail)
-        assert not hidden & set(detail)
+        assert set(detail) == public_fields | {"service_notice"}
+        assert detail["service_request_id"] == code  # asked by the code, answered by it
+        assert detail["address"] == report.area.name  # the neighbourhood, not the address
+        assert abs(float(detail["lat"]) - lat) + abs(float(detail["long"]) - lon) > 0.0004
         text = response.content.decode()
         assert DESCRIPTION[:20] not in text
         assert "Boujloud" not in text
@@ -471,13 +478,12 @@ def test_unknown_ids_and_tokens_are_404(fmt: str, partner: Partner) -> None:
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_the_list_needs_a_key_and_shows_only_its_requests(
+def test_with_a_key_the_list_shows_only_its_requests(
     fmt: str, partner: Partner, other_partner: Partner, web_report: Report
 ) -> None:
     mine = submitted(Client(), fmt, partner)["service_request_id"]
     theirs = submitted(Client(), fmt, other_partner)["service_request_id"]
     web = web_report.tracking_code
-    errors(Client().get(f"{ROOT}/requests.{fmt}"), fmt, 403)
     errors(Client().get(f"{ROOT}/requests.{fmt}", {"api_key": "qurb_nope"}), fmt, 403)
     header = Client().get(f"{ROOT}/requests.{fmt}", headers={"x-api-key": partner.key})
     assert [r["service_request_id"] for r in body(header, fmt, "service_requests")] == [mine]
@@ -486,6 +492,13 @@ def test_the_list_needs_a_key_and_shows_only_its_requests(
         f"{ROOT}/requests.{fmt}", {"api_key": partner.key, "service_request_id": asked}
     )
     assert [r["service_request_id"] for r in body(listed, fmt, "service_requests")] == [mine]
+    # Its own request by the public reference too, still answered under the tracking code.
+    public_id = str(Report.objects.get(tracking_code=mine).public_id)
+    by_reference = Client().get(
+        f"{ROOT}/requests.{fmt}", {"api_key": partner.key, "service_request_id": public_id}
+    )
+    (row,) = body(by_reference, fmt, "service_requests")
+    assert (row["service_request_id"], row["description"]) == (mine, DESCRIPTION)
 
 
 def _ids(fmt: str, partner: Partner, **params: Any) -> list[str]:

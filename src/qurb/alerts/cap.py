@@ -12,7 +12,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -33,8 +33,13 @@ class Earlier:
 
 
 def cap_time(moment: datetime) -> str:
-    """CAP's dateTime: seconds, and an explicit offset (never "Z")."""
-    return timezone.localtime(moment).replace(microsecond=0).isoformat()
+    """CAP's dateTime (CAP 1.2 §3.3.2): local time to the second with an explicit offset, never
+    "Z", and UTC written "-00:00" (Morocco is on UTC+0 during Ramadan)."""
+    local = timezone.localtime(moment).replace(microsecond=0)
+    text = local.isoformat()
+    if local.utcoffset() == timedelta(0):
+        text = text.removesuffix("+00:00") + "-00:00"
+    return text
 
 
 def _sub(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:

@@ -8,12 +8,14 @@ production has.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +93,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # HEAD goes down the chain as GET and comes back without its body (RFC 9110 §9.3.2).
+    "qurb.web.guards.head.HeadMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -362,6 +366,16 @@ REPORT_DUPLICATE_DAYS = int(os.environ.get("QURB_DUPLICATE_DAYS", "14"))
 REPORT_DUPLICATE_TEXT = float(os.environ.get("QURB_DUPLICATE_TEXT", "0.45"))
 OPEN311_JURISDICTION = os.environ.get("QURB_OPEN311_JURISDICTION", "qurb.ma")
 SITE_URL = os.environ.get("QURB_SITE_URL", "http://127.0.0.1:8000")
+# Atom feeds (RFC 4287): ids are tag: URIs (RFC 4151) under this "domain,date" (a domain the
+# force held on that date), so they never change with the host or address that serves a feed.
+# Set it once: a new value gives every entry a new id, and readers show them all again.
+FEED_TAG_AUTHORITY = os.environ.get("QURB_FEED_TAG_AUTHORITY", "qurb.ma,2026")
+if not re.fullmatch(r"[A-Za-z0-9._-]+(@[A-Za-z0-9.-]+)?,\d{4}(-\d\d){0,2}", FEED_TAG_AUTHORITY):
+    raise ImproperlyConfigured(
+        "QURB_FEED_TAG_AUTHORITY must be 'domain,YYYY[-MM[-DD]]' (RFC 4151), e.g. qurb.ma,2026"
+    )
+# The feeds' author; empty: "National police — Qurb" in the reader's language.
+FORCE_NAME = os.environ.get("QURB_FORCE_NAME", "")
 
 # Open data (/open-data/): the licence the figures are published under.
 OPEN_DATA_LICENCE = os.environ.get("QURB_OPEN_DATA_LICENCE", "CC BY 4.0")

@@ -625,6 +625,12 @@ def survey_by_id(survey_id: int) -> Survey | None:
     return Survey.objects.select_related("area").filter(pk=survey_id).first()
 
 
+def surveys_published() -> list[Survey]:
+    """Every survey, oldest first, for the sitemap: each has public results, and an open one
+    a public form."""
+    return list(Survey.objects.select_related("area").order_by("pk"))
+
+
 def survey_questions(survey: Survey) -> list[Question]:
     return list(survey.questions.all())
 

@@ -135,8 +135,10 @@ def patrol_icalendar(district: Area, windows: list[PatrolWindow], host: str) -> 
         event = Event()
         event.add("uid", f"patrol-{district.pk}-{w.starts_at:%Y%m%dT%H}-{w.key}@{host}")
         event.add("dtstamp", stamp)
-        event.add("dtstart", w.starts_at)
-        event.add("dtend", w.ends_at)
+        # In UTC ("Z"), not TZID=Africa/Casablanca: no VTIMEZONE needed (RFC 5545 §3.3.5), and
+        # none to get wrong (icalendar 7.3 builds Morocco's without Ramadan for some spans).
+        event.add("dtstart", w.starts_at.astimezone(UTC))
+        event.add("dtend", w.ends_at.astimezone(UTC))
         event.add(
             "summary",
             _("Patrol #%(rank)d: %(place)s") % {"rank": w.rank, "place": w.label},

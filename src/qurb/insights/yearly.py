@@ -11,11 +11,12 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import ExtractYear, TruncMonth
 from django.utils import timezone
 
 from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area
+from qurb.areas.selectors import areas_in_active_generation, leaf_type_level
 from qurb.communication.models import Event
 from qurb.communication.selectors import Reach, attendance, school_reach
 from qurb.core import charts
@@ -118,3 +119,38 @@ def yearly_report(area: Area, year: int) -> YearlyReport:
         reach=school_reach(area, since=first, until=last),
         trust=[t for t in trust_index(area) if t.month.year == year],
     )
+
+
+def yearly_reports_published(today: date | None = None) -> list[tuple[Area, int]]:
+    """The yearly reports there is something to publish in: each area above the
+    neighbourhoods (a prefecture, a district) of the active generation, for each year up to
+    this one in which a counted report was made in it or below it. Outermost areas first,
+    then by code and year (for the sitemap)."""
+    this_year = (today or timezone.localdate()).year
+    leaf = leaf_type_level()
+    areas = list(areas_in_active_generation())
+    parents = {a.pk: a.parent_id for a in areas}
+    above = {a.pk: a for a in areas if leaf is not None and a.type.level < leaf}
+    years: set[tuple[int, int]] = set()
+    rows = (
+        counted_reports()
+        .annotate(year=ExtractYear("seen_on"))
+        .values_list("area_id", "year")
+        .distinct()
+    )
+    for area_id, year in rows:
+        if year is None or not 2000 <= year <= this_year:
+            continue
+        current: int | None = area_id
+        for _ in range(10):  # the hierarchy is a few levels deep
+            if current is None or current not in parents:
+                break
+            if current in above:
+                years.add((current, year))
+            current = parents[current]
+    return [
+        (above[pk], year)
+        for pk, year in sorted(
+            years, key=lambda k: (above[k[0]].type.level, above[k[0]].code, k[1])
+        )
+    ]

@@ -244,8 +244,9 @@ def meetings_icalendar(
         event.add("uid", f"meeting-{meeting.pk}@{host}")
         event.add("dtstamp", datetime.now(UTC))
         event.add("summary", meeting.title)
-        event.add("dtstart", meeting.starts_at)
-        event.add("dtend", meeting.ends_at)
+        # In UTC ("Z"): no TZID, so no VTIMEZONE needed (RFC 5545 §3.3.5).
+        event.add("dtstart", meeting.starts_at.astimezone(UTC))
+        event.add("dtend", meeting.ends_at.astimezone(UTC))
         event.add("location", meeting.location or meeting.get_mode_display())
         event.add("url", f"https://{host}/meetings/{meeting.pk}/")
         if meeting.agenda:

@@ -1,7 +1,9 @@
 """Concern reports: what a resident or an association tells the police, and what became of it.
 
-A report is never public. Residents follow theirs by an unguessable tracking code; staff see
-the reports of their own areas; the public sees aggregated counts only.
+A report is never public as it was written. Residents follow theirs by an unguessable tracking
+code; staff see the reports of their own areas; the public sees aggregated counts, and through
+Open311 a small public subset of each request (``policy.publicly_listed``: no text, no exact
+place, nobody).
 """
 
 from __future__ import annotations
@@ -150,6 +152,12 @@ class Report(models.Model):
     tracking_code = models.CharField(_("tracking code"), max_length=32, unique=True)
     # Open311 clients may receive a token before the id; here both exist at once.
     token = models.CharField(max_length=32, unique=True)
+    # What the public reads of the report go by (Open311 without a key): random, so it says
+    # nothing of when or in what order reports came. Never the tracking code, which lets its
+    # holder follow the report and answer for the reporter. Empty for synthetic reports.
+    public_id = models.CharField(
+        _("public reference"), max_length=20, unique=True, null=True, blank=True, editable=False
+    )
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     # What the reporter chose; ``category`` is the working category, which staff may correct.

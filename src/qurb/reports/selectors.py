@@ -10,13 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from qurb.accounts.access import Actor, Capability, grant, has, roles_with
 from qurb.accounts.models import RoleAssignment
 from qurb.accounts.selectors import areas_for, grant_area_names
 from qurb.areas.models import AreaType
-from qurb.areas.selectors import area_and_ancestors
+from qurb.areas.selectors import area_and_ancestors, area_points
 from qurb.core.errors import NotFound
 from qurb.language.similarity import jaccard, shingles, similar_groups
 from qurb.reports.models import (
@@ -29,7 +30,13 @@ from qurb.reports.models import (
     Status,
     StatusChange,
 )
-from qurb.reports.policy import access_report, reports_for
+from qurb.reports.policy import (
+    access_report,
+    public_day,
+    public_day_end,
+    publicly_listed,
+    reports_for,
+)
 from qurb.reports.rollup import NOT_COUNTED_STATUSES, cell_range
 
 
@@ -241,7 +248,9 @@ def duplicate_candidates(
         distance = round(_metres(report.lat, report.lon, other.lat, other.lon))
         if distance > metres:
             continue
-        text = round(jaccard(mine, shingles(other.description)), 2)
+        # Two reports without a text do not say the same thing: only their category may.
+        said = report.description.strip() and other.description.strip()
+        text = round(jaccard(mine, shingles(other.description)), 2) if said else 0.0
         if other.category == report.category or text >= settings.REPORT_DUPLICATE_TEXT:
             found.append((other, distance, text))
     found.sort(key=lambda row: (-row[2], row[1], row[0].pk))
@@ -253,7 +262,8 @@ def duplicate_groups(reports: list[Report]) -> dict[int, int]:
     within the same district (so the queue can show what to merge)."""
     by_district: dict[int, list[Report]] = {}
     for r in reports:
-        by_district.setdefault(r.district_id, []).append(r)
+        if r.description.strip():  # without a text there is nothing to compare
+            by_district.setdefault(r.district_id, []).append(r)
     out: dict[int, int] = {}
     number = 0
     for rows in by_district.values():
@@ -292,6 +302,77 @@ def report_by_tracking_code(code: str) -> Report | None:
     if not code:
         return None
     return Report.objects.select_related("district", "area").filter(tracking_code=code).first()
+
+
+def report_by_public_id(reference: str) -> Report | None:
+    """A report by its public reference (``R-…``), whoever asks; the caller decides what of it
+    to show (``policy.is_publicly_listed``)."""
+    if not reference:
+        return None
+    return Report.objects.select_related("district", "area").filter(public_id=reference).first()
+
+
+def public_requests(
+    *,
+    public_ids: Iterable[str] = (),
+    tracking_codes: Iterable[str] = (),
+    categories: Iterable[str] = (),
+    start: datetime | None = None,
+    end: datetime | None = None,
+    is_open: bool | None = None,
+    limit: int = 1000,
+) -> list[Report]:
+    """What Open311 lists to anyone (``GET requests`` without a key), newest day first.
+
+    The reports ``policy.publicly_listed`` allows, by public reference when any is given (the
+    other filters then do not apply), otherwise of the categories, received in the span
+    widened to whole local days (``policy.public_day_end``), open or closed (None: both). A
+    tracking code finds its report whatever it is: whoever holds it reads their own report.
+    Within a day the order is the public references' (random), not the order of arrival.
+    """
+    qs = Report.objects.select_related("district", "area")
+    ids, codes = list(public_ids), list(tracking_codes)
+    if ids or codes:
+        qs = qs.filter((publicly_listed() & Q(public_id__in=ids)) | Q(tracking_code__in=codes))
+    else:
+        qs = qs.filter(publicly_listed())
+        chosen = list(categories)
+        if chosen:
+            qs = qs.filter(category__in=chosen)
+        if start is not None:
+            qs = qs.filter(created_at__gte=public_day(start))
+        if end is not None:
+            qs = qs.filter(created_at__lte=public_day_end(end))
+        if is_open is True:
+            qs = qs.filter(status__in=OPEN_STATUSES)
+        elif is_open is False:
+            qs = qs.exclude(status__in=OPEN_STATUSES)
+    day = TruncDate("created_at", tzinfo=timezone.get_current_timezone())
+    return list(qs.annotate(day=day).order_by("-day", "public_id", "pk")[:limit])
+
+
+@dataclass(frozen=True)
+class PublicPlace:
+    """Where a report is, as the public may know it: its neighbourhood."""
+
+    name: str
+    lat: float | None
+    lon: float | None
+
+
+def public_places(reports: Iterable[Report]) -> dict[int, PublicPlace]:
+    """Each report's neighbourhood (its smallest area): the name in the active language and a
+    point inside its outline (the district's when the neighbourhood has none in the active
+    generation; none at all when neither has). Never the report's own point."""
+    rows = list(reports)
+    points = area_points({r.area_id for r in rows} | {r.district_id for r in rows})
+    places = {}
+    for r in rows:
+        point = points.get(r.area_id) or points.get(r.district_id)
+        places[r.pk] = PublicPlace(
+            name=r.area.name, lat=point[0] if point else None, lon=point[1] if point else None
+        )
+    return places
 
 
 def public_history(report: Report) -> list[StatusChange]:
@@ -356,6 +437,7 @@ def partner_requests(
     api_key: ApiKey,
     *,
     tracking_codes: Iterable[str] = (),
+    public_ids: Iterable[str] = (),
     categories: Iterable[str] = (),
     start: datetime | None = None,
     end: datetime | None = None,
@@ -363,12 +445,13 @@ def partner_requests(
     limit: int = 1000,
 ) -> list[Report]:
     """A partner key's own reports (Open311 ``GET requests``), newest first: those with the
-    tracking codes when given (the other filters then do not apply), otherwise those of the
-    categories, created between ``start`` and ``end``, open or closed (None: both)."""
+    tracking codes or public references when given (the other filters then do not apply),
+    otherwise those of the categories, created between ``start`` and ``end``, open or closed
+    (None: both)."""
     qs = reports_of_key(api_key)
-    codes = list(tracking_codes)
-    if codes:
-        qs = qs.filter(tracking_code__in=codes)
+    codes, ids = list(tracking_codes), list(public_ids)
+    if codes or ids:
+        qs = qs.filter(Q(tracking_code__in=codes) | Q(public_id__in=ids))
     else:
         chosen = list(categories)
         if chosen:

@@ -89,6 +89,23 @@ def tracking_code_normalise(code: str) -> str:
     return "Q-" + "-".join(cleaned[i : i + 4] for i in range(0, 16, 4))
 
 
+def public_id_new() -> str:
+    """12 symbols of the same alphabet (59 bits), random: R-XXXX-XXXX-XXXX. Not a secret (the
+    public reads list it), only unique and free of any order."""
+    symbols = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+    return "R-" + "-".join(symbols[i : i + 4] for i in range(0, 12, 4))
+
+
+def public_id_normalise(reference: str) -> str:
+    """A public reference however it is typed (``r-abcd-efgh-jkmn``, ``RABCDEFGHJKMN``); ""
+    when it cannot be one."""
+    cleaned = re.sub(r"[^0-9A-Za-z]", "", reference or "").upper()
+    if not cleaned.startswith("R") or len(cleaned) != 13:
+        return ""
+    body = cleaned[1:].replace("O", "0").replace("I", "1").replace("L", "1")
+    return "R-" + "-".join(body[i : i + 4] for i in range(0, 12, 4))
+
+
 def text_says_now(text: str) -> bool:
     return bool(_NOW_PATTERN.search(text or ""))
 
@@ -143,8 +160,10 @@ def report_validate(data: ReportInput) -> dict[str, list[Any]]:
     unknown = [f for f in data.flags if f not in Flag.values]
     if unknown:
         add("flags", _("Unknown flag: %(flags)s.") % {"flags": ", ".join(unknown)})
+    # The text is optional (Open311 makes it so): the category and the place say what and
+    # where. A text that is given must say something.
     text = (data.description or "").strip()
-    if len(text) < 10:
+    if text and len(text) < 10:
         add("description", _("Describe what happens in a few words (at least 10 characters)."))
     if len(text) > settings.REPORT_TEXT_MAX:
         add(
@@ -226,9 +245,11 @@ def report_submit(
     if data.when == When.NOW or text_says_now(data.description):
         flags.add(Flag.IN_PROGRESS)
     # The automatic reading: its flags raise the report at once (a weapon or a minor moves it
-    # up the queue, "now" shows the call-19 message); staff confirm or correct later.
-    suggestion = triage_text(data.description)
-    flags |= set(suggestion.flags)
+    # up the queue, "now" shows the call-19 message); staff confirm or correct later. Without
+    # a text there is nothing to read: the model would answer from its biases alone.
+    suggestion = triage_text(data.description) if data.description.strip() else None
+    if suggestion is not None:
+        flags |= set(suggestion.flags)
     stored = [photo_store(p) for p in cleaned]
     received = timezone.now()
     when_seen = rollup.seen(
@@ -243,13 +264,14 @@ def report_submit(
             report = Report.objects.create(
                 tracking_code=tracking_code_new(),
                 token=secrets.token_hex(12),
+                public_id=public_id_new(),
                 idempotency_key=data.idempotency_key or None,
                 category=data.category,
                 reported_category=data.category,
                 reported_flags=reported_flags,
-                suggested_category=suggestion.category,
-                suggestion_confidence=suggestion.confidence,
-                suggested_flags=suggestion.flags,
+                suggested_category=suggestion.category if suggestion else "",
+                suggestion_confidence=suggestion.confidence if suggestion else None,
+                suggested_flags=suggestion.flags if suggestion else [],
                 flag_weapon=Flag.WEAPON in flags,
                 flag_minor=Flag.MINOR_INVOLVED in flags,
                 flag_near_school=Flag.NEAR_SCHOOL in flags,
@@ -494,18 +516,19 @@ def report_triage_confirm(
     report.triage_confirmed_by = actor
     report.save()
     rollup.move(counted_before, rollup.counted(report))
-    ReportLabel.objects.create(
-        report=report,
-        text=report.description,
-        category=category,
-        flags=sorted(chosen),
-        suggested_category=report.suggested_category,
-        corrected=(
-            category != report.suggested_category
-            or sorted(chosen) != sorted(report.suggested_flags)
-        ),
-        author=actor,
-    )
+    if report.description.strip():  # a report without a text teaches the model nothing
+        ReportLabel.objects.create(
+            report=report,
+            text=report.description,
+            category=category,
+            flags=sorted(chosen),
+            suggested_category=report.suggested_category,
+            corrected=(
+                category != report.suggested_category
+                or sorted(chosen) != sorted(report.suggested_flags)
+            ),
+            author=actor,
+        )
     audit_record(
         actor=actor,
         action=AuditAction.REPORTS_CONFIRM_TRIAGE,

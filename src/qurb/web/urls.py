@@ -4,9 +4,9 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
-from qurb.web.alerts.sitemaps import SITEMAPS
 from qurb.web.api import api
 from qurb.web.neighbourhoods import views as neighbourhood_views
+from qurb.web.sitemaps import SITEMAPS
 
 admin.site.site_header = "Qurb"
 
@@ -25,6 +25,8 @@ urlpatterns = [
     # cached public pages (an open day's programme) keep a working language switcher.
     path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
     path("api/v1/", api.urls),
+    # data.police.uk's paths (docs/standards.md), after Qurb's own API: /api/v1/ keeps its own.
+    path("api/", include("qurb.web.policeuk.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qurb.accounts import policy
 from qurb.accounts.access import Capability, require_any
@@ -80,7 +80,7 @@ class ApplyForm(DirectedForm):
     )
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def association_apply(request: HttpRequest) -> HttpResponse:
     form = ApplyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
@@ -113,7 +113,7 @@ def association_apply(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_safe
 def association_queue(request: HttpRequest) -> HttpResponse:
     require_any(request.user, Capability.ASSOCIATION_VERIFY)
     pending = applications_to_verify(request.user)
@@ -151,7 +151,7 @@ def association_decide(request: HttpRequest, association_id: int) -> HttpRespons
 
 
 @login_required
-@require_GET
+@require_safe
 def document_download(
     request: HttpRequest, association_id: int, document_id: int
 ) -> HttpResponseBase:
@@ -226,7 +226,7 @@ def _space(
 
 
 @login_required
-@require_GET
+@require_safe
 def space(request: HttpRequest) -> HttpResponse:
     return _space(request, _my_association(request))
 

@@ -28,7 +28,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qurb.accounts.access import Capability, has, require_any
 from qurb.alerts import policy, selectors, services
@@ -42,6 +42,7 @@ from qurb.web.alerts.forms import CaseForm, SubscribeForm
 from qurb.web.common import responses
 from qurb.web.common.actions import run_service
 from qurb.web.common.actors import acting
+from qurb.web.common.feeds import StandardAtom, tag_uri
 from qurb.web.common.forms import add_service_errors
 from qurb.web.common.responses import private_file
 from qurb.web.guards.intake import client_address, limit_hit
@@ -53,12 +54,12 @@ SERVICE_WORKER = Path(__file__).parents[1] / "static" / "qurb" / "js" / "alerts-
 # --- public ----------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "alerts/index.html", {"alerts": selectors.live_alerts()})
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=30)
 def page(request: HttpRequest, public_id: str) -> HttpResponse:
     case = selectors.public_case(public_id)
@@ -74,7 +75,7 @@ def page(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=30)
 def photo(request: HttpRequest, public_id: str) -> HttpResponseBase:
     case = selectors.public_case(public_id)
@@ -90,7 +91,7 @@ def photo(request: HttpRequest, public_id: str) -> HttpResponseBase:
     return response
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=30)
 def cap(request: HttpRequest, public_id: str) -> HttpResponse:
     """The alert's latest CAP message (the Cancel once it has ended)."""
@@ -113,8 +114,9 @@ class CapAtom1Feed(Atom1Feed):
         )
 
 
-class AlertsFeed(Feed[AlertCase, None]):
+class AlertsFeed(StandardAtom, Feed[AlertCase, None]):
     feed_type = CapAtom1Feed
+    tag = "alerts"
 
     def title(self) -> str:
         return _("Missing-child alerts")
@@ -143,7 +145,7 @@ class AlertsFeed(Feed[AlertCase, None]):
         return reverse("alerts:page", args=[item.public_id])
 
     def item_guid(self, item: AlertCase) -> str:
-        return f"urn:qurb:alert:{item.public_id}"
+        return tag_uri(f"alert/{item.public_id}")
 
     item_guid_is_permalink = False
 
@@ -169,7 +171,7 @@ def _districts() -> list[tuple[int, str]]:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def subscribe(request: HttpRequest) -> HttpResponse:
     """Alerts near a place, by e-mail (confirmed by a link) or as notifications on this
     device (the page's script subscribes the browser and posts to ``subscribe_push``)."""
@@ -262,7 +264,7 @@ def subscribe_push(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def confirm(request: HttpRequest, token: str) -> HttpResponse:
     """Double opt-in: the link shows a button, so that a mail scanner cannot confirm."""
     if request.method == "POST":
@@ -274,7 +276,7 @@ def confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @csrf_exempt  # one-click unsubscribe (RFC 8058): mail clients post without a form token
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if services.subscription_cancel(token) is None:
@@ -283,7 +285,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "alerts/subscription.html", {"state": "leave", "token": token})
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=300)
 def service_worker(request: HttpRequest) -> HttpResponse:
     """Shows pushed alerts and opens their page when tapped."""
@@ -294,7 +296,7 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def staff_list(request: HttpRequest) -> HttpResponse:
     can_open = has(request.user, Capability.ALERT_MANAGE)
     if not can_open and not has(request.user, Capability.ALERT_VALIDATE):
@@ -313,7 +315,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_new(request: HttpRequest) -> HttpResponse:
     require_any(request.user, Capability.ALERT_MANAGE)
     form = CaseForm(request.POST or None, request.FILES or None)
@@ -358,7 +360,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def staff_case(request: HttpRequest, case_id: int) -> HttpResponse:
     case = services.case_read(actor=acting(request), case_id=case_id)
     return render(
@@ -382,7 +384,7 @@ def staff_case(request: HttpRequest, case_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def staff_photo(request: HttpRequest, case_id: int) -> HttpResponseBase:
     case = services.case_photo_read(actor=acting(request), case_id=case_id)
     return private_file(case.photo, "image/jpeg")

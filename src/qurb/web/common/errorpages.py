@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import REASON_NO_CSRF_COOKIE
 from django.template import loader
 from django.utils import translation
@@ -141,6 +141,12 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        # A program asked: the API's error body (an address no operation has, an id past
+        # the 64-bit range), as the API's own 404s.
+        with translation.override(_language(request)):
+            body = {"detail": str(_("Not found.")), "code": "not_found", "errors": []}
+        return JsonResponse(body, status=404)
     return _page(request, 404, *PAGES[404])
 
 

@@ -24,7 +24,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
@@ -39,6 +39,7 @@ from qurb.reports.limits import Limit
 from qurb.web.common import responses
 from qurb.web.common.actions import run_service
 from qurb.web.common.actors import acting
+from qurb.web.common.feeds import StandardAtom, tag_uri
 from qurb.web.common.forms import add_service_errors, errors_as_messages
 from qurb.web.communication.forms import (
     EventForm,
@@ -59,7 +60,7 @@ NEWSLETTER_LIMIT = Limit(10, 3600)
 # --- events: public ----------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def events(request: HttpRequest) -> HttpResponse:
     return render(request, "communication/events.html", {"events": selectors.upcoming_events()})
 
@@ -74,7 +75,7 @@ def _public_event(slug: str) -> Event:
 PROGRAMME_SECONDS = pagecache.SHARED_SECONDS
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=PROGRAMME_SECONDS)
 def programme(request: HttpRequest, slug: str) -> HttpResponse:
     """The programme and map of an event, for crowds of phones: for visitors without a
@@ -135,7 +136,7 @@ def _plan(venues: list[Venue]) -> dict[str, Any] | None:
     return site_map(outline, [(v.lon, v.lat, v.name) for v in placed])  # type: ignore[misc]
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
     event = _public_event(slug)
     form = TicketForm(request.POST or None)
@@ -160,7 +161,7 @@ def ticket_new(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def ticket(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     event = _public_event(slug)
     found = selectors.ticket_for_code(event, code)
@@ -178,7 +179,7 @@ def ticket(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def events_ics(request: HttpRequest) -> HttpResponse:
     cal = Calendar()
     cal.add("prodid", "-//Qurb//Police events//AR")
@@ -203,21 +204,22 @@ def events_ics(request: HttpRequest) -> HttpResponse:
             talk.add("uid", f"session-{item.pk}@{host}")
             talk.add("dtstamp", datetime.now(UTC))
             talk.add("summary", f"{event.title}: {item.title}")
-            talk.add("dtstart", item.starts_at)
-            talk.add("dtend", item.ends_at)
+            # In UTC ("Z"): no TZID, so no VTIMEZONE needed (RFC 5545 §3.3.5).
+            talk.add("dtstart", item.starts_at.astimezone(UTC))
+            talk.add("dtend", item.ends_at.astimezone(UTC))
             if item.place:
                 talk.add("location", item.place)
             cal.add_component(talk)
     return HttpResponse(cal.to_ical(), content_type="text/calendar; charset=utf-8")
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=300)
 def service_worker(request: HttpRequest) -> HttpResponse:
     return responses.service_worker(SERVICE_WORKER, "/events/")
 
 
-@require_GET
+@require_safe
 @cache_control(max_age=3600)
 def manifest(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
@@ -240,14 +242,14 @@ def manifest(request: HttpRequest) -> JsonResponse:
 # --- news ---------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def news(request: HttpRequest) -> HttpResponse:
     return render(
         request, "communication/news.html", {"articles": selectors.public_articles()[:30]}
     )
 
 
-@require_GET
+@require_safe
 def article(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.public_article(slug)
     if found is None:
@@ -257,8 +259,9 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "communication/article.html", {"article": found})
 
 
-class NewsFeed(Feed[Article, None]):
+class NewsFeed(StandardAtom, Feed[Article, None]):
     feed_type = Atom1Feed
+    tag = "news"
 
     def title(self) -> str:
         return _("Police news")
@@ -278,15 +281,21 @@ class NewsFeed(Feed[Article, None]):
     def item_link(self, item: Article) -> str:
         return reverse("communication:article", args=[item.slug])
 
+    def item_guid(self, item: Article) -> str:
+        return tag_uri(f"news/{item.pk}")
+
+    item_guid_is_permalink = False
+
     def item_pubdate(self, item: Article) -> Any:
         return item.publish_at
 
     def item_updateddate(self, item: Article) -> Any:
-        return item.updated_at
+        # Never before its publication (an article written ahead waits for its date).
+        return max(d for d in (item.updated_at, item.publish_at) if d is not None)
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def newsletter(request: HttpRequest) -> HttpResponse:
     form = NewsletterForm(request.POST or None)
     if request.method == "POST":
@@ -310,7 +319,7 @@ def newsletter(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if services.newsletter_confirm(token) is None:
@@ -321,7 +330,7 @@ def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @csrf_exempt  # one-click unsubscribe (RFC 8058)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def newsletter_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if services.newsletter_unsubscribe(token) is None:
@@ -345,7 +354,7 @@ def _staff_event(request: HttpRequest, event_id: int) -> Event:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_events(request: HttpRequest) -> HttpResponse:
     visible = _cell_events(request)
     can_create = has(request.user, Capability.EVENT_MANAGE)
@@ -398,7 +407,7 @@ def _coordinate(raw: str, limit: float) -> float | None:
 
 
 @login_required
-@require_GET
+@require_safe
 def staff_event(request: HttpRequest, event_id: int) -> HttpResponse:
     event = _staff_event(request, event_id)
     figures = selectors.attendance(event)
@@ -498,7 +507,7 @@ def staff_event_edit(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def gate(request: HttpRequest, event_id: int) -> HttpResponse:
     """Check-in from a phone: the camera scans the ticket's QR code where the browser can
     (BarcodeDetector), or the code is typed; visitors without a ticket are counted by kind."""
@@ -536,7 +545,7 @@ def gate(request: HttpRequest, event_id: int) -> HttpResponse:
 
 @login_required
 @never_cache
-@require_GET
+@require_safe
 def live(request: HttpRequest, event_id: int) -> JsonResponse:
     event = _staff_event(request, event_id)
     figures = selectors.attendance(event)
@@ -551,7 +560,7 @@ def live(request: HttpRequest, event_id: int) -> JsonResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_sessions(request: HttpRequest) -> HttpResponse:
     require_any(request.user, Capability.SCHOOL_SESSION_RECORD)
     schools = selectors.session_schools(request.user)
@@ -584,7 +593,7 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_news(request: HttpRequest) -> HttpResponse:
     """A cell writes its area's articles (the outermost area it works in); national
     communication writes the force's and sends the newsletter."""

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qurb.accounts.access import Capability
 from qurb.accounts.models import Association
@@ -125,7 +125,7 @@ def _public_meeting(request: HttpRequest, meeting_id: int) -> Meeting:
     return meeting
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _public_meeting(request, meeting_id)
     user = request.user if request.user.is_authenticated else None
@@ -214,7 +214,7 @@ def _feed_reader(request: HttpRequest, association: Association) -> Any:
     return request.user
 
 
-@require_GET
+@require_safe
 def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpResponse:
     """The meetings an association is invited to, and the public ones of its area.
 
@@ -233,7 +233,7 @@ def association_meetings_ics(request: HttpRequest, association_id: int) -> HttpR
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def meeting_new(request: HttpRequest, area_id: int) -> HttpResponse:
     area = access_area(request.user, area_id, Capability.MEETING_MANAGE)
     # The agenda drafted from the data is in the page's language: it goes to that field.
@@ -272,7 +272,7 @@ def _staff_meeting(request: HttpRequest, meeting_id: int) -> Meeting:
 
 
 @login_required
-@require_GET
+@require_safe
 def meeting_manage(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _staff_meeting(request, meeting_id)
     return render(

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qurb.accounts.access import Capability
 from qurb.accounts.selectors import access_area
@@ -39,7 +39,7 @@ def _survey(survey_id: int) -> Survey:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def survey_page(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = _survey(survey_id)
     errors: list[str] = []
@@ -71,7 +71,7 @@ def survey_page(request: HttpRequest, survey_id: int) -> HttpResponse:
     return remember_device(request, response)
 
 
-@require_GET
+@require_safe
 def survey_results_page(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = _survey(survey_id)
     return render(

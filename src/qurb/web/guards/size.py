@@ -1,7 +1,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 
@@ -19,5 +19,8 @@ class RequestSizeLimitMiddleware:
         if length > settings.REQUEST_MAX_BYTES:
             mb = settings.REQUEST_MAX_BYTES // (1024 * 1024)
             message = _("The request is too large: at most %(mb)s MB in all.") % {"mb": mb}
+            if request.path.startswith("/api/"):  # the API's error body
+                body = {"detail": message, "code": "too_large", "errors": []}
+                return JsonResponse(body, status=413)
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

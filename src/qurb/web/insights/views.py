@@ -17,7 +17,7 @@ from django.utils import formats
 from django.utils.functional import lazy
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area
@@ -184,7 +184,7 @@ def _outlines(districts: list[Area]) -> list[list[list[float]]]:
 
 
 @login_required
-@require_GET
+@require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, districts, category, days, title = _selection(request)
     period = last_days(days)
@@ -271,7 +271,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def patrol_export(request: HttpRequest, fmt: str) -> HttpResponse:
     _, districts, _, _, _title = _selection(request)
     windows = _windows(districts)
@@ -308,7 +308,7 @@ def _public_area_ids(request: HttpRequest) -> tuple[Area | None, list[int] | Non
     return district, sorted(descendants_of({district.pk}))
 
 
-@require_GET
+@require_safe
 def figures(request: HttpRequest) -> HttpResponse:
     district, area_ids = _public_area_ids(request)
     counts = public_counts(area_ids) if district is not None else []
@@ -346,7 +346,7 @@ def figures(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def figures_data(request: HttpRequest, fmt: str) -> HttpResponse:
     district, area_ids = _public_area_ids(request)
     key = f"figures:{fmt}:{district.pk if district else 'all'}:{get_language()}"
@@ -373,7 +373,7 @@ def figures_data(request: HttpRequest, fmt: str) -> HttpResponse:
 # --- open data and the yearly report -----------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def open_data(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -387,7 +387,7 @@ def open_data(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def open_data_file(request: HttpRequest, slug: str) -> HttpResponse:
     dataset = next((d for d in opendata.DATASETS if d.slug == slug), None)
     if dataset is None:
@@ -403,7 +403,7 @@ def open_data_file(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def yearly(request: HttpRequest, area_id: int, year: int) -> HttpResponse:
     area = area_public(area_id)
     if area is None or not 2000 <= year <= today().year:

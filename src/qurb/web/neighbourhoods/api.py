@@ -22,6 +22,7 @@ from qurb.neighbourhoods.selectors import (
     officer_public,
     priority_public,
 )
+from qurb.web.common.apierrors import errors
 
 router = Router(tags=["neighbourhoods"])
 
@@ -130,6 +131,21 @@ class LocateQuery(Schema):
     lon: float = Field(ge=-180, le=180, description="Longitude, WGS 84")
 
 
+GEOJSON_FEATURE = {
+    "type": "object",
+    "required": ["type", "geometry", "properties"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "geometry": {
+            "type": "object",
+            "required": ["type", "coordinates"],
+            "properties": {"type": {"type": "string", "enum": ["Polygon", "MultiPolygon"]}},
+        },
+        "properties": {"type": "object"},
+    },
+}
+
+
 def _area(area_id: int) -> Area:
     area = area_public(area_id)
     if area is None:
@@ -138,14 +154,18 @@ def _area(area_id: int) -> Area:
 
 
 @router.get(
-    "/areas/locate", response=list[AreaOut], summary="Areas containing a point, outermost first"
+    "/areas/locate",
+    response={200: list[AreaOut], **errors(400, 422)},
+    summary="Areas containing a point, outermost first",
 )
 def locate(request: HttpRequest, query: Query[LocateQuery]) -> list[dict[str, Any]]:
     return [area_properties(a) for a in areas_at(lat=query.lat, lon=query.lon)]
 
 
 @router.get(
-    "/neighbourhoods/{area_id}", response=NeighbourhoodOut, summary="A neighbourhood (or any area)"
+    "/neighbourhoods/{area_id}",
+    response={200: NeighbourhoodOut, **errors(400, 404, 422)},
+    summary="A neighbourhood (or any area)",
 )
 def neighbourhood(request: HttpRequest, area_id: int) -> dict[str, Any]:
     area = _area(area_id)
@@ -159,9 +179,13 @@ def neighbourhood(request: HttpRequest, area_id: int) -> dict[str, Any]:
 @router.get(
     "/neighbourhoods/{area_id}/boundary",
     summary="The boundary as a GeoJSON Feature",
+    response={200: None, **errors(400, 404, 422)},
     openapi_extra={
         "responses": {
-            200: {"description": "GeoJSON Feature", "content": {"application/geo+json": {}}}
+            200: {
+                "description": "GeoJSON Feature (RFC 7946)",
+                "content": {"application/geo+json": {"schema": GEOJSON_FEATURE}},
+            }
         }
     },
 )
@@ -174,7 +198,7 @@ def boundary(request: HttpRequest, area_id: int) -> JsonResponse:
 
 @router.get(
     "/neighbourhoods/{area_id}/people",
-    response=list[PersonOut],
+    response={200: list[PersonOut], **errors(400, 404, 422)},
     summary="Officers serving the area",
 )
 def people(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
@@ -183,7 +207,7 @@ def people(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
 
 @router.get(
     "/neighbourhoods/{area_id}/events",
-    response=list[EventOut],
+    response={200: list[EventOut], **errors(400, 404, 422)},
     summary="Upcoming meetings",
     description="The public meetings; with a signed-in session, also the invitation-only "
     "meetings the caller may see (their district's staff, members of an invited association).",
@@ -193,7 +217,9 @@ def events(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
 
 
 @router.get(
-    "/neighbourhoods/{area_id}/priorities", response=list[PriorityOut], summary="Current priorities"
+    "/neighbourhoods/{area_id}/priorities",
+    response={200: list[PriorityOut], **errors(400, 404, 422)},
+    summary="Current priorities",
 )
 def priorities(request: HttpRequest, area_id: int) -> list[dict[str, Any]]:
     return [priority_public(p) for p in neighbourhood_priorities(_area(area_id))]

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from qurb.accounts.access import Capability, grant
 from qurb.accounts.selectors import access_area, associations_in, descendants_of, officers_serving
@@ -90,7 +90,7 @@ def _found_json(place: PlaceFound) -> dict[str, object]:
     }
 
 
-@require_GET
+@require_safe
 def place_search(request: HttpRequest) -> JsonResponse:
     """Areas and places by name (offline: Qurb's own data), for the search boxes.
 
@@ -119,7 +119,7 @@ def place_search(request: HttpRequest) -> JsonResponse:
     return response
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Find your neighbourhood: a map, your phone's location, or a list."""
     locate = LocateForm(request.GET if "lat" in request.GET or "lon" in request.GET else None)
@@ -173,7 +173,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def detail(request: HttpRequest, area_id: int) -> HttpResponse:
     area = area_public(area_id)
     if area is None:
@@ -186,7 +186,7 @@ def detail(request: HttpRequest, area_id: int) -> HttpResponse:
     return remember_device(request, response)  # residents rate priorities once per device
 
 
-@require_GET
+@require_safe
 def boundary(request: HttpRequest, area_id: int) -> HttpResponse:
     area = area_public(area_id)
     feature = area_boundary(area) if area else None
@@ -195,7 +195,7 @@ def boundary(request: HttpRequest, area_id: int) -> HttpResponse:
     return JsonResponse(feature, content_type="application/geo+json")
 
 
-@require_GET
+@require_safe
 def meetings_ics(request: HttpRequest, area_id: int) -> HttpResponse:
     area = area_public(area_id)
     if area is None:
@@ -206,7 +206,7 @@ def meetings_ics(request: HttpRequest, area_id: int) -> HttpResponse:
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
 
 
-@require_GET
+@require_safe
 def map_areas(request: HttpRequest) -> HttpResponse:
     """The finest areas of the active generation as one GeoJSON collection (for the map)."""
     generation = active_generation()
@@ -231,7 +231,7 @@ def map_areas(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def staff_area(request: HttpRequest, area_id: int) -> HttpResponse:
     """A district's staff overview; staff outside the district get 404."""
     area = access_area(request.user, area_id, Capability.AREA_OVERVIEW)

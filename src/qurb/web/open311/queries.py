@@ -1,4 +1,5 @@
-"""GET requests: the spec's filters, read over the partner's own reports only."""
+"""GET requests: the spec's filters, over the partner's own reports (with its key) or over
+what the public may read (without one)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qurb.reports.models import ApiKey, Category, Report
-from qurb.reports.selectors import partner_requests
-from qurb.reports.services import tracking_code_normalise
+from qurb.reports.selectors import partner_requests, public_requests
+from qurb.reports.services import public_id_normalise, tracking_code_normalise
 from qurb.web.open311.formats import not_w3c, w3c_parse
 from qurb.web.open311.schema import CLOSED, OPEN
 
@@ -22,7 +23,7 @@ MAX_RESULTS = 1000
 
 @dataclass(frozen=True)
 class RequestFilters:
-    ids: tuple[str, ...] = ()
+    ids: tuple[str, ...] = ()  # tracking codes and public references, normalised
     service_codes: tuple[str, ...] = ()
     start: datetime | None = None
     end: datetime | None = None
@@ -47,7 +48,7 @@ def filters_parse(params: QueryDict) -> tuple[RequestFilters, list[str]]:
     """The filters of ``GET requests`` and every problem with them (messages to show)."""
     errors: list[str] = []
     ids = tuple(
-        dict.fromkeys(tracking_code_normalise(v) for v in _csv(params.get("service_request_id")))
+        dict.fromkeys(request_id_normalise(v) for v in _csv(params.get("service_request_id")))
     )
     if ids:  # the spec: service_request_id overrides every other filter
         return RequestFilters(ids=ids[:MAX_RESULTS]), errors
@@ -75,14 +76,50 @@ def filters_parse(params: QueryDict) -> tuple[RequestFilters, list[str]]:
     return filters, errors
 
 
-def requests_of_key(api_key: ApiKey, filters: RequestFilters) -> list[Report]:
-    """The partner's own requests that match, newest first, at most ``MAX_RESULTS``."""
-    return partner_requests(
-        api_key,
-        tracking_codes=filters.ids,
+def request_id_normalise(value: str) -> str:
+    """A ``service_request_id`` as stored: a tracking code (``Q-…``, the submitter's id) or a
+    public reference (``R-…``, everyone else's); the value itself when it is neither (it then
+    matches nothing)."""
+    return tracking_code_normalise(value) or public_id_normalise(value) or value.strip()
+
+
+def _split(ids: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(tracking codes, public references)."""
+    return [i for i in ids if i.startswith("Q-")], [i for i in ids if i.startswith("R-")]
+
+
+def _is_open(filters: RequestFilters) -> bool | None:
+    return {frozenset({OPEN}): True, frozenset({CLOSED}): False}.get(filters.statuses)
+
+
+def requests_public(filters: RequestFilters) -> list[Report]:
+    """What anyone may list (``public_requests``), newest day first, at most ``MAX_RESULTS``."""
+    codes, references = _split(filters.ids)
+    if filters.ids and not (codes or references):
+        return []  # only ids that cannot be any request's
+    return public_requests(
+        public_ids=references,
+        tracking_codes=codes,
         categories=filters.service_codes,
         start=filters.start,
         end=filters.end,
-        is_open={frozenset({OPEN}): True, frozenset({CLOSED}): False}.get(filters.statuses),
+        is_open=_is_open(filters),
+        limit=MAX_RESULTS,
+    )
+
+
+def requests_of_key(api_key: ApiKey, filters: RequestFilters) -> list[Report]:
+    """The partner's own requests that match, newest first, at most ``MAX_RESULTS``."""
+    codes, references = _split(filters.ids)
+    if filters.ids and not (codes or references):
+        return []
+    return partner_requests(
+        api_key,
+        tracking_codes=codes,
+        public_ids=references,
+        categories=filters.service_codes,
+        start=filters.start,
+        end=filters.end,
+        is_open=_is_open(filters),
         limit=MAX_RESULTS,
     )

@@ -1,11 +1,13 @@
 """What the GeoReport v2 endpoints say: services, their attributes, requests, discovery.
 
 Plain values in the active language; ``formats`` turns them into JSON or XML. A request body
-never carries the reporter's name, phone or e-mail.
+never carries the reporter's name, phone or e-mail; what anyone may read of a request is
+``request_public`` (see ``qurb.reports.policy``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from qurb.reports.models import Category, Flag, RecurrenceDays, Report, Status, When
+from qurb.reports.policy import public_day
+from qurb.reports.selectors import PublicPlace
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 # The date this interface last changed (discovery's changeset): bump it with any change.
@@ -52,6 +56,14 @@ SERVICE_KEYWORDS: dict[str, Promise] = {
 
 OPEN = "open"
 CLOSED = "closed"
+# A translation may separate its keywords with the Arabic comma (U+060C) or an ideographic
+# one; the spec's list is separated by the ASCII comma, in every language.
+KEYWORD_SEPARATORS = re.compile(r"[,\u060c\u3001\uff0c]")
+
+
+def keywords(text: str) -> str:
+    """``a, b, c``: the keywords of a translation, separated by ASCII commas."""
+    return ", ".join(part.strip() for part in KEYWORD_SEPARATORS.split(text) if part.strip())
 
 
 def service_list() -> list[dict[str, Any]]:
@@ -63,7 +75,7 @@ def service_list() -> list[dict[str, Any]]:
             "description": str(label),
             "metadata": True,
             "type": "realtime",
-            "keywords": str(SERVICE_KEYWORDS[code]),
+            "keywords": keywords(str(SERVICE_KEYWORDS[code])),
             "group": str(SERVICE_GROUPS[code]),
         }
         for code, label in Category.choices
@@ -132,18 +144,27 @@ def open311_status(report: Report) -> str:
     return OPEN if report.is_open else CLOSED
 
 
-def request_status(report: Report, note: str) -> dict[str, Any]:
-    """What anyone holding the tracking code may know: where the request stands."""
+def request_public(
+    report: Report, note: str, place: PublicPlace | None, *, request_id: str
+) -> dict[str, Any]:
+    """What anyone may read of a request (``qurb.reports.policy``): where it stands, its
+    category, the neighbourhood (as ``address``, and a point of the neighbourhood, not of the
+    report) and the days it came and last changed; never its text, photos, exact place or
+    anything of the reporter. ``request_id`` is the public reference, or the tracking code
+    for whoever asked by it."""
     return {
-        "service_request_id": report.tracking_code,
+        "service_request_id": request_id,
         "status": open311_status(report),
         "status_notes": note,
         "service_name": str(Category(report.category).label),
         "service_code": report.category,
-        "service_notice": str(Status(report.status).label),
         "agency_responsible": report.district.name,
-        "requested_datetime": report.created_at,
-        "updated_datetime": report.updated_at,
+        "service_notice": str(Status(report.status).label),
+        "requested_datetime": public_day(report.created_at),
+        "updated_datetime": public_day(report.updated_at),
+        "address": place.name if place else "",
+        "lat": place.lat if place else None,
+        "long": place.lon if place else None,
     }
 
 

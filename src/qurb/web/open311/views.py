@@ -1,8 +1,11 @@
 """Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) over Qurb's concern reports.
 
-Every endpoint answers in JSON or XML after its extension. Partners submit with their
-``api_key`` and read back only what they submitted; anyone holding a tracking code (the
-``service_request_id``) may see where that request stands, never what it says or where.
+Every endpoint answers in JSON or XML after its extension. Reads need no key: anyone may list
+and read the public subset of the requests (``schema.request_public``: where each stands, its
+category and neighbourhood, the day it came; never what it says, its exact place or who sent
+it), under their public reference (``R-…``). Partners submit with their ``api_key``; with it
+they read back in full what they submitted, under the tracking code (``Q-…``) the submission
+returned. Whoever holds a tracking code reads the public subset of that request by it.
 """
 
 from __future__ import annotations
@@ -25,13 +28,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from qurb.reports.apikeys import api_key_authenticate
-from qurb.reports.models import ApiKey, Category, Channel, When
-from qurb.reports.selectors import latest_public_notes, report_by_token, report_by_tracking_code
-from qurb.reports.services import ReportInput, report_submit, tracking_code_normalise
+from qurb.reports.models import ApiKey, Category, Channel, Report, When
+from qurb.reports.policy import is_publicly_listed
+from qurb.reports.selectors import (
+    latest_public_notes,
+    public_places,
+    report_by_public_id,
+    report_by_token,
+    report_by_tracking_code,
+)
+from qurb.reports.services import (
+    ReportInput,
+    public_id_normalise,
+    report_submit,
+    tracking_code_normalise,
+)
 from qurb.web.guards.intake import intake_limited
 from qurb.web.open311 import schema
 from qurb.web.open311.formats import Format, error_response, not_w3c, render, w3c_parse
-from qurb.web.open311.queries import filters_parse, requests_of_key
+from qurb.web.open311.queries import filters_parse, requests_of_key, requests_public
 
 Handler = Callable[..., HttpResponse]
 IDEMPOTENCY_KEY_MAX = 64
@@ -119,16 +134,50 @@ def service_definition(request: HttpRequest, fmt: Format, service_code: str) -> 
     return render(fmt, "service_definition", schema.service_definition(service_code))
 
 
+def _key_invalid(fmt: Format) -> HttpResponse:
+    return error_response(
+        fmt,
+        403,
+        [_("This api_key is not valid. Reading needs no key: leave it out to read as anyone.")],
+    )
+
+
+def _reader_key(request: HttpRequest) -> tuple[ApiKey | None, bool]:
+    """(the partner's key, refused): reads need no key, but a key that is sent must be valid
+    (a partner is told its key is wrong rather than silently read as anyone)."""
+    raw = _raw_key(request)
+    key = api_key_authenticate(raw) if raw else None
+    return key, bool(raw) and key is None
+
+
+def _public_bodies(reports: list[Report], tracking_codes: set[str]) -> list[dict[str, Any]]:
+    notes = latest_public_notes(reports)
+    places = public_places(reports)
+    return [
+        schema.request_public(
+            r,
+            notes.get(r.pk, ""),
+            places.get(r.pk),
+            request_id=r.tracking_code if r.tracking_code in tracking_codes else str(r.public_id),
+        )
+        for r in reports
+    ]
+
+
 @endpoint("GET", "POST")
 def service_requests(request: HttpRequest, fmt: Format) -> HttpResponse:
     if request.method == "POST":
         return _submit(request, fmt)
-    key = api_key_authenticate(_raw_key(request))
-    if key is None:
-        return _key_required(fmt)
+    key, refused = _reader_key(request)
+    if refused:
+        return _key_invalid(fmt)
     filters, errors = filters_parse(request.GET)
     if errors:
         return error_response(fmt, 400, errors)
+    if key is None:
+        reports = requests_public(filters)
+        body = _public_bodies(reports, set(filters.ids))
+        return render(fmt, "service_requests", body)
     reports = requests_of_key(key, filters)
     notes = latest_public_notes(reports)
     return render(
@@ -136,19 +185,31 @@ def service_requests(request: HttpRequest, fmt: Format) -> HttpResponse:
     )
 
 
+def _report_by_id(value: str) -> tuple[Report | None, bool]:
+    """The report a ``service_request_id`` names, and whether it was named by its tracking
+    code; a public reference names only a report the public may read."""
+    code = tracking_code_normalise(value)
+    if code:
+        return report_by_tracking_code(code), True
+    report = report_by_public_id(public_id_normalise(value))
+    if report is None or not is_publicly_listed(report):
+        return None, False
+    return report, False
+
+
 @endpoint("GET")
 def service_request(request: HttpRequest, fmt: Format, service_request_id: str) -> HttpResponse:
-    raw = _raw_key(request)
-    key = api_key_authenticate(raw) if raw else None
-    if raw and key is None:
-        return _key_required(fmt)
-    report = report_by_tracking_code(tracking_code_normalise(service_request_id))
+    key, refused = _reader_key(request)
+    if refused:
+        return _key_invalid(fmt)
+    report, by_code = _report_by_id(service_request_id)
     if report is None:
-        return error_response(fmt, 404, [_("No report has this tracking code.")])
-    note = latest_public_notes([report]).get(report.pk, "")
-    owner = key is not None and report.api_key_id == key.pk
-    body = schema.request_full(report, note) if owner else schema.request_status(report, note)
-    return render(fmt, "service_requests", [body])
+        return error_response(fmt, 404, [_("No request has this id.")])
+    if key is not None and report.api_key_id == key.pk:
+        note = latest_public_notes([report]).get(report.pk, "")
+        return render(fmt, "service_requests", [schema.request_full(report, note)])
+    codes = {report.tracking_code} if by_code else set()
+    return render(fmt, "service_requests", _public_bodies([report], codes))
 
 
 @endpoint("GET")

@@ -20,6 +20,7 @@ from qurb.reports.models import Category, Channel, Flag, RecurrenceDays, Report,
 from qurb.reports.selectors import idempotency_key_used, public_history, report_by_tracking_code
 from qurb.reports.selectors import partner_reports as reports_of_partner
 from qurb.reports.services import ReportInput, report_submit, tracking_code_normalise
+from qurb.web.common.apierrors import error_body, errors
 from qurb.web.guards.intake import intake_limited, pow_accept, pow_challenge
 
 router = Router(tags=["reports"])
@@ -33,7 +34,8 @@ class ContactIn(Schema):
 
 class ReportIn(Schema):
     category: Category
-    description: str = Field(..., min_length=1, max_length=4000)
+    # The service refuses fewer than 10 characters once trimmed; the document says the same.
+    description: str = Field(..., min_length=10, max_length=settings.REPORT_TEXT_MAX)
     lat: float = Field(..., ge=-90, le=90)
     lon: float = Field(..., ge=-180, le=180)
     flags: list[Flag] = Field(default_factory=list, max_length=4)
@@ -78,12 +80,6 @@ class SubmittedOut(ReportStatusOut):
     message: str
 
 
-class ErrorOut(Schema):
-    detail: str
-    code: str = Field("", description="A stable code for programs (see the API description).")
-    errors: list[dict[str, str]] = Field(default_factory=list)
-
-
 class ChallengeOut(Schema):
     algorithm: str
     challenge: str
@@ -121,14 +117,22 @@ def _status_out(report: Report, request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@router.get("/reports/challenge", response=ChallengeOut, summary="A proof-of-work challenge")
+@router.get(
+    "/reports/challenge",
+    response={200: ChallengeOut, **errors(400)},
+    summary="A proof-of-work challenge",
+)
 def challenge(request: HttpRequest) -> dict[str, Any]:
     return pow_challenge()
 
 
 @router.post(
     "/reports",
-    response={200: SubmittedOut, 201: SubmittedOut, 400: ErrorOut, 401: ErrorOut, 429: ErrorOut},
+    response={
+        200: SubmittedOut,
+        201: SubmittedOut,
+        **errors(400, 401, 413, 422, 429),
+    },
     summary="Submit a concern report",
     description="With `X-Api-Key` (partners) or a solved `altcha` challenge. Send an "
     "`Idempotency-Key` header so that a retried request is stored once (the retry answers 200 "
@@ -142,31 +146,29 @@ def submit(
 ) -> Reply[dict[str, Any]]:
     key = api_key_authenticate(x_api_key) if x_api_key else None
     if x_api_key and key is None:
-        return Reply(401, {"detail": _("This API key is not valid.")})
+        return Reply(401, error_body(_("This API key is not valid."), "api_key_not_valid"))
     if intake_limited(request, api_key=key):
         return Reply(
             429,
-            {
-                "detail": _(
-                    "Too many reports from this connection or device. Please try again later."
-                )
-            },
+            error_body(
+                _("Too many reports from this connection or device. Please try again later."),
+                "too_many_requests",
+            ),
         )
     retry = bool(idempotency_key) and _already(idempotency_key or "")
     if key is None and not retry and not pow_accept(payload.altcha):
         return Reply(
             400,
-            {
-                "detail": _(
-                    "The anti-spam proof of work is missing, wrong, expired or already used."
-                ),
-                "errors": [
+            error_body(
+                _("The anti-spam proof of work is missing, wrong, expired or already used."),
+                "proof_of_work",
+                [
                     {
                         "field": "altcha",
                         "message": _("Solve a new challenge from /api/v1/reports/challenge."),
                     }
                 ],
-            },
+            ),
         )
     contact = payload.contact or ContactIn(name="", phone="", email="")
     try:
@@ -199,15 +201,15 @@ def submit(
     except ValidationError as exc:
         return Reply(
             400,
-            {
-                "detail": _("The report was not accepted."),
-                "code": error_code(exc),
-                "errors": [
+            error_body(
+                _("The report was not accepted."),
+                error_code(exc),
+                [
                     {"field": field, "message": str(m)}
                     for field, msgs in exc.message_dict.items()
                     for m in msgs
                 ],
-            },
+            ),
         )
     body = _status_out(report, request)
     body["message"] = (
@@ -225,19 +227,19 @@ def _already(idempotency_key: str) -> bool:
 
 @router.get(
     "/reports/{tracking_code}",
-    response={200: ReportStatusOut, 404: ErrorOut},
+    response={200: ReportStatusOut, **errors(400, 404)},
     summary="Follow a report by its tracking code",
 )
 def status(request: HttpRequest, tracking_code: str) -> Reply[dict[str, Any]]:
     report = report_by_tracking_code(tracking_code_normalise(tracking_code))
     if report is None:
-        return Reply(404, {"detail": _("No report has this tracking code.")})
+        return Reply(404, error_body(_("No report has this tracking code."), "not_found"))
     return Reply(200, _status_out(report, request))
 
 
 @router.get(
     "/reports",
-    response={200: list[ReportStatusOut], 401: ErrorOut},
+    response={200: list[ReportStatusOut], **errors(400, 401, 422)},
     summary="The reports a partner submitted (X-Api-Key)",
 )
 def partner_reports(
@@ -247,7 +249,7 @@ def partner_reports(
 ) -> Reply[Any]:
     key = api_key_authenticate(x_api_key)
     if key is None:
-        return Reply(401, {"detail": _("An API key is required (X-Api-Key).")})
+        return Reply(401, error_body(_("An API key is required (X-Api-Key)."), "api_key_required"))
     rows = reports_of_partner(
         key, status=filters.status or "", offset=filters.offset, limit=filters.limit
     )

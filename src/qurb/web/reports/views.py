@@ -19,7 +19,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from qurb.areas.selectors import area_points, neighbourhood_choices
 from qurb.core.params import id_param
@@ -94,7 +94,7 @@ def _form_context(request: HttpRequest, form: ReportForm) -> dict[str, Any]:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def report_new(request: HttpRequest) -> HttpResponse:
     """The resident's form. A refused submission comes back with everything typed kept."""
     if request.method == "GET":
@@ -204,7 +204,7 @@ def _sent_redirect(code: str) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def pow_challenge_view(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(pow_challenge())
     response["Cache-Control"] = "no-store"
@@ -212,7 +212,7 @@ def pow_challenge_view(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def report_sent(request: HttpRequest, code: str) -> HttpResponse:
     report = report_by_tracking_code(code)
     shown = request.get_signed_cookie(
@@ -224,7 +224,7 @@ def report_sent(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def track_lookup(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.GET or None)
     if form.is_bound and form.is_valid():
@@ -238,7 +238,7 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def track(request: HttpRequest, code: str) -> HttpResponse:
     """The reporter's page: status and public notes, without an account."""
     report = report_by_tracking_code(code)
@@ -274,7 +274,7 @@ def _staff_only(request: HttpRequest) -> None:
 
 
 @login_required
-@require_GET
+@require_safe
 def queue(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     areas = queue_area_choices(request.user)
@@ -314,7 +314,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def detail(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_for_staff(request.user, report_id)
     templates = response_templates(report)
@@ -450,7 +450,7 @@ def merge(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @login_required
 @never_cache
-@require_GET
+@require_safe
 def contact(request: HttpRequest, report_id: int) -> HttpResponse:
     report = report_for_staff(request.user, report_id)
     found = services.contact_read(report=report, actor=acting(request))
@@ -458,7 +458,7 @@ def contact(request: HttpRequest, report_id: int) -> HttpResponse:
 
 
 @login_required
-@require_GET
+@require_safe
 def photo(request: HttpRequest, report_id: int, photo_id: int) -> FileResponse:
     found = photo_for_staff(request.user, report_id, photo_id)
     return private_file(found.file, "image/jpeg")

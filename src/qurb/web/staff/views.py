@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from qurb.accounts.access import Capability, grant, has
 from qurb.accounts.selectors import associations_to_verify, grant_area_names, overview_areas
@@ -48,7 +48,7 @@ def _listed(qs: QuerySet[Any]) -> tuple[list[Any], int]:
 
 
 @login_required
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not holds_staff_capability(user):
