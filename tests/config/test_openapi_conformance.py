@@ -271,3 +271,27 @@ def test_the_description_is_refused_below_what_the_document_says() -> None:
     assert "au moins 10 caractères" in refused.json()["errors"][0]["message"]
     enough = operation.Case(headers=headers, body=REPORT | {"description": "Vol de sac"})
     assert enough.call_and_validate(checks=CHECKS).status_code == 201
+
+
+@pytest.mark.django_db
+def test_the_guards_answer_the_api_in_its_error_shape_and_the_callers_language() -> None:
+    """A path id past the 64-bit range (404 from the guard, before any view), a NUL character
+    (400), an over-large body (413): JSON ``{detail, code, errors}``, in French here."""
+    wsgi = WsgiClient(application)
+    french = {"Accept-Language": "fr"}
+    answers = {
+        404: wsgi.get(f"/api/v1/neighbourhoods/{10**30}", headers=french),
+        400: wsgi.get("/api/v1/reports/challenge?q=%00", headers=french),
+        413: wsgi.post(
+            "/api/v1/reports",
+            headers=french,
+            environ_overrides={"CONTENT_LENGTH": str(10**9)},
+        ),
+    }
+    details = {404: "Introuvable.", 400: "caractère", 413: "trop volumineuse"}
+    for status, response in answers.items():
+        assert response.status_code == status
+        assert response.headers["Content-Type"].startswith("application/json")
+        body = json.loads(response.get_data())
+        assert set(body) == {"detail", "code", "errors"}, body
+        assert details[status] in body["detail"], body
