@@ -30,3 +30,10 @@ def link_to_served_site(host: str, port: int) -> str:
     os.environ["QURB_SITE_URL"] = url
     settings.SITE_URL = url
     return url
+
+
+def uid_domain() -> str:
+    """The domain that makes iCalendar UIDs unique (RFC 5545 §3.8.4.7): the one of the feeds'
+    tag authority (QURB_FEED_TAG_AUTHORITY), never the host a request came in by, so that a
+    calendar app keeps one copy of an event whatever address it was fetched from."""
+    return str(settings.FEED_TAG_AUTHORITY).split(",")[0].rsplit("@", 1)[-1]

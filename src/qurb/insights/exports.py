@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from qurb.areas.models import Area
+from qurb.core.links import uid_domain
 from qurb.insights.selectors import PatrolWindow, PublicCount
 from qurb.reports.models import Category
 
@@ -133,7 +134,7 @@ def patrol_icalendar(district: Area, windows: list[PatrolWindow], host: str) -> 
     stamp = datetime.now(UTC)
     for w in windows:
         event = Event()
-        event.add("uid", f"patrol-{district.pk}-{w.starts_at:%Y%m%dT%H}-{w.key}@{host}")
+        event.add("uid", f"patrol-{district.pk}-{w.starts_at:%Y%m%dT%H}-{w.key}@{uid_domain()}")
         event.add("dtstamp", stamp)
         # In UTC ("Z"), not TZID=Africa/Casablanca: no VTIMEZONE needed (RFC 5545 §3.3.5), and
         # none to get wrong (icalendar 7.3 builds Morocco's without Ramadan for some spans).

@@ -14,6 +14,7 @@ from qurb.accounts.models import OfficerProfile
 from qurb.accounts.selectors import descendants_of, officers_serving
 from qurb.areas.models import Area, Place, PlaceKind
 from qurb.areas.selectors import area_ancestors, area_and_ancestors, areas_at, places_in
+from qurb.core.links import uid_domain
 from qurb.engagement.models import Meeting, Priority, Survey
 from qurb.engagement.selectors import (
     Performance,
@@ -241,7 +242,7 @@ def meetings_icalendar(
     cal.add("x-wr-calname", name or area.name)
     for meeting in meetings:
         event = Event()
-        event.add("uid", f"meeting-{meeting.pk}@{host}")
+        event.add("uid", f"meeting-{meeting.pk}@{uid_domain()}")
         event.add("dtstamp", datetime.now(UTC))
         event.add("summary", meeting.title)
         # In UTC ("Z"): no TZID, so no VTIMEZONE needed (RFC 5545 §3.3.5).

@@ -34,6 +34,7 @@ from qurb.areas.selectors import area_boundary, areas_at
 from qurb.communication import pagecache, policy, selectors, services
 from qurb.communication.models import Article, ArticleStatus, Event, Venue
 from qurb.core.charts import bars, site_map
+from qurb.core.links import uid_domain
 from qurb.core.qr import qr_svg
 from qurb.reports.limits import Limit
 from qurb.web.common import responses
@@ -185,10 +186,9 @@ def events_ics(request: HttpRequest) -> HttpResponse:
     cal.add("prodid", "-//Qurb//Police events//AR")
     cal.add("version", "2.0")
     cal.add("x-wr-calname", _("Police events"))
-    host = request.get_host()
     for event in selectors.upcoming_events():
         entry = CalendarEvent()
-        entry.add("uid", f"event-{event.pk}@{host}")
+        entry.add("uid", f"event-{event.pk}@{uid_domain()}")
         entry.add("dtstamp", datetime.now(UTC))
         entry.add("summary", event.title)
         entry.add("dtstart", event.starts_on)
@@ -201,7 +201,7 @@ def events_ics(request: HttpRequest) -> HttpResponse:
         cal.add_component(entry)
         for item in selectors.event_programme(event):
             talk = CalendarEvent()
-            talk.add("uid", f"session-{item.pk}@{host}")
+            talk.add("uid", f"session-{item.pk}@{uid_domain()}")
             talk.add("dtstamp", datetime.now(UTC))
             talk.add("summary", f"{event.title}: {item.title}")
             # In UTC ("Z"): no TZID, so no VTIMEZONE needed (RFC 5545 §3.3.5).
