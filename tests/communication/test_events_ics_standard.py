@@ -43,9 +43,22 @@ def test_events_calendar_places_days_and_sessions_at_their_instants() -> None:
     event_publish(actor=cell, event=event)
     body = Client().get(reverse("communication:events_ics")).content
     events = ics_events(body)
-    assert events[f"event-{event.pk}@testserver"] == (first, first + timedelta(days=2))
-    assert events[f"session-{session.pk}@testserver"] == (
+    assert events[f"event-{event.pk}@qurb.ma"] == (first, first + timedelta(days=2))
+    assert events[f"session-{session.pk}@qurb.ma"] == (
         datetime(2027, 2, 20, 22, 0, tzinfo=fes),
         datetime(2027, 2, 20, 23, 0, tzinfo=fes),
     )
     assert b"DTSTART:20270220T220000Z" in body
+
+
+def test_calendar_uids_do_not_depend_on_the_address_a_calendar_came_by() -> None:
+    """A calendar app keeps one copy of an event whether it read the feed over one host name
+    or another (RFC 5545 UIDs are global)."""
+    first = Client(HTTP_HOST="127.0.0.1").get(reverse("communication:events_ics")).content
+    second = Client(HTTP_HOST="localhost").get(reverse("communication:events_ics")).content
+    uids = [
+        sorted(line for line in body.decode().splitlines() if line.startswith("UID:"))
+        for body in (first, second)
+    ]
+    assert uids[0] and uids[0] == uids[1]
+    assert all(uid.endswith("@qurb.ma") for uid in uids[0])

@@ -42,10 +42,10 @@ def test_association_calendar_places_each_meeting_at_its_instant() -> None:
     url = reverse("neighbourhoods:association_meetings_ics", args=[association.pk])
     member = ics_events(signed_in("association").get(url).content)
     stranger = ics_events(Client().get(url).content)
-    assert member[f"meeting-{private.pk}@testserver"] == (
+    assert member[f"meeting-{private.pk}@qurb.ma"] == (
         during_ramadan,
         during_ramadan + timedelta(hours=1),
     )
     for events in (member, stranger):
-        assert events[f"meeting-{public.pk}@testserver"] == (public.starts_at, public.ends_at)
-    assert f"meeting-{private.pk}@testserver" not in stranger
+        assert events[f"meeting-{public.pk}@qurb.ma"] == (public.starts_at, public.ends_at)
+    assert f"meeting-{private.pk}@qurb.ma" not in stranger

@@ -29,7 +29,7 @@ def test_patrol_calendar_places_each_window_at_its_instant(district: Area) -> No
     assert answer.status_code == 200
     events = ics_events(answer.content)
     intended = {
-        f"patrol-{district.pk}-{w.starts_at:%Y%m%dT%H}-{w.key}@testserver": w
+        f"patrol-{district.pk}-{w.starts_at:%Y%m%dT%H}-{w.key}@qurb.ma": w
         for w in patrol_windows(district, limit=50)
     }
     assert events

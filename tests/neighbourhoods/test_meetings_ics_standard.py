@@ -40,6 +40,6 @@ def test_meetings_calendar_places_each_meeting_at_its_instant() -> None:
     body = Client().get(reverse("neighbourhoods:meetings_ics", args=[sector.pk])).content
     events = ics_events(body)
     for meeting, start in zip(meetings, starts, strict=True):
-        assert events[f"meeting-{meeting.pk}@testserver"] == (start, start + timedelta(hours=2))
+        assert events[f"meeting-{meeting.pk}@qurb.ma"] == (start, start + timedelta(hours=2))
     assert b"DTSTART:20270220T190000Z" in body
     assert b"DTSTART:20270401T180000Z" in body
