@@ -60,5 +60,6 @@ def test_calendar_uids_do_not_depend_on_the_address_a_calendar_came_by() -> None
         sorted(line for line in body.decode().splitlines() if line.startswith("UID:"))
         for body in (first, second)
     ]
-    assert uids[0] and uids[0] == uids[1]
+    assert uids[0]
+    assert uids[0] == uids[1]
     assert all(uid.endswith("@qurb.ma") for uid in uids[0])
