@@ -127,3 +127,15 @@ def test_limit_is_exact_across_processes() -> None:
     ]
     allowed = sum(int(p.communicate(timeout=60)[0].decode().strip()) for p in procs)
     assert allowed == 50
+
+
+def test_the_longest_idempotency_key_the_header_allows_is_stored() -> None:
+    """Every key the documented header accepts (up to 80 characters) fits what is stored,
+    whatever the partner's scope (PostgreSQL refuses a value longer than its column)."""
+    _record, key = api_key_create(name="Partner with long keys")
+    client = Client()
+    first = post(client, body(), HTTP_X_API_KEY=key, HTTP_IDEMPOTENCY_KEY="k" * 80)
+    again = post(client, body(), HTTP_X_API_KEY=key, HTTP_IDEMPOTENCY_KEY="k" * 80)
+    assert first.status_code == 201, first.content
+    assert again.status_code == 200
+    assert first.json()["tracking_code"] == again.json()["tracking_code"]

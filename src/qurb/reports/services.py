@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import Sequence
@@ -108,6 +109,13 @@ def public_id_normalise(reference: str) -> str:
 
 def text_says_now(text: str) -> bool:
     return bool(_NOW_PATTERN.search(text or ""))
+
+
+def idempotency_scope(scope: str, key: str) -> str:
+    """The stored form of a client's ``Idempotency-Key`` within ``scope`` (a partner key, or
+    the public): a SHA-256 digest, so that any key the header allows (up to 80 characters)
+    fits the column whatever the scope's prefix, and two scopes never share a key."""
+    return hashlib.sha256(f"{scope}:{key}".encode()).hexdigest()
 
 
 @dataclass

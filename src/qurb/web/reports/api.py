@@ -19,7 +19,12 @@ from qurb.reports.apikeys import api_key_authenticate
 from qurb.reports.models import Category, Channel, Flag, RecurrenceDays, Report, Status, When
 from qurb.reports.selectors import idempotency_key_used, public_history, report_by_tracking_code
 from qurb.reports.selectors import partner_reports as reports_of_partner
-from qurb.reports.services import ReportInput, report_submit, tracking_code_normalise
+from qurb.reports.services import (
+    ReportInput,
+    idempotency_scope,
+    report_submit,
+    tracking_code_normalise,
+)
 from qurb.web.common.apierrors import error_body, errors
 from qurb.web.guards.intake import intake_limited, pow_accept, pow_challenge
 
@@ -192,7 +197,7 @@ def submit(
                 contact_email=contact.email,
                 updates_email=payload.updates_email,
                 language=get_language() or "ar",
-                idempotency_key=(f"k{key.pk}:" if key else "p:") + idempotency_key
+                idempotency_key=idempotency_scope(f"k{key.pk}" if key else "p", idempotency_key)
                 if idempotency_key
                 else "",
             ),
@@ -222,7 +227,7 @@ def submit(
 
 
 def _already(idempotency_key: str) -> bool:
-    return idempotency_key_used("p:" + idempotency_key)
+    return idempotency_key_used(idempotency_scope("p", idempotency_key))
 
 
 @router.get(
