@@ -9,7 +9,7 @@ NODE_STAMP := node_modules/.installed
 PORT ?= 8000
 PYTHON_INPUTS := pyproject.toml requirements/constraints.txt scripts/install-python scripts/find-python
 
-.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage bench-insights bench-alerts bench-programme messages clean
+.PHONY: install demo test test-postgres lint format typecheck contracts check bench bench-intake bench-triage bench-insights bench-alerts bench-programme bench-smoke messages clean
 
 # scripts/install-python creates the venv if needed and installs with a pinned uv (pip if uv
 # fails). The development install holds the runtime one, so it stamps both.
@@ -81,6 +81,16 @@ bench-alerts: install
 # of the same size from the same server. Needs PostgreSQL on 5432 and Redis on 6379.
 bench-programme: install
 	$(BIN)/python bench/programme.py
+
+# Every benchmark at tiny sizes (--smoke): each phase runs and prints its figures, in a couple
+# of minutes; fails on a crash or a wrong answer, not on a missed target. CI runs it.
+bench-smoke: install
+	$(BIN)/python bench/point_lookup.py --smoke
+	$(BIN)/python bench/triage.py --smoke
+	$(BIN)/python bench/intake.py --smoke
+	$(BIN)/python bench/insights.py --smoke
+	$(BIN)/python bench/alerts.py --smoke
+	$(BIN)/python bench/programme.py --smoke
 
 messages: install
 	cd src/qurb && ../../$(BIN)/django-admin makemessages -l ar -l fr -l en --no-obsolete && ../../$(BIN)/django-admin compilemessages

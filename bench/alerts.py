@@ -14,6 +14,7 @@ Morocco (around the cities, by population, plus a rural spread; radii 5–50 km)
 Target: the first 100,000 notifications delivered within 60 seconds of publication.
 
     python bench/alerts.py [--subscribers 1000000] [--workers 2] [--database postgres://…]
+        [--smoke]
 
 The subscribers are generated once (COPY) and reused; each run resets the deliveries.
 """
@@ -192,6 +193,9 @@ def main() -> None:
     parser.add_argument(
         "--database", default=os.environ.get("QURB_BENCH_ALERTS_DATABASE", DEFAULT_DB)
     )
+    from bench.smoke import add_smoke
+
+    add_smoke(parser, subscribers=2_000, database=DEFAULT_DB + "_smoke")
     args = parser.parse_args()
     from bench.database import ensure_database
 

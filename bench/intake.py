@@ -24,7 +24,7 @@ of the machine is read from /proc for each phase: the figures depend on the mach
 whatever else runs on it, so read them together with that line.
 
     python bench/intake.py [--seconds 15] [--clients 50] [--threads N]
-        [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--keep-db]
+        [--database-url postgres://postgres@127.0.0.1:5432/postgres] [--keep-db] [--smoke]
 """
 
 from __future__ import annotations
@@ -57,12 +57,16 @@ from multiprocessing.synchronize import Barrier, Event
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 import psycopg
 from psycopg.types.json import Jsonb
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO))  # `bench.smoke`
+from bench.smoke import add_smoke  # noqa: E402
+
 BIN = Path(sys.executable).parent
 GUNICORN = str(BIN / "gunicorn") if (BIN / "gunicorn").exists() else shutil.which("gunicorn")
 HOST = "127.0.0.1"
@@ -290,12 +294,14 @@ INSERT INTO reports_report (
     outcome, outcome_at, is_demo, created_at, updated_at, api_key_id, area_id,
     assigned_to_id, district_id, duplicate_of_id, submitted_by_id,
     reported_category, reported_flags, suggested_category, suggestion_confidence,
-    suggested_flags, triage_confirmed_at, triage_confirmed_by_id
+    suggested_flags, triage_confirmed_at, triage_confirmed_by_id,
+    public_id, is_synthetic, h3_cell, seen_on, hour_of_week
 ) VALUES (
     %s, %s, NULL, %s, %s, %s, %s, %s, %s, %s, %s, '', 'unknown', NULL,
     '', NULL, NULL, 'api', true, 'ar', 'received', '', NULL, false, %s, %s, %s, %s,
     NULL, %s, NULL, NULL,
-    %s, '[]', %s, %s, %s, NULL, NULL
+    %s, '[]', %s, %s, %s, NULL, NULL,
+    %s, false, %s, %s, NULL
 ) RETURNING id
 """
 INSERT_CHANGE = """
@@ -315,15 +321,28 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # as qurb.reports.services.tra
 
 
 def suggested(body: dict[str, Any]) -> dict[str, Any]:
-    """The body with the automatic reading the service stores with it (same rows)."""
+    """The body with what the service stores with it (same rows): the automatic reading, the
+    H3 cell of the point and the local time zone its day is counted in ("when" is unknown: no
+    hour of the week)."""
     from qurb.language.triage import triage_text
+    from qurb.reports import rollup
 
-    return {**body, "suggested": triage_text(body["description"]).as_dict()}
+    return {
+        **body,
+        "suggested": triage_text(body["description"]).as_dict(),
+        "h3_cell": rollup.cell_of(body["lat"], body["lon"]),
+        "zone": rollup.local_zone().key,
+    }
 
 
 def tracking_code() -> str:
     symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(16))
     return "Q-" + "-".join(symbols[i : i + 4] for i in range(0, 16, 4))
+
+
+def public_id() -> str:  # as qurb.reports.services.public_id_new
+    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
+    return "R-" + "-".join(symbols[i : i + 4] for i in range(0, 12, 4))
 
 
 @dataclass
@@ -372,6 +391,9 @@ async def _raw_client(
                     body["suggested"]["category"],
                     body["suggested"]["confidence"],
                     Jsonb(body["suggested"]["flags"]),
+                    public_id(),
+                    body["h3_cell"],
+                    now.astimezone(ZoneInfo(body["zone"])).date(),
                 ),
             )
             row = await cur.fetchone()
@@ -991,6 +1013,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--points", type=int, default=5000)
     parser.add_argument("--seed", type=int, default=2026)
+    add_smoke(parser, argv, seconds=2.0, warmup=0.5, clients=4, kill_after=1.0, points=200)
     args = parser.parse_args(argv)
     if args.clients < WORKERS:
         parser.error(f"--clients must be at least {WORKERS}")

@@ -8,7 +8,7 @@ the same size served by the same server (WhiteNoise), in the same run, alternati
 ``--rounds`` times. Reported: requests per second and latency percentiles for each, and the
 ratio. Target: the programme at no less than half the static rate.
 
-    python bench/programme.py [--clients 32] [--seconds 10] [--rounds 2]
+    python bench/programme.py [--clients 32] [--seconds 10] [--rounds 2] [--smoke]
 """
 
 from __future__ import annotations
@@ -110,6 +110,9 @@ def main() -> None:
     parser.add_argument(
         "--database", default=os.environ.get("QURB_BENCH_PROGRAMME_DATABASE", DEFAULT_DB)
     )
+    from bench.smoke import add_smoke
+
+    add_smoke(parser, clients=4, seconds=1.0, rounds=1, database=DEFAULT_DB + "_smoke")
     args = parser.parse_args()
     from bench.database import ensure_database
 

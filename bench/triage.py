@@ -5,7 +5,7 @@ platform allows), in batches and one at a time, over the held-out texts repeated
 Quality: macro-F1 over the categories per writing form (target >= 0.85 in every form) and
 recall of the `weapon` and `in_progress` flags (target >= 0.9).
 
-    python bench/triage.py [--seconds 5] [--batch 512]
+    python bench/triage.py [--seconds 5] [--batch 512] [--smoke]
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ import time
 
 import django
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # `bench.smoke`
+from bench.smoke import add_smoke
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qurb.config.settings")
 
 
@@ -24,6 +27,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--batch", type=int, default=512)
+    add_smoke(parser, seconds=0.3)
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
