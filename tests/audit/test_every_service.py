@@ -53,7 +53,13 @@ MEDINA_S1 = "032310107-S1"
 PENDING_ASSOCIATION = "DEMO-FES-0002"  # Zouagha, in Fès: cell.fes verifies it
 VERIFIED_ASSOCIATION = "DEMO-FES-0001"  # Fès-Médina, led by the account "association"
 SEEN = (34.0651, -4.9796)  # Fès-Médina, first sector (officer.medina's)
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+# A one-page PDF (pikepdf refuses a catalog without a page tree).
+PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>\nendobj\n"
+    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
 ALL_CRITERIA = {
     "criteria_minor": True,
     "criteria_confirmed": True,

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -23,7 +24,13 @@ from tests.conftest import signed_in
 pytestmark = pytest.mark.django_db
 
 MEDINA = "032310107"
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+# A one-page PDF (pikepdf refuses a catalog without a page tree).
+PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>\nendobj\n"
+    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
 
 
 def _photo() -> bytes:
@@ -77,7 +84,13 @@ def test_documents_are_checked_kept_private_and_read_by_the_verifiers_only() -> 
     assert url in queue_page
     answer = cell.get(url)
     assert answer.status_code == 200
-    assert b"".join(answer.streaming_content) == PDF  # type: ignore[attr-defined]
+    served = b"".join(answer.streaming_content)  # type: ignore[attr-defined]
+    # Staff get the copy rebuilt from pixels; the original is kept apart, for the record.
+    assert served.startswith(b"%PDF-")
+    assert served != PDF
+    assert pdf.original
+    assert pdf.original != pdf.file
+    assert default_storage.open(pdf.original).read() == PDF
     assert answer["X-Content-Type-Options"] == "nosniff"
     assert "attachment" in answer["Content-Disposition"]
     assert "no-store" in answer["Cache-Control"]
@@ -243,7 +256,7 @@ def test_a_contact_person_with_an_account_becomes_the_lead() -> None:
         PDF.replace(b"<< /Type", b"<< /J#61vaScript"),  # an escaped name
         PDF.replace(
             b"endobj\n",
-            b"endobj\n2 0 obj\n<< /Filter /FlateDecode >>\nstream\n"
+            b"endobj\n9 0 obj\n<< /Filter /FlateDecode >>\nstream\n"
             + __import__("zlib").compress(b"<< /OpenAction << /S /JavaScript >> >>")
             + b"\nendstream\nendobj\n",
             1,

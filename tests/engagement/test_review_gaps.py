@@ -22,7 +22,13 @@ pytestmark = pytest.mark.django_db
 
 MEDINA, AGDAL = "032310107", "032310101"
 VERIFIED_MEDINA = "DEMO-FES-0001"
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+# A one-page PDF (pikepdf refuses a catalog without a page tree).
+PDF = (
+    b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+    b"2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n"
+    b"3 0 obj\n<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>\nendobj\n"
+    b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+)
 
 
 def _application(code: str, number: str, *, verified: bool) -> Association:

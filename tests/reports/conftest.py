@@ -2,11 +2,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.urls import resolve
 from shapely.geometry import shape
 
 from qurb.areas.models import Area, Boundary
-from qurb.reports.services import ReportInput, report_submit
-from qurb.web.guards.intake import pow_challenge, pow_solve
+from qurb.reports.models import Report
+from qurb.reports.services import ReportInput, idempotency_scope, report_submit
+from qurb.web.guards.intake import DEVICE_COOKIE, pow_challenge, pow_solve
 
 
 def point_in(code: str) -> tuple[float, float]:
@@ -27,6 +29,16 @@ def medina_point() -> tuple[float, float]:
 @pytest.fixture
 def agdal_point() -> tuple[float, float]:
     return point_in("032310101")
+
+
+def sent_report(response: Any) -> Report:
+    """The report a form submission stored, from where the form sent the browser."""
+    return Report.objects.get(tracking_code=resolve(response["Location"]).kwargs["code"])
+
+
+def web_key(client: Any, key: str) -> str:
+    """How the report form's idempotency key is stored: within the browser's device cookie."""
+    return idempotency_scope(f"w:{client.cookies[DEVICE_COOKIE].value}", key)
 
 
 def solved() -> str:

@@ -47,7 +47,7 @@ from tests.reports.anonymity import (
     naming,
     text_links,
 )
-from tests.reports.conftest import point_in, solved
+from tests.reports.conftest import point_in, solved, web_key
 
 ADDRESS = "198.51.100.23"  # the resident's connection (TEST-NET-2)
 EMAIL = "omar.resident@example.org"
@@ -140,7 +140,7 @@ def send(channel: str, s: Sending, user: User, *, anonymous: bool) -> Report:
         }
         response = s.client.post("/report/", data, REMOTE_ADDR=ADDRESS)
         assert response.status_code == 302, response.content.decode()[:2000]
-        report = Report.objects.get(idempotency_key="w:" + key)
+        report = Report.objects.get(idempotency_key=web_key(s.client, key))
         sent = s.client.get(response["Location"], REMOTE_ADDR=ADDRESS)
         assert sent.status_code == 200
         assert report.tracking_code in sent.content.decode()

@@ -9,7 +9,7 @@ from django.utils import translation
 from PIL import Image
 
 from qurb.reports.models import Channel, Photo, Report, ReporterContact, Status
-from tests.reports.conftest import solved
+from tests.reports.conftest import solved, web_key
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,7 @@ def test_resident_submits_and_follows(medina_point: tuple[float, float]) -> None
     photo.name = "IMG_0001.jpg"
     response = client.post(reverse("reports:new"), {**form_data(*medina_point), "photos": [photo]})
     assert response.status_code == 302, response.content.decode()[:2000]
-    report = Report.objects.get(idempotency_key="w:abc123")
+    report = Report.objects.get(idempotency_key=web_key(client, "abc123"))
     assert report.channel == Channel.WEB
     assert report.anonymous
     assert report.district.code == "032310107"
@@ -72,12 +72,25 @@ def test_resident_submits_and_follows(medina_point: tuple[float, float]) -> None
 
 
 def test_retry_with_same_idempotency_key_is_stored_once(medina_point: tuple[float, float]) -> None:
+    before = Report.objects.count()
     client = Client()
+    assert client.get(reverse("reports:new")).status_code == 200  # the device cookie
     first = client.post(reverse("reports:new"), form_data(*medina_point, idempotency_key="k1"))
     second = client.post(reverse("reports:new"), form_data(*medina_point, idempotency_key="k1"))
     assert first.status_code == second.status_code == 302
     assert first["Location"] == second["Location"]
-    assert Report.objects.filter(idempotency_key="w:k1").count() == 1
+    assert Report.objects.filter(idempotency_key=web_key(client, "k1")).count() == 1
+    # Another browser sending the same key gets a report of its own, never this one.
+    other = Client()
+    assert other.get(reverse("reports:new")).status_code == 200
+    third = other.post(reverse("reports:new"), form_data(*medina_point, idempotency_key="k1"))
+    assert third.status_code == 302
+    assert third["Location"] != first["Location"]
+    # A browser without the device cookie: the key is not used at all.
+    fourth = Client().post(reverse("reports:new"), form_data(*medina_point, idempotency_key="k1"))
+    assert fourth.status_code == 302
+    assert fourth["Location"] not in {first["Location"], third["Location"]}
+    assert Report.objects.count() == before + 3
 
 
 def test_outside_every_district_is_refused_and_keeps_text() -> None:

@@ -195,6 +195,8 @@ class AssociationDocument(models.Model):
 
     association = models.ForeignKey(Association, on_delete=models.CASCADE, related_name="documents")
     file = models.CharField(max_length=200)  # storage name, random, outside any public URL
+    # The PDF as sent, for the legal record only; staff open `file`, rebuilt from pixels.
+    original = models.CharField(max_length=200, blank=True, default="")
     content_type = models.CharField(max_length=40)
     size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(auto_now_add=True)

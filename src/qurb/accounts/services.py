@@ -265,9 +265,11 @@ def association_register(
     association.full_clean()
     association.save()
     for document in cleaned:
+        name, original = document_store(document)
         AssociationDocument.objects.create(
             association=association,
-            file=document_store(document),
+            file=name,
+            original=original,
             content_type=document.content_type,
             size=len(document.data),
         )

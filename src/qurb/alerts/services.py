@@ -45,7 +45,7 @@ from qurb.areas.selectors import areas_at
 from qurb.audit.actions import AuditAction
 from qurb.audit.services import audit_record, audited
 from qurb.core import optin
-from qurb.core.errors import NotFound
+from qurb.core.errors import NotFound, Refused
 from qurb.core.links import absolute
 from qurb.core.photos import photo_clean, photo_store
 
@@ -458,7 +458,9 @@ def subscription_create(
     district: Area | None = None,
 ) -> Subscription:
     """Alerts for a point and radius, or a district. An e-mail address must confirm (double
-    opt-in); a push subscription comes from the browser that asked for it."""
+    opt-in, one confirmation e-mail per address a day); a push subscription comes from the
+    browser that asked for it. Raises ``Refused("not_owner")`` when a push endpoint already
+    subscribed comes back without the same keys."""
     errors: dict[str, list[Any]] = {}
     if channel == Channel.EMAIL:
         try:
@@ -499,15 +501,26 @@ def subscription_create(
         confirmed_at=now if channel == Channel.PUSH else None,
         token=secrets.token_urlsafe(24),
     )
+    if channel == Channel.EMAIL and not optin.confirmation_due(subscription.email):
+        # A confirmation already went to this address today: nothing is stored or sent, so
+        # that no one can flood someone else's mailbox (the caller answers as usual).
+        return subscription
     try:
         with transaction.atomic():
             subscription.save()
             if channel == Channel.EMAIL:
                 transaction.on_commit(lambda: _send_confirmation(subscription.pk))
     except IntegrityError:
-        # The same browser subscribing again: its area is replaced, nothing is duplicated.
         existing = Subscription.objects.get(endpoint=endpoint)
-        for name in ("p256dh", "auth", "language", "lat", "lon", "radius_km", "district"):
+        # The Web Push keys are secrets only the subscribing browser holds: the same keys
+        # are the same browser, whose area is replaced. Anyone else who knows the endpoint
+        # changes nothing and learns nothing (not even the unsubscribe link).
+        if not (
+            secrets.compare_digest(existing.p256dh.encode(), p256dh.encode())
+            and secrets.compare_digest(existing.auth.encode(), auth.encode())
+        ):
+            raise Refused("not_owner") from None
+        for name in ("language", "lat", "lon", "radius_km", "district"):
             setattr(existing, name, getattr(subscription, name))
         existing.active = True
         existing.save()

@@ -479,7 +479,8 @@ def newsletter_subscribe(*, email: str, language: str = "ar") -> NewsletterSubsc
             subscriber.active = True
             subscriber.confirmed_at = None
             subscriber.save(update_fields=["active", "confirmed_at"])
-        if subscriber.confirmed_at is None:
+        # At most one confirmation e-mail per address a day, whoever asks for it.
+        if subscriber.confirmed_at is None and optin.confirmation_due(subscriber.email):
             transaction.on_commit(lambda: _enqueue_confirmation(subscriber.pk))
     return subscriber
 

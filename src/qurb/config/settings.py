@@ -7,6 +7,7 @@ production has.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -154,14 +155,35 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
         "QURB_PG_OPTIONS", "-c jit=off"
     )
+    # A database that does not answer must not hold a web worker: give up connecting after
+    # QURB_DB_CONNECT_TIMEOUT seconds, and (in web processes: qurb.config.wsgi says so) cancel
+    # a statement after QURB_DB_STATEMENT_TIMEOUT_MS. Workers and commands keep no statement
+    # limit: a national alert's fan-out or a bulk load may rightly run longer.
+    DATABASES["default"]["OPTIONS"]["connect_timeout"] = int(
+        os.environ.get("QURB_DB_CONNECT_TIMEOUT", "5")
+    )
+    if os.environ.get("QURB_PROCESS") == "web":
+        DATABASES["default"]["OPTIONS"]["options"] += " -c statement_timeout=" + os.environ.get(
+            "QURB_DB_STATEMENT_TIMEOUT_MS", "10000"
+        )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # How often (seconds) a process re-reads which boundary generation is active.
 AREAS_INDEX_RECHECK_SECONDS = float(os.environ.get("QURB_AREAS_INDEX_RECHECK", "5"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_TIMEOUT_SECONDS = float(os.environ.get("QURB_REDIS_TIMEOUT_SECONDS", "0.5"))
 CACHES: dict[str, dict[str, Any]] = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            # A cache, not a dependency: Redis down or hanging costs at most these timeouts,
+            # then pages and reports go on without it (qurb.core.cache).
+            "BACKEND": "qurb.core.cache.ForgivingRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+            },
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "qurb"}
     )
@@ -312,9 +334,31 @@ SECURE_HSTS_PRELOAD = HTTPS
 QURB_BEHIND_PROXY = env_bool("QURB_BEHIND_PROXY", False)
 if QURB_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    # Throttle by the client's address as the (single, trusted) proxy reports it.
-    AXES_IPWARE_PROXY_COUNT = 1
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+
+
+def _trusted_proxies(value: str) -> int | tuple[str, ...]:
+    """A count of trusted proxy hops ("1"), or the proxies' networks ("10.0.0.0/8,192.0.2.7")."""
+    value = value.strip()
+    if value.isdigit():
+        return int(value)
+    networks = tuple(item.strip() for item in value.split(",") if item.strip())
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"QURB_TRUSTED_PROXIES: {network!r} is not a network"
+            ) from error
+    return networks
+
+
+# Whose X-Forwarded-For entries are believed (qurb.web.guards.intake.client_address): 0 = none,
+# the client is REMOTE_ADDR. Behind a proxy (QURB_BEHIND_PROXY) one hop unless told otherwise.
+QURB_TRUSTED_PROXIES = _trusted_proxies(
+    os.environ.get("QURB_TRUSTED_PROXIES") or ("1" if QURB_BEHIND_PROXY else "0")
+)
+# Login throttling and every rate limit see the same client address.
+AXES_CLIENT_IP_CALLABLE = "qurb.web.guards.intake.client_address"
 
 LOGGING = {
     "version": 1,

@@ -253,14 +253,17 @@ def subscribe_push(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"errors": [_("The request could not be read.")]}, status=400)
     except ValidationError as exc:
         return JsonResponse({"errors": exc.messages}, status=400)
-    return JsonResponse(
-        {
-            "ok": True,
-            "message": _("This device will be notified of alerts near the place you chose."),
-            "unsubscribe": reverse("alerts:unsubscribe", args=[subscription.token]),
-        },
-        status=201,
-    )
+    except Refused:
+        # A known endpoint without its browser's keys: the same answer, nothing changed,
+        # and no unsubscribe link for whoever is not that browser.
+        subscription = None
+    body: dict[str, Any] = {
+        "ok": True,
+        "message": _("This device will be notified of alerts near the place you chose."),
+    }
+    if subscription is not None:
+        body["unsubscribe"] = reverse("alerts:unsubscribe", args=[subscription.token])
+    return JsonResponse(body, status=201)
 
 
 @never_cache

@@ -16,7 +16,9 @@ import datetime as dt
 import functools
 import hashlib
 import hmac
+import ipaddress
 import json
+import logging
 import secrets
 import time
 from typing import Any
@@ -32,6 +34,8 @@ from qurb.reports.limits import Limit
 from qurb.reports.models import ApiKey
 
 DEVICE_COOKIE = "qurb_device"
+
+logger = logging.getLogger("qurb.limits")
 
 
 def pow_challenge() -> dict[str, Any]:
@@ -87,7 +91,8 @@ def pow_accept(payload: str) -> bool:
 @functools.cache
 def _redis(url: str) -> redis.Redis:
     """One client (and connection pool) per process; redis-py reconnects after a fork."""
-    return redis.Redis.from_url(url)
+    timeout = settings.REDIS_TIMEOUT_SECONDS
+    return redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout)
 
 
 def limit_ttl(limit: Limit) -> int:
@@ -119,7 +124,13 @@ def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
         pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
         pipe.incr(key)
         pipe.expire(key, limit_ttl(limit), nx=True)
-        count = int(pipe.execute()[0])
+        try:
+            count = int(pipe.execute()[0])
+        except redis.RedisError as exc:
+            # Residents must still be able to report while Redis is down: the limit fails
+            # open for as long as it is, and says so in the log.
+            logger.warning("rate limit %s not counted, Redis unavailable: %s", scope, exc)
+            return False
         return count > limit.count
     cache.add(key, 0, timeout=limit_ttl(limit))
     try:
@@ -130,13 +141,58 @@ def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
     return count > limit.count
 
 
+MAX_PROXY_HOPS = 20  # X-Forwarded-For entries looked at, from the right
+
+
+def _ip(value: str) -> str | None:
+    """The address, normalised (an IPv4-mapped IPv6 address as IPv4); None if not an address."""
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(
+    trusted: tuple[str, ...],
+) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    return tuple(ipaddress.ip_network(network, strict=False) for network in trusted)
+
+
 def client_address(request: HttpRequest) -> str:
-    """The caller's address; behind a proxy, the first hop the proxy reports (if trusted)."""
-    if settings.QURB_BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return str(forwarded).split(",")[0].strip()
-    return str(request.META.get("REMOTE_ADDR", ""))
+    """The caller's address, as the last trusted hop saw it (rate limits and django-axes).
+
+    ``QURB_TRUSTED_PROXIES`` says whom to believe. 0: nobody, the peer (``REMOTE_ADDR``) is the
+    client and ``X-Forwarded-For`` is ignored. A count N: the N-th entry from the right of
+    ``X-Forwarded-For`` (what the outermost of N proxies appended); entries further left were
+    written by the client and are never used. Networks: from the right, skip every hop inside
+    them (the peer first: an untrusted peer's header is ignored); the first address outside is
+    the client. Anything missing or not an IP address falls back to ``REMOTE_ADDR``.
+    """
+    remote = str(request.META.get("REMOTE_ADDR", ""))
+    peer = _ip(remote) or remote
+    trusted = settings.QURB_TRUSTED_PROXIES
+    if isinstance(trusted, str):  # as the environment writes it
+        trusted = int(trusted) if trusted.strip().isdigit() else tuple(trusted.split(","))
+    if not trusted:
+        return peer
+    header = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    if isinstance(trusted, int):
+        hops = [hop.strip() for hop in header.rsplit(",", trusted)] if header else []
+        if len(hops) < trusted:
+            return peer
+        return _ip(hops[-trusted]) or peer
+    networks = _networks(tuple(item.strip() for item in trusted if item.strip()))
+    client = _ip(remote)
+    hops = [hop.strip() for hop in header.rsplit(",", MAX_PROXY_HOPS)][::-1] if header else []
+    for hop in hops:
+        if client is None or not any(ipaddress.ip_address(client) in n for n in networks):
+            break
+        client = _ip(hop)
+    return client or peer
 
 
 def device_id(request: HttpRequest) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -14,9 +15,18 @@ from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema
 from ninja import Status as Reply
 
-from qurb.core.errors import error_code
+from qurb.core.errors import Invalid, error_code
 from qurb.reports.apikeys import api_key_authenticate
-from qurb.reports.models import Category, Channel, Flag, RecurrenceDays, Report, Status, When
+from qurb.reports.models import (
+    ApiKey,
+    Category,
+    Channel,
+    Flag,
+    RecurrenceDays,
+    Report,
+    Status,
+    When,
+)
 from qurb.reports.selectors import idempotency_key_used, public_history, report_by_tracking_code
 from qurb.reports.selectors import partner_reports as reports_of_partner
 from qurb.reports.services import (
@@ -26,7 +36,7 @@ from qurb.reports.services import (
     tracking_code_normalise,
 )
 from qurb.web.common.apierrors import error_body, errors
-from qurb.web.guards.intake import intake_limited, pow_accept, pow_challenge
+from qurb.web.guards.intake import device_id, intake_limited, pow_accept, pow_challenge
 
 router = Router(tags=["reports"])
 
@@ -141,7 +151,9 @@ def challenge(request: HttpRequest) -> dict[str, Any]:
     summary="Submit a concern report",
     description="With `X-Api-Key` (partners) or a solved `altcha` challenge. Send an "
     "`Idempotency-Key` header so that a retried request is stored once (the retry answers 200 "
-    "with the same report).",
+    "with the same report). A key belongs to its client: the partner key, or for an anonymous "
+    "client its `X-Device-Id` (a random identifier only that client knows); without either, "
+    "the key is ignored.",
 )
 def submit(
     request: HttpRequest,
@@ -152,6 +164,7 @@ def submit(
     key = api_key_authenticate(x_api_key) if x_api_key else None
     if x_api_key and key is None:
         return Reply(401, error_body(_("This API key is not valid."), "api_key_not_valid"))
+    _emails_valid(payload)
     if intake_limited(request, api_key=key):
         return Reply(
             429,
@@ -160,7 +173,11 @@ def submit(
                 "too_many_requests",
             ),
         )
-    retry = bool(idempotency_key) and _already(idempotency_key or "")
+    # A key is only ever looked up within its client's own scope, so that another client
+    # reusing it can never get this client's report (nor skip the proof of work).
+    scope = _idempotency_scope(request, key)
+    scoped_key = idempotency_scope(scope, idempotency_key) if scope and idempotency_key else ""
+    retry = bool(scoped_key) and idempotency_key_used(scoped_key)
     if key is None and not retry and not pow_accept(payload.altcha):
         return Reply(
             400,
@@ -197,9 +214,7 @@ def submit(
                 contact_email=contact.email,
                 updates_email=payload.updates_email,
                 language=get_language() or "ar",
-                idempotency_key=idempotency_scope(f"k{key.pk}" if key else "p", idempotency_key)
-                if idempotency_key
-                else "",
+                idempotency_key=scoped_key,
             ),
             api_key=key,
         )
@@ -226,8 +241,30 @@ def submit(
     return Reply(201 if created else 200, body)
 
 
-def _already(idempotency_key: str) -> bool:
-    return idempotency_key_used(idempotency_scope("p", idempotency_key))
+def _idempotency_scope(request: HttpRequest, key: ApiKey | None) -> str:
+    """Whose ``Idempotency-Key`` this is: the partner key, else the anonymous client's device
+    identifier; "" (the key is ignored) when the client cannot be told apart from others."""
+    if key is not None:
+        return f"k{key.pk}"
+    device = device_id(request)
+    return f"d:{device}" if device else ""
+
+
+def _emails_valid(payload: ReportIn) -> None:
+    """Refuse a malformed address at the door (422), not when the update e-mail fails."""
+    problems: dict[str, list[str]] = {}
+    addresses = {
+        "updates_email": payload.updates_email,
+        "contact.email": payload.contact.email if payload.contact else "",
+    }
+    for field, address in addresses.items():
+        if address.strip():
+            try:
+                validate_email(address.strip())
+            except ValidationError:
+                problems[field] = [_("Give a valid e-mail address.")]
+    if problems:
+        raise Invalid(problems, code="invalid")
 
 
 @router.get(

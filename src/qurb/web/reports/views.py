@@ -52,6 +52,7 @@ from qurb.web.common.actors import acting
 from qurb.web.common.forms import add_service_errors
 from qurb.web.common.responses import private_file
 from qurb.web.guards.intake import (
+    device_cookie,
     intake_limited,
     intake_trace_seconds,
     pow_accept,
@@ -159,8 +160,12 @@ def report_new(request: HttpRequest) -> HttpResponse:
                         contact_email=data["contact_email"],
                         updates_email=data["updates_email"],
                         language=get_language() or "ar",
-                        idempotency_key=("w:" + data["idempotency_key"])
-                        if data["idempotency_key"]
+                        # The form's key counts within this browser only (its device
+                        # cookie): another browser sending it gets no report of this one.
+                        idempotency_key=services.idempotency_scope(
+                            f"w:{device_cookie(request)}", data["idempotency_key"]
+                        )
+                        if data["idempotency_key"] and device_cookie(request)
                         else "",
                         photos=photos,
                     ),
