@@ -37,14 +37,22 @@ def feature_geometry(
     raw = feature.geometry
     if raw is None:
         return None, _("%(feature)s has no geometry.") % {"feature": feature.label}
-    if raw.get("type") not in {"Polygon", "MultiPolygon"}:
+    if not isinstance(raw.get("type"), str) or raw["type"] not in {"Polygon", "MultiPolygon"}:
         return None, _("%(feature)s: geometry type %(type)s is not a Polygon or MultiPolygon.") % {
             "feature": feature.label,
             "type": raw.get("type"),
         }
     try:
         geom = shape(raw)
-    except (ValueError, TypeError, IndexError, AttributeError, shapely.errors.GEOSException) as exc:
+    except (
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+        RecursionError,
+        shapely.errors.GEOSException,
+    ) as exc:
         return None, _("%(feature)s: unreadable coordinates (%(error)s).") % {
             "feature": feature.label,
             "error": exc,

@@ -8,6 +8,7 @@ date-times W3C (ISO 8601 with the offset).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -78,6 +79,15 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+# Characters XML 1.0 does not allow in a document (C0 controls other than tab, newline and
+# carriage return; U+FFFE, U+FFFF; lone surrogates): removed, so the body always parses.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -85,7 +95,7 @@ def _text(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, datetime):
         return w3c(value)
-    return str(value)
+    return xml_safe(str(value))
 
 
 def _fill(element: ET.Element, value: Any) -> None:
