@@ -3,6 +3,7 @@
 import xml.etree.ElementTree as ET
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from qurb.reports.models import Report
@@ -13,7 +14,10 @@ from tests.open311.helpers import request_form
 pytestmark = pytest.mark.django_db
 
 ROOT = "/open311/v2"
-BAD = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+# Every C0 control XML 1.0 forbids. NUL only where the database can hold it: PostgreSQL
+# refuses it in text (and Qurb refuses it at the door, web/guards/params.py).
+FIRST = 0x00 if connection.vendor == "sqlite" else 0x01
+BAD = "".join(chr(c) for c in [*range(FIRST, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
 def parse(content: bytes) -> ET.Element:
@@ -27,7 +31,7 @@ def test_requests_xml_parses_with_control_characters_in_a_report(partner: Partne
     # As an older import or a direct database write could have left them.
     Report.objects.filter(pk=report.pk).update(
         description=f"Vente{BAD} devant\tl'école\uffff\ufffe\nà midi",
-        address="Bab\x00 Boujloud\x1b",
+        address=f"Bab{BAD[0]} Boujloud\x1b",
     )
 
     listed = Client().get(f"{ROOT}/requests.xml", {"api_key": partner.key})
