@@ -7,7 +7,7 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import pytest
 from django.core.cache import caches
@@ -74,7 +74,7 @@ def _redis_settings(url: str) -> dict[str, object]:
 def test_a_resident_reports_and_pages_render_without_redis(
     kind: str, medina_point: tuple[float, float], caplog: pytest.LogCaptureFixture
 ) -> None:
-    context = hanging_redis() if kind == "hanging" else _nullcontext(_closed_port())
+    context = hanging_redis() if kind == "hanging" else nullcontext(_closed_port())
     with context as url, override_settings(**_redis_settings(url)):
         caches.close_all()
         client = Client()
@@ -93,8 +93,3 @@ def test_a_resident_reports_and_pages_render_without_redis(
             for r in caplog.records
         )
     caches.close_all()
-
-
-@contextmanager
-def _nullcontext(value: str) -> Iterator[str]:
-    yield value

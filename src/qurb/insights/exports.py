@@ -126,7 +126,7 @@ def patrol_geojson(windows: list[PatrolWindow]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def patrol_icalendar(district: Area, windows: list[PatrolWindow], host: str) -> bytes:
+def patrol_icalendar(district: Area, windows: list[PatrolWindow]) -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Qurb//Patrol windows//AR")
     cal.add("version", "2.0")

@@ -285,7 +285,7 @@ def patrol_export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     elif fmt == "ics":
         response = HttpResponse(
-            exports.patrol_icalendar(districts[0], windows, request.get_host()),
+            exports.patrol_icalendar(districts[0], windows),
             content_type="text/calendar; charset=utf-8",
         )
     else:
