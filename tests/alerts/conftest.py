@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from qurb.accounts.models import User
-from qurb.alerts.models import AlertCase
+from qurb.alerts.models import AlertCase, CapMessage
 from qurb.alerts.services import case_open, case_validate
 from tests.alerts.pushserver import PushServer
 
@@ -29,6 +29,20 @@ def _loopback_push_service(settings: Any) -> None:
     """The tests' push endpoint runs on loopback: allow it, as a private push service would
     be allowed in QURB_ALERT_PUSH_HOSTS."""
     settings.ALERT_PUSH_HOSTS = [*settings.ALERT_PUSH_HOSTS, "127.0.0.1"]
+
+
+@pytest.fixture(autouse=True)
+def _demo_alerts_already_sent(request: pytest.FixtureRequest) -> None:
+    """The shared demo data holds a published alert: its fan-out ran long ago, so the
+    subscribers a test creates are not on it."""
+    if "django_db_setup" not in request.fixturenames and not request.node.get_closest_marker(
+        "django_db"
+    ):
+        return
+    request.getfixturevalue("db")
+    CapMessage.objects.filter(fanned_out_at__isnull=True).update(
+        fanout_started_at=timezone.now(), fanned_out_at=timezone.now()
+    )
 
 
 @pytest.fixture

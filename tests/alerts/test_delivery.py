@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from qurb.accounts.models import User
-from qurb.alerts.delivery import deliver, enqueue_area
+from qurb.alerts.delivery import deliver, enqueue_area, fan_out
 from qurb.alerts.geo import EARTH_KM, KM_PER_DEGREE
 from qurb.alerts.models import Delivery, DeliveryState, Subscription
 from qurb.alerts.push import application_server_key
@@ -56,6 +56,13 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_KM * math.asin(math.sqrt(a))
+
+
+def _queue(case: Any) -> Any:
+    """The fan-out a worker runs after the publication: every copy queued."""
+    for message in case.messages.filter(fanned_out_at__isnull=True):
+        fan_out(message.pk, lambda *_chunk: None)
+    return case
 
 
 def _unpad(segment: str) -> bytes:
@@ -115,13 +122,32 @@ def test_the_alert_reaches_exactly_the_subscribers_whose_area_meets_it(
         confirmed_at=timezone.now(),
         active=False,
     )
-    case = publish(open_case(radius_km=20))  # the publication queues the deliveries
+    case = publish(open_case(radius_km=20))
+    message = case.messages.get()
+    assert not Delivery.objects.exists()  # the fan-out task queues them, after the commit
+    chunks: list[tuple[int, int, int]] = []
+    done = fan_out(message.pk, lambda *chunk: chunks.append(chunk), size=40)
     queued = set(
         Delivery.objects.filter(message__case=case).values_list("subscription_id", flat=True)
     )
     assert queued == expected | {by_district.pk}
     assert 0 < len(expected) < 300
-    assert enqueue_area(case.messages.get(), case) == 0  # never queued twice
+    assert done.queued == len(queued)
+    # Chunks of at most 40, in order, disjoint, covering every queued copy, dispatched as
+    # soon as each is queued.
+    assert len(chunks) == done.chunks == -(-len(queued) // 40)
+    assert all(mid == message.pk for mid, _first, _last in chunks)
+    assert all(a[2] < b[1] for a, b in zip(chunks, chunks[1:], strict=False))
+    for _mid, first, last in chunks:
+        assert 0 < len({q for q in queued if first <= q <= last}) <= 40
+    message.refresh_from_db()
+    assert message.fanned_out_at is not None
+    # Run again (a worker died during the fan-out): nothing is queued twice; the same chunks
+    # are dispatched again, which sends nothing twice.
+    again: list[tuple[int, int, int]] = []
+    assert fan_out(message.pk, lambda *chunk: again.append(chunk), size=40).queued == 0
+    assert again == chunks
+    assert enqueue_area(message, case) == 0
 
 
 def test_push_is_encrypted_signed_delivered_once_retried_and_ended(
@@ -189,7 +215,7 @@ def test_a_worker_that_died_while_sending_resumes_without_doubling(
     device = Device("/push/x")
     near = _point(0, 0)
     _push(push_server, device, lat=near[0], lon=near[1], radius_km=5)
-    publish(open_case())
+    _queue(publish(open_case()))
     Delivery.objects.update(
         state=DeliveryState.SENDING, lease_until=timezone.now() - timedelta(seconds=1), attempts=1
     )
@@ -291,7 +317,7 @@ def test_the_delivery_task_comes_back_for_retries(
     call_command("worker", batch=True)
     assert push_server.to("/push/busy") == []
     waiting = DBTaskResult.objects.filter(
-        task_path="qurb.alerts.tasks.deliver_alerts", status="READY"
+        task_path="qurb.alerts.tasks.deliver_chunk", status="READY"
     )
     assert waiting.count() == 1
     first = waiting.get()
@@ -349,7 +375,7 @@ def test_an_alert_that_ended_is_not_sent_and_in_flight_copies_get_the_end(
     near = _point(0, 0)
     for device in (waiting, in_flight):
         _push(push_server, device, lat=near[0], lon=near[1], radius_km=5)
-    case = publish(open_case())
+    case = _queue(publish(open_case()))
     # One copy is on the wire when the child is found; a retry of the other is still queued.
     flying = Delivery.objects.get(subscription__endpoint=f"{push_server.base}/push/flight")
     Delivery.objects.filter(pk=flying.pk).update(

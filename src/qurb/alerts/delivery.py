@@ -1,33 +1,45 @@
-"""Deliveries: who an alert must reach, and the worker that reaches them.
+"""Deliveries: who an alert must reach, and the workers that reach them, one copy at a time.
 
-Queueing is one ``INSERT … SELECT`` in the database: the subscribers whose circle meets the
-alert's circle (haversine, after a bounding-box cut on the indexed point) or whose district
-meets it; the unique (message, subscription) pair means nobody is queued twice.
+**Fan-out.** Once a message is committed, the task ``fan_out`` walks the subscribers it must
+reach in chunks of ``ALERT_DELIVERY_CHUNK`` (by subscription id, so a chunk is one indexed
+range), queues their deliveries with one ``INSERT … SELECT`` per chunk, and dispatches each
+chunk as its own task at once: the first copies leave while later chunks are still being
+queued, and every worker on every machine takes chunks from the broker. Subscribers whose
+circle meets the alert's circle (haversine, after a bounding-box cut on the indexed point), or
+whose district meets it; the unique (message, subscription) pair means nobody is queued twice,
+so a fan-out run again after a crash adds nothing.
 
-The worker claims batches of due deliveries (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so
-several workers share the queue), sends them concurrently from one event loop (Web Push over
-aiohttp, e-mail through Django's mail connection), and records each outcome: sent; gone (the
-push service no longer knows the subscription, which is then switched off); retried later
-with a growing delay after a timeout, a 429 or a 5xx; failed after the last attempt or a
-refusal. A push message carries a ``Topic``, so that if a worker dies between sending and
-recording, the retry replaces the undelivered copy at the push service instead of adding one.
+**Sending.** ``deliver_range`` sends the copies of one chunk one after the other. Each copy
+has its own state: it is claimed (``pending`` → ``sending``, with a lease) in one committed
+statement, sent, and its outcome committed at once: sent; gone (the push service no longer
+knows the subscription, which is then switched off); back to ``pending`` with a growing delay
+after a timeout, a 429 or a 5xx; failed after the last attempt or a refusal. A worker killed at
+any instant therefore leaves at most one copy in ``sending``: when its lease runs out, a push
+copy is sent again (its ``Topic`` lets the push service replace it rather than show it twice),
+an e-mail copy is marked failed rather than risk a second one. The chunk task comes back by
+itself for retries and leases (``come_back_at``), and the broker gives a killed worker's chunk
+to another worker.
+
+On PostgreSQL the per-copy commits are asynchronous (``synchronous_commit = off`` for the
+sending connection): a crash of the database server itself could forget the last states
+recorded and send those copies again; a crash of a worker loses nothing.
 """
 
 from __future__ import annotations
 
-import asyncio
+import contextlib
 import json
-import threading
-from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-import aiohttp
+import urllib3
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import connection, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -52,181 +64,146 @@ def _tables() -> tuple[str, str]:
     return q(Delivery._meta.db_table), q(Subscription._meta.db_table)
 
 
-def enqueue_area(message: CapMessage, case: AlertCase, *, now: datetime | None = None) -> int:
-    """Queue ``message`` for every confirmed subscriber whose area meets the alert's circle.
-    Returns how many deliveries were added."""
-    delivery, subscription = _tables()
+# --- who: the subscribers a message must reach ----------------------------------------------
+
+
+def _audience(message: CapMessage) -> tuple[str, list[Any]]:
+    """The SQL condition (on subscription ``s``) and its parameters for ``message``."""
+    delivery, _subscription = _tables()
+    if message.msg_type == MessageType.CANCEL:
+        # The end reaches everyone an earlier message reached or was reaching.
+        earlier = list(
+            CapMessage.objects.filter(case_id=message.case_id)
+            .exclude(pk=message.pk)
+            .values_list("pk", flat=True)
+        )
+        if not earlier:
+            return "1 = 0", []
+        marks = ", ".join(["%s"] * len(earlier))
+        reached = (
+            f"s.active AND s.id IN (SELECT d.subscription_id FROM {delivery} d"  # noqa: S608
+            f" WHERE d.message_id IN ({marks}) AND d.state IN ('sent', 'sending'))"
+        )
+        return reached, earlier
+    case = message.case
     lat, lon, radius = case.last_seen_lat, case.last_seen_lon, float(case.radius_km)
     south, north, west, east = bounding_box(
         lat, lon, radius + settings.ALERT_SUBSCRIBER_MAX_RADIUS_KM
     )
     districts = districts_meeting(lat, lon, radius)
     by_district = ""
-    params: list[Any] = [message.pk, now or timezone.now()]
+    params: list[Any] = []
     if districts:
         by_district = f"s.district_id IN ({', '.join(['%s'] * len(districts))}) OR "
         params += districts
     params += [south, north, west, east, lat, lat, lon, radius]
     # Two circles meet when their centres are closer than the sum of their radii (both radii
     # are bounded far below half the globe, where the haversine comparison stays monotonic).
-    sql = f"""
-        INSERT INTO {delivery}
-            (message_id, subscription_id, state, attempts, next_attempt_at, error)
-        SELECT %s, s.id, 'pending', 0, %s, '' FROM {subscription} s
-        WHERE s.active AND s.confirmed_at IS NOT NULL AND ({by_district}(
+    return (
+        f"""s.active AND s.confirmed_at IS NOT NULL AND ({by_district}(
             s.lat BETWEEN %s AND %s AND s.lon BETWEEN %s AND %s
             AND POWER(SIN(RADIANS(s.lat - %s) / 2), 2)
                 + COS(RADIANS(%s)) * COS(RADIANS(s.lat)) * POWER(SIN(RADIANS(s.lon - %s) / 2), 2)
                 <= POWER(SIN((%s + s.radius_km) / (2 * {EARTH_KM})), 2)
-        ))
-        ON CONFLICT DO NOTHING
+        ))""",
+        params,
+    )
+
+
+def _next_range(condition: str, params: list[Any], after: int, size: int) -> tuple[int, int]:
+    """The first and last subscription ids of the next chunk after ``after`` (0, 0: none)."""
+    _delivery, subscription = _tables()
+    sql = f"""
+        SELECT MIN(id), MAX(id), COUNT(*) FROM (
+            SELECT s.id FROM {subscription} s WHERE s.id > %s AND {condition}
+            ORDER BY s.id LIMIT %s
+        ) chunk
     """  # noqa: S608 - table names come from the models; values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(int(cursor.rowcount), 0)
+        cursor.execute(sql, [after, *params, size])
+        first, last, count = cursor.fetchone()
+    return (int(first), int(last)) if count else (0, 0)
 
 
-def enqueue_end(message: CapMessage, earlier: Iterable[int], *, now: datetime | None = None) -> int:
-    """Queue the end notice for everyone an earlier message reached or is reaching now;
-    earlier messages still waiting are dropped (the alert is over)."""
-    ids = list(earlier)
-    if not ids:
-        return 0
-    Delivery.objects.filter(message_id__in=ids, state=DeliveryState.PENDING).update(
-        state=DeliveryState.FAILED, error="the alert ended first"
-    )
+def _queue_range(
+    message: CapMessage, condition: str, params: list[Any], lo: int, hi: int, now: datetime
+) -> int:
     delivery, subscription = _tables()
-    marks = ", ".join(["%s"] * len(ids))
     sql = f"""
         INSERT INTO {delivery}
             (message_id, subscription_id, state, attempts, next_attempt_at, error)
-        SELECT DISTINCT %s, d.subscription_id, 'pending', 0, %s, '' FROM {delivery} d
-        JOIN {subscription} s ON s.id = d.subscription_id
-        WHERE d.message_id IN ({marks}) AND d.state IN ('sent', 'sending') AND s.active
+        SELECT %s, s.id, 'pending', 0, %s, '' FROM {subscription} s
+        WHERE s.id BETWEEN %s AND %s AND {condition}
         ON CONFLICT DO NOTHING
     """  # noqa: S608 - table names come from the models; values are parameters
     with connection.cursor() as cursor:
-        cursor.execute(sql, [message.pk, now or timezone.now(), *ids])
+        cursor.execute(sql, [message.pk, now, lo, hi, *params])
         return max(int(cursor.rowcount), 0)
 
 
-# --- the worker -----------------------------------------------------------------------------
-
-
 @dataclass
-class Claimed:
-    delivery_id: int
-    attempts: int
-    message_id: int
-    subscription: dict[str, Any]
+class FanOut:
+    queued: int = 0
+    chunks: int = 0
 
 
-@dataclass
-class Outcome:
-    sent: list[int] = field(default_factory=list)
-    gone: list[tuple[int, int]] = field(default_factory=list)  # (delivery, subscription)
-    retry: list[tuple[int, int, str]] = field(default_factory=list)  # (delivery, attempts, why)
-    failed: list[tuple[int, str]] = field(default_factory=list)
+def fan_out(
+    message_id: int,
+    dispatch: Callable[[int, int, int], None],
+    *,
+    size: int | None = None,
+    now: datetime | None = None,
+) -> FanOut:
+    """Queue the deliveries of a message chunk by chunk, calling ``dispatch(message, first,
+    last)`` for each chunk as soon as it is committed. Safe to run again: queued pairs are not
+    queued twice, and every chunk is dispatched again (sending it twice sends nothing twice)."""
+    size = size or settings.ALERT_DELIVERY_CHUNK
+    done = FanOut()
+    message = CapMessage.objects.select_related("case").filter(pk=message_id).first()
+    if message is None:
+        return done
+    CapMessage.objects.filter(pk=message_id).update(fanout_started_at=timezone.now())
+    condition, params = _audience(message)
+    after = 0
+    while True:
+        if message.msg_type != MessageType.CANCEL and _ended(message):
+            break  # the alert ended while it was being queued: the end notice takes over
+        lo, hi = _next_range(condition, params, after, size)
+        if not lo:
+            break
+        with transaction.atomic():
+            done.queued += _queue_range(message, condition, params, lo, hi, now or timezone.now())
+        dispatch(message_id, lo, hi)
+        done.chunks += 1
+        after = hi
+    CapMessage.objects.filter(pk=message_id).update(fanned_out_at=timezone.now())
+    return done
 
-    def add(self, other: Outcome) -> None:
-        self.sent += other.sent
-        self.gone += other.gone
-        self.retry += other.retry
-        self.failed += other.failed
+
+def enqueue_area(message: CapMessage, case: AlertCase, *, now: datetime | None = None) -> int:
+    """Queue every delivery of ``message`` at once (no dispatch): how many were added."""
+    condition, params = _audience(message)
+    added, after = 0, 0
+    while True:
+        lo, hi = _next_range(condition, params, after, settings.ALERT_DELIVERY_CHUNK)
+        if not lo:
+            return added
+        added += _queue_range(message, condition, params, lo, hi, now or timezone.now())
+        after = hi
 
 
-def release_stale(now: datetime | None = None) -> int:
-    """Deliveries whose worker died while sending: push ones go back to the queue (their
-    Topic keeps the push service from showing them twice); e-mails are marked failed rather
-    than risk a second copy."""
-    moment = now or timezone.now()
-    stale = Delivery.objects.filter(state=DeliveryState.SENDING, lease_until__lt=moment)
-    mailed = stale.filter(subscription__channel=Channel.EMAIL).update(
-        state=DeliveryState.FAILED, error="interrupted while sending"
+def drop_waiting(earlier: list[int]) -> int:
+    """When an alert ends: its messages' copies still waiting are never sent."""
+    return Delivery.objects.filter(message_id__in=earlier, state=DeliveryState.PENDING).update(
+        state=DeliveryState.FAILED, error="the alert ended first"
     )
-    pushed = stale.update(state=DeliveryState.PENDING, next_attempt_at=moment)
-    return mailed + pushed
 
 
-def claim(
-    limit: int, *, message_id: int | None = None, now: datetime | None = None
-) -> list[Claimed]:
-    """Take up to ``limit`` due deliveries for this worker (leased for two minutes)."""
-    moment = now or timezone.now()
-    delivery, _subscription = _tables()
-    only = "AND message_id = %s" if message_id else ""
-    lock = "FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-    params: list[Any] = [moment + timedelta(minutes=2), moment]
-    if message_id:
-        params.append(message_id)
-    params.append(limit)
-    sql = f"""
-        UPDATE {delivery} SET state = 'sending', lease_until = %s, attempts = attempts + 1
-        WHERE id IN (
-            SELECT id FROM {delivery} WHERE state = 'pending' AND next_attempt_at <= %s {only}
-            ORDER BY id LIMIT %s {lock}
-        )
-        RETURNING id, attempts, message_id, subscription_id
-    """  # noqa: S608 - table names come from the models; values are parameters
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        return []
-    subs = {
-        s["id"]: s
-        for s in Subscription.objects.filter(pk__in=[r[3] for r in rows]).values(
-            "id", "channel", "email", "endpoint", "p256dh", "auth", "language", "token", "active"
-        )
-    }
-    return [Claimed(r[0], r[1], r[2], dict(subs[r[3]])) for r in rows if r[3] in subs]
+def _ended(message: CapMessage) -> bool:
+    from qurb.alerts.selectors import is_live
 
-
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
-
-
-def record(outcome: Outcome, *, now: datetime | None = None) -> None:
-    moment = now or timezone.now()
-    max_attempts: int = settings.ALERT_DELIVERY_ATTEMPTS
-    with transaction.atomic():
-        if outcome.sent:
-            for chunk in _chunks(outcome.sent):
-                Delivery.objects.filter(pk__in=chunk).update(
-                    state=DeliveryState.SENT, sent_at=moment, lease_until=None
-                )
-        if outcome.gone:
-            for chunk in _chunks(outcome.gone):
-                Delivery.objects.filter(pk__in=[d for d, _s in chunk]).update(
-                    state=DeliveryState.GONE, lease_until=None
-                )
-                Subscription.objects.filter(pk__in=[s for _d, s in chunk]).update(active=False)
-        retry: dict[int, list[int]] = defaultdict(list)
-        for delivery_id, attempts, why in outcome.retry:
-            if attempts >= max_attempts:
-                outcome.failed.append((delivery_id, why))
-            else:
-                retry[attempts].append(delivery_id)
-        for attempts, ids in retry.items():
-            for chunk in _chunks(ids):
-                Delivery.objects.filter(pk__in=chunk).update(
-                    state=DeliveryState.PENDING,
-                    next_attempt_at=moment + backoff(attempts),
-                    lease_until=None,
-                )
-        failed: dict[str, list[int]] = defaultdict(list)
-        for delivery_id, why in outcome.failed:
-            failed[why[:200]].append(delivery_id)
-        for why, ids in failed.items():
-            for chunk in _chunks(ids):
-                Delivery.objects.filter(pk__in=chunk).update(
-                    state=DeliveryState.FAILED, error=why, lease_until=None
-                )
-
-
-def _chunks(items: list[Any], size: int = 5000) -> Iterable[list[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+    case = AlertCase.objects.filter(pk=message.case_id).first()
+    return case is None or not is_live(case)
 
 
 # --- what is sent ----------------------------------------------------------------------------
@@ -282,93 +259,7 @@ def notices(message: CapMessage) -> dict[str, Notice]:
     return out
 
 
-async def _push_all(
-    session: aiohttp.ClientSession,
-    rows: list[Claimed],
-    texts: dict[int, dict[str, Notice]],
-    key: Any,
-    concurrency: int,
-) -> Outcome:
-    outcome = Outcome()
-    gate = asyncio.Semaphore(concurrency)
-    ttl: int = settings.ALERT_PUSH_TTL
-
-    async def one(row: Claimed) -> None:
-        sub = row.subscription
-        notice = texts[row.message_id].get(sub["language"]) or texts[row.message_id]["ar"]
-        try:
-            request = push.push_request(
-                endpoint=sub["endpoint"],
-                p256dh=sub["p256dh"],
-                auth=sub["auth"],
-                payload=notice.payload,
-                topic=notice.topic,
-                ttl=ttl,
-                key=key,
-            )
-        except Exception as exc:  # a malformed key cannot be sent, now or later
-            outcome.failed.append((row.delivery_id, f"encryption: {exc}"[:200]))
-            return
-        async with gate:
-            try:
-                async with session.post(
-                    request.endpoint, data=request.body, headers=request.headers
-                ) as answer:
-                    status = answer.status
-                    await answer.read()
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                outcome.retry.append((row.delivery_id, row.attempts, type(exc).__name__))
-                return
-        if status in (200, 201, 202):
-            outcome.sent.append(row.delivery_id)
-        elif status in (404, 410):
-            outcome.gone.append((row.delivery_id, sub["id"]))
-        elif status == 429 or status >= 500:
-            outcome.retry.append((row.delivery_id, row.attempts, f"HTTP {status}"))
-        else:
-            outcome.failed.append((row.delivery_id, f"HTTP {status}"))
-
-    await asyncio.gather(*(one(r) for r in rows))
-    return outcome
-
-
-def _mail_all(rows: list[Claimed], texts: dict[int, dict[str, Notice]]) -> Outcome:
-    outcome = Outcome()
-    if not rows:
-        return outcome
-    mails = []
-    for row in rows:
-        sub = row.subscription
-        notice = texts[row.message_id].get(sub["language"]) or texts[row.message_id]["ar"]
-        leave = absolute(reverse("alerts:unsubscribe", args=[sub["token"]]))
-        mails.append(
-            EmailMessage(
-                notice.subject,
-                notice.body + "\n" + leave,
-                settings.DEFAULT_FROM_EMAIL,
-                [sub["email"]],
-                headers={
-                    "List-Unsubscribe": f"<{leave}>",
-                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-                },
-            )
-        )
-    try:
-        with mailers.default as mailer:
-            for row, mail in zip(rows, mails, strict=True):
-                try:
-                    mailer.send_messages([mail])
-                    outcome.sent.append(row.delivery_id)
-                except OSError as exc:
-                    outcome.retry.append((row.delivery_id, row.attempts, type(exc).__name__))
-    except OSError as exc:  # the mail server could not be reached at all
-        done = set(outcome.sent)
-        outcome.retry += [
-            (r.delivery_id, r.attempts, type(exc).__name__)
-            for r in rows
-            if r.delivery_id not in done
-        ]
-    return outcome
+# --- sending, one copy at a time -------------------------------------------------------------
 
 
 @dataclass
@@ -377,118 +268,249 @@ class Stats:
     gone: int = 0
     retried: int = 0
     failed: int = 0
-    batches: int = 0
+
+    def add(self, other: Stats) -> None:
+        self.sent += other.sent
+        self.gone += other.gone
+        self.retried += other.retried
+        self.failed += other.failed
 
 
-class _Loop:
-    """One event loop in a thread, with one HTTP session, for the worker's whole run."""
-
-    def __init__(self, concurrency: int) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.session = asyncio.run_coroutine_threadsafe(self._open(concurrency), self.loop).result()
-
-    async def _open(self, concurrency: int) -> aiohttp.ClientSession:
-        timeout = aiohttp.ClientTimeout(total=settings.ALERT_PUSH_TIMEOUT)
-        connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
-        return aiohttp.ClientSession(timeout=timeout, connector=connector)
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.session.close(), self.loop).result()
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join()
-        self.loop.close()
+@dataclass
+class RangeResult:
+    stats: Stats
+    come_back_at: datetime | None  # a copy of the range waits for a retry or a lease
 
 
-def deliver(
-    *,
-    message_id: int | None = None,
-    batch: int = 1000,
-    concurrency: int | None = None,
-    max_batches: int | None = None,
-) -> Stats:
-    """Send every due delivery (of one message, or all), batch after batch, until none is
-    due. While one batch is on the wire, the next is claimed and the last one recorded."""
-    width = concurrency or settings.ALERT_DELIVERY_CONCURRENCY
-    release_stale()
-    stats = Stats()
-    texts: dict[int, dict[str, Notice]] = {}
-    key = push.vapid()
-    runner = _Loop(width)
-    in_flight: Any = None
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+def lease() -> timedelta:
+    """How long a copy stays claimed: the longest a send may take, and a margin."""
+    return timedelta(seconds=settings.ALERT_PUSH_TIMEOUT + 5)
+
+
+@lru_cache(maxsize=1)
+def _http() -> urllib3.PoolManager:
+    timeout = urllib3.Timeout(total=settings.ALERT_PUSH_TIMEOUT)
+    return urllib3.PoolManager(num_pools=16, maxsize=4, timeout=timeout, retries=False)
+
+
+@lru_cache(maxsize=64)
+def _notices(message_id: int) -> dict[str, Notice]:
+    return notices(CapMessage.objects.select_related("case").get(pk=message_id))
+
+
+def _claim(row: Mapping[str, Any], now: datetime) -> bool:
+    """Take one copy for this worker, if nobody took it since it was read."""
+    taken = Delivery.objects.filter(
+        pk=row["id"], state=row["state"], attempts=row["attempts"]
+    ).update(state=DeliveryState.SENDING, lease_until=now + lease(), attempts=row["attempts"] + 1)
+    return taken == 1
+
+
+def _settle(delivery_id: int, **fields: Any) -> None:
+    Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
+        lease_until=None, **fields
+    )
+
+
+def _send_push(sub: Mapping[str, Any], notice: Notice, key: Any) -> tuple[str, str]:
+    """One push copy: ('sent' | 'gone' | 'retry' | 'failed', why)."""
     try:
-        while True:
-            rows = (
-                []
-                if max_batches is not None and stats.batches >= max_batches
-                else claim(batch, message_id=message_id)
-            )
-            future = None
-            if rows:
-                stats.batches += 1
-                for mid in {r.message_id for r in rows} - texts.keys():
-                    texts[mid] = notices(CapMessage.objects.select_related("case").get(pk=mid))
-                ended = _ended_messages({r.message_id for r in rows})
-                dropped = Outcome(
-                    failed=[
-                        (r.delivery_id, "unsubscribed")
-                        for r in rows
-                        if not r.subscription["active"]
-                    ]
-                    + [
-                        (r.delivery_id, "the alert ended first")
-                        for r in rows
-                        if r.subscription["active"] and r.message_id in ended
-                    ]
-                )
-                record(dropped)
-                rows = [r for r in rows if r.subscription["active"] and r.message_id not in ended]
-                pushes = [r for r in rows if r.subscription["channel"] == Channel.PUSH]
-                future = asyncio.run_coroutine_threadsafe(
-                    _push_all(runner.session, pushes, texts, key, width), runner.loop
-                )
-            if in_flight is not None:  # record the last batch before mailing this one
-                done: Outcome = in_flight.result()
-                in_flight = None
-                _note(stats, done)
-                record(done)
-            if rows:
-                mailed = _mail_all(
-                    [r for r in rows if r.subscription["channel"] == Channel.EMAIL], texts
-                )
-                _note(stats, mailed)
-                record(mailed)
-            in_flight = future
-            if in_flight is None:
-                break
+        request = push.push_request(
+            endpoint=sub["subscription__endpoint"],
+            p256dh=sub["subscription__p256dh"],
+            auth=sub["subscription__auth"],
+            payload=notice.payload,
+            topic=notice.topic,
+            ttl=settings.ALERT_PUSH_TTL,
+            key=key,
+        )
+    except Exception as exc:  # a malformed key cannot be sent, now or later
+        return "failed", f"encryption: {exc}"
+    try:
+        answer = _http().request(
+            "POST", request.endpoint, body=request.body, headers=request.headers
+        )
+    except urllib3.exceptions.HTTPError as exc:
+        return "retry", type(exc).__name__
+    status = answer.status
+    if status in (200, 201, 202):
+        return "sent", ""
+    if status in (404, 410):
+        return "gone", ""
+    if status == 429 or status >= 500:
+        return "retry", f"HTTP {status}"
+    return "failed", f"HTTP {status}"
+
+
+def _send_mail(sub: Mapping[str, Any], notice: Notice, mailer: Any) -> tuple[str, str]:
+    leave = absolute(reverse("alerts:unsubscribe", args=[sub["subscription__token"]]))
+    mail = EmailMessage(
+        notice.subject,
+        notice.body + "\n" + leave,
+        settings.DEFAULT_FROM_EMAIL,
+        [sub["subscription__email"]],
+        headers={
+            "List-Unsubscribe": f"<{leave}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    try:
+        mailer.send_messages([mail])
+    except OSError as exc:
+        return "retry", type(exc).__name__
+    return "sent", ""
+
+
+@contextlib.contextmanager
+def _fast_commits() -> Iterator[None]:
+    """Per-copy commits without waiting for the disk (PostgreSQL): see the module's note."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    try:
+        yield
     finally:
-        if in_flight is not None:
-            done = in_flight.result()
-            _note(stats, done)
-            record(done)
-        runner.close()
+        with contextlib.suppress(Exception), connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def deliver_range(message_id: int, first: int, last: int) -> RangeResult:
+    """Send the due copies of ``message_id`` to subscriptions ``first``…``last``, one at a
+    time, each claimed before and recorded right after it is sent."""
+    stats = Stats()
+    come_back: datetime | None = None
+    message = CapMessage.objects.select_related("case").filter(pk=message_id).first()
+    if message is None:
+        return RangeResult(stats, None)
+    mine = Delivery.objects.filter(
+        message_id=message_id,
+        subscription_id__gte=first,
+        subscription_id__lte=last,
+        state__in=[DeliveryState.PENDING, DeliveryState.SENDING],
+    )
+    if message.msg_type != MessageType.CANCEL and _ended(message):
+        stats.failed += mine.filter(state=DeliveryState.PENDING).update(
+            state=DeliveryState.FAILED, error="the alert ended first"
+        )
+        return RangeResult(stats, None)
+    rows = list(
+        mine.order_by("subscription_id").values(
+            "id",
+            "state",
+            "attempts",
+            "next_attempt_at",
+            "lease_until",
+            "subscription__channel",
+            "subscription__email",
+            "subscription__endpoint",
+            "subscription__p256dh",
+            "subscription__auth",
+            "subscription__language",
+            "subscription__token",
+            "subscription__active",
+            "subscription_id",
+        )
+    )
+    texts = _notices(message_id)
+    key = push.vapid()
+    max_attempts: int = settings.ALERT_DELIVERY_ATTEMPTS
+    with contextlib.ExitStack() as stack, _fast_commits():
+        mailer: Any = None
+        for row in rows:
+            now = timezone.now()
+            if row["state"] == DeliveryState.PENDING and row["next_attempt_at"] > now:
+                come_back = min(come_back or row["next_attempt_at"], row["next_attempt_at"])
+                continue
+            if row["state"] == DeliveryState.SENDING:
+                if row["lease_until"] and row["lease_until"] > now:  # another worker has it
+                    come_back = min(come_back or row["lease_until"], row["lease_until"])
+                    continue
+                if row["subscription__channel"] == Channel.EMAIL:
+                    # Its worker died while sending: the e-mail may have left; not twice.
+                    stats.failed += Delivery.objects.filter(
+                        pk=row["id"], state=DeliveryState.SENDING, attempts=row["attempts"]
+                    ).update(state=DeliveryState.FAILED, error="interrupted while sending")
+                    continue
+            if not row["subscription__active"]:
+                stats.failed += Delivery.objects.filter(
+                    pk=row["id"], state=row["state"], attempts=row["attempts"]
+                ).update(state=DeliveryState.FAILED, error="unsubscribed")
+                continue
+            if not _claim(row, now):
+                continue
+            attempts = row["attempts"] + 1
+            notice = texts.get(row["subscription__language"]) or texts["ar"]
+            if row["subscription__channel"] == Channel.PUSH:
+                verdict, why = _send_push(row, notice, key)
+            else:
+                if mailer is None:
+                    mailer = stack.enter_context(mailers.default)
+                verdict, why = _send_mail(row, notice, mailer)
+            if verdict == "sent":
+                _settle(row["id"], state=DeliveryState.SENT, sent_at=timezone.now())
+                stats.sent += 1
+            elif verdict == "gone":
+                _settle(row["id"], state=DeliveryState.GONE)
+                Subscription.objects.filter(pk=row["subscription_id"]).update(active=False)
+                stats.gone += 1
+            elif verdict == "retry" and attempts < max_attempts:
+                due = timezone.now() + backoff(attempts)
+                _settle(row["id"], state=DeliveryState.PENDING, next_attempt_at=due, error=why)
+                come_back = min(come_back or due, due)
+                stats.retried += 1
+            else:
+                _settle(row["id"], state=DeliveryState.FAILED, error=why[:200])
+                stats.failed += 1
+    return RangeResult(stats, come_back)
+
+
+def deliver(*, message_id: int | None = None) -> Stats:
+    """Everything due, here and now, without a broker (the ``alerts deliver`` command, the
+    tests): the fan-out of every message not yet fanned out, then every range with copies
+    due, one copy at a time."""
+    stats = Stats()
+    waiting = CapMessage.objects.filter(fanned_out_at__isnull=True)
+    if message_id:
+        waiting = waiting.filter(pk=message_id)
+    for pk in list(waiting.order_by("pk").values_list("pk", flat=True)):
+        fan_out(pk, lambda *_chunk: None)
+    for mid, first, last in due_ranges(message_id=message_id):
+        stats.add(deliver_range(mid, first, last).stats)
     return stats
 
 
-def _ended_messages(message_ids: set[int]) -> set[int]:
-    """Alerts and updates whose alert has ended since they were queued: not sent any more."""
-    from qurb.alerts.selectors import is_live
-
-    found = CapMessage.objects.filter(pk__in=message_ids).exclude(msg_type=MessageType.CANCEL)
-    return {m.pk for m in found.select_related("case") if not is_live(m.case)}
-
-
-def _note(stats: Stats, outcome: Outcome) -> None:
-    stats.sent += len(outcome.sent)
-    stats.gone += len(outcome.gone)
-    stats.retried += len(outcome.retry)
-    stats.failed += len(outcome.failed)
+def due_ranges(
+    *, message_id: int | None = None, now: datetime | None = None, size: int | None = None
+) -> Iterator[tuple[int, int, int]]:
+    """(message, first, last) ranges covering the copies that are due: pending and due, or
+    left ``sending`` by a worker whose lease ran out."""
+    moment = now or timezone.now()
+    size = size or settings.ALERT_DELIVERY_CHUNK
+    due = Delivery.objects.filter(
+        Q(state=DeliveryState.PENDING, next_attempt_at__lte=moment)
+        | Q(state=DeliveryState.SENDING, lease_until__lt=moment)
+    )
+    if message_id:
+        due = due.filter(message_id=message_id)
+    for mid in sorted(set(due.values_list("message_id", flat=True))):
+        ids = list(
+            due.filter(message_id=mid)
+            .order_by("subscription_id")
+            .values_list("subscription_id", flat=True)
+        )
+        for i in range(0, len(ids), size):
+            part = ids[i : i + size]
+            yield mid, part[0], part[-1]
 
 
 def next_retry(message_id: int | None = None) -> datetime | None:
     qs = Delivery.objects.filter(state=DeliveryState.PENDING)
     if message_id:
         qs = qs.filter(message_id=message_id)
-    first = qs.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()
-    return first
+    return qs.order_by("next_attempt_at").values_list("next_attempt_at", flat=True).first()

@@ -120,6 +120,9 @@ class CapMessage(models.Model):
     msg_type = models.CharField(max_length=8, choices=MessageType.choices)
     sent = models.DateTimeField()
     xml = models.TextField()  # emptied at the purge
+    # The fan-out (qurb.alerts.delivery): started, and every chunk queued and dispatched.
+    fanout_started_at = models.DateTimeField(null=True, blank=True)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["sent", "pk"]

@@ -27,7 +27,7 @@ from qurb.accounts.access import Capability
 from qurb.accounts.models import User
 from qurb.alerts import policy, selectors
 from qurb.alerts.cap import Earlier, cap_message
-from qurb.alerts.delivery import enqueue_area, enqueue_end
+from qurb.alerts.delivery import drop_waiting
 from qurb.alerts.models import (
     AlertCase,
     CapMessage,
@@ -189,9 +189,11 @@ def _message(case: AlertCase, msg_type: str, now: datetime) -> CapMessage:
 
 
 def _start_sending(message_id: int) -> None:
-    from qurb.alerts.tasks import deliver_alerts
+    """After commit: the fan-out task queues the copies and dispatches them chunk by chunk
+    (if this enqueue is lost, the workers' sweeper starts the fan-out; see tasks.sweep)."""
+    from qurb.alerts.tasks import fan_out_message
 
-    deliver_alerts.enqueue(message_id)
+    fan_out_message.enqueue(message_id)
 
 
 @audited(AuditAction.ALERTS_READ_CASE)
@@ -277,7 +279,6 @@ def case_validate(
     )
     if approve:
         message = _message(case, MessageType.ALERT, now)
-        enqueue_area(message, case, now=now)
         transaction.on_commit(lambda: _start_sending(message.pk))
     return case
 
@@ -319,7 +320,6 @@ def case_update(
         setattr(case, name, value)
     case.save(update_fields=list(changes))
     message = _message(case, MessageType.UPDATE, now)
-    enqueue_area(message, case, now=now)
     audit_record(
         actor=actor,
         action=AuditAction.ALERTS_UPDATE,
@@ -338,7 +338,7 @@ def _end(case: AlertCase, reason: str, now: datetime, actor: User | None) -> Ale
     case.end_reason = reason
     case.save(update_fields=["status", "ended_at", "end_reason"])
     message = _message(case, MessageType.CANCEL, now)
-    enqueue_end(message, earlier, now=now)
+    drop_waiting(earlier)
     case.end_notified_at = now
     case.save(update_fields=["end_notified_at"])
     audit_record(

@@ -1,5 +1,5 @@
 """Communication e-mails as background tasks: tickets, newsletter confirmations and the
-newsletter itself, each copy sent once."""
+newsletter itself, in chunks that many workers share, each copy sent once."""
 
 from __future__ import annotations
 
@@ -39,18 +39,42 @@ def send_newsletter_confirmation(subscriber_id: int) -> bool:
     return True
 
 
+NEWSLETTER_CHUNK = 200  # copies per task: a worker's share, sent one copy at a time
+
+
 @task()
 def send_newsletter(newsletter_id: int) -> int:
-    """Send every unsent copy; each is locked and stamped, so a retry never sends twice."""
+    """Split the unsent copies into chunks, each its own task, so that many workers share
+    them; a chunk run twice sends nothing twice. Returns how many chunks were dispatched."""
+    pending = list(
+        NewsletterDelivery.objects.filter(newsletter_id=newsletter_id, sent_at__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for i in range(0, len(pending), NEWSLETTER_CHUNK):
+        part = pending[i : i + NEWSLETTER_CHUNK]
+        send_newsletter_chunk.enqueue(newsletter_id, part[0], part[-1])
+    if not pending:
+        _finish(newsletter_id)
+    return -(-len(pending) // NEWSLETTER_CHUNK)
+
+
+@task()
+def send_newsletter_chunk(newsletter_id: int, first: int, last: int) -> int:
+    """Send the unsent copies ``first``…``last``: each is locked, sent and stamped in one
+    transaction, so a worker killed mid-send leaves it unsent (sent again: at most that one
+    copy twice) and a chunk run again skips what was stamped."""
     newsletter = Newsletter.objects.filter(pk=newsletter_id).first()
     if newsletter is None:
         return 0
     articles = list(newsletter.articles.all())
     sent = 0
     pending = list(
-        NewsletterDelivery.objects.filter(newsletter=newsletter, sent_at__isnull=True).values_list(
-            "pk", flat=True
+        NewsletterDelivery.objects.filter(
+            newsletter=newsletter, sent_at__isnull=True, pk__gte=first, pk__lte=last
         )
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     for pk in pending:
         with transaction.atomic():
@@ -89,11 +113,19 @@ def send_newsletter(newsletter_id: int) -> int:
             delivery.sent_at = timezone.now()
             delivery.save(update_fields=["sent_at"])
             sent += 1
-    if not NewsletterDelivery.objects.filter(newsletter=newsletter, sent_at__isnull=True).exists():
-        Newsletter.objects.filter(pk=newsletter.pk, sent_at__isnull=True).update(
+    _finish(newsletter_id)
+    return sent
+
+
+def _finish(newsletter_id: int) -> None:
+    """The newsletter is sent once no copy of a subscriber still subscribed waits."""
+    waiting = NewsletterDelivery.objects.filter(
+        newsletter_id=newsletter_id, sent_at__isnull=True, subscriber__active=True
+    )
+    if not waiting.exists():
+        Newsletter.objects.filter(pk=newsletter_id, sent_at__isnull=True).update(
             sent_at=timezone.now()
         )
-    return sent
 
 
 @task()

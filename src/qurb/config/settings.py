@@ -189,9 +189,20 @@ CACHES: dict[str, dict[str, Any]] = {
     )
 }
 
+# Background work. With a broker (production: RabbitMQ), tasks run on Celery workers
+# (qurb.core.taskqueue); without one (the demo, the tests), the database queue runs them.
+QURB_BROKER_URL = os.environ.get("QURB_BROKER_URL", "")  # e.g. amqp://user:pass@host:5672/qurb
+QURB_BROKER_TIMEOUT = float(os.environ.get("QURB_BROKER_TIMEOUT", "2"))
+QURB_SWEEP_SECONDS = float(os.environ.get("QURB_SWEEP_SECONDS", "15"))
+WORKER_SWEEPS = ["qurb.alerts.tasks.sweep"]  # run by every worker's sweeper (core.sweeper)
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("QURB_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": os.environ.get(
+            "QURB_TASK_BACKEND",
+            "qurb.core.taskqueue.CeleryBackend"
+            if QURB_BROKER_URL
+            else "django_tasks_db.DatabaseBackend",
+        ),
     }
 }
 
@@ -400,6 +411,18 @@ def _limit(name: str, default: str) -> Limit:
 REPORT_LIMIT_PER_ADDRESS = _limit("QURB_LIMIT_PER_ADDRESS", "20/3600")
 REPORT_LIMIT_PER_DEVICE = _limit("QURB_LIMIT_PER_DEVICE", "10/3600")
 REPORT_LIMIT_PER_KEY = _limit("QURB_LIMIT_PER_KEY", "6000/60")
+# Meeting places one anonymous client may take per meeting (per address and per device; a
+# person may bring a companion). Kept, as a keyed hash, until the meeting starts.
+MEETING_PLACES_PER_CLIENT = int(os.environ.get("QURB_MEETING_PLACES_PER_CLIENT", "2"))
+# Sign-in, on top of django-axes (which locks a username+address pair): past this many failures
+# for one username from any addresses in the window, that username is slowed, never locked:
+# each further failure asks to wait, from SIGNIN_BACKOFF_MIN_SECONDS doubling up to
+# SIGNIN_BACKOFF_MAX_SECONDS. An address that signed in to the account within
+# SIGNIN_KNOWN_ADDRESS_DAYS is not slowed. Counted in Redis; without it, not counted.
+SIGNIN_SOFT_LIMIT = _limit("QURB_SIGNIN_SOFT_LIMIT", "20/900")
+SIGNIN_BACKOFF_MIN_SECONDS = int(os.environ.get("QURB_SIGNIN_BACKOFF_MIN_SECONDS", "2"))
+SIGNIN_BACKOFF_MAX_SECONDS = int(os.environ.get("QURB_SIGNIN_BACKOFF_MAX_SECONDS", "60"))
+SIGNIN_KNOWN_ADDRESS_DAYS = int(os.environ.get("QURB_SIGNIN_KNOWN_ADDRESS_DAYS", "30"))
 API_KEY_CACHE_SECONDS = float(os.environ.get("QURB_API_KEY_CACHE_SECONDS", "30"))
 # The type of area every report must fall in; a point outside all of them is refused.
 REPORT_AREA_TYPE = os.environ.get("QURB_REPORT_AREA_TYPE", "district")
@@ -439,7 +462,8 @@ ALERT_VAPID_SUBJECT = os.environ.get("QURB_VAPID_SUBJECT", "mailto:alerts@qurb.i
 ALERT_PUSH_TTL = int(os.environ.get("QURB_ALERT_PUSH_TTL", str(24 * 3600)))
 ALERT_PUSH_TIMEOUT = float(os.environ.get("QURB_ALERT_PUSH_TIMEOUT", "10"))
 ALERT_DELIVERY_ATTEMPTS = int(os.environ.get("QURB_ALERT_DELIVERY_ATTEMPTS", "6"))
-ALERT_DELIVERY_CONCURRENCY = int(os.environ.get("QURB_ALERT_DELIVERY_CONCURRENCY", "256"))
+# Copies per delivery task: a chunk of subscribers, sent one copy at a time by one worker.
+ALERT_DELIVERY_CHUNK = int(os.environ.get("QURB_ALERT_DELIVERY_CHUNK", "300"))
 # The push services a browser subscription may point at (a leading dot: any subdomain). Only
 # these are ever contacted, over HTTPS; a test or a private push service adds its own host
 # (plain http is accepted for loopback hosts listed here, for tests).

@@ -4,11 +4,14 @@ from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.i18n import set_language
 
+from qurb.web.accounts.forms import AdminSignInForm
 from qurb.web.api import api
 from qurb.web.neighbourhoods import views as neighbourhood_views
 from qurb.web.sitemaps import SITEMAPS
 
 admin.site.site_header = "Qurb"
+# The admin's sign-in is slowed like the staff sign-in (qurb.web.guards.signin).
+admin.site.login_form = AdminSignInForm
 
 urlpatterns = [
     path("", neighbourhood_views.home, name="home"),

@@ -15,6 +15,15 @@ from qurb.core.text import field_language
 from qurb.engagement.models import Meeting, Rating, Registration, RegistrationStatus
 
 
+def email_key(email: str) -> str:
+    """An e-mail address as one mailbox: case-insensitive, without a sub-address tag
+    ("Amina+2@Example.org" is "amina@example.org")."""
+    local, at, domain = email.strip().casefold().rpartition("@")
+    if not at:
+        return domain
+    return f"{local.split('+', 1)[0] or local}@{domain}"
+
+
 def meeting_register(
     *,
     meeting: Meeting,
@@ -26,7 +35,9 @@ def meeting_register(
 ) -> Registration:
     """A place at the meeting, or a place on its waiting list once it is full.
 
-    Registering twice with the same account returns the first registration.
+    Registering twice with the same account returns the first registration. An e-mail address
+    holds one live registration per meeting: a second one with the same address (whatever its
+    case or sub-address tag) is refused.
     """
     errors: dict[str, list[Any]] = {}
     if meeting.cancelled or meeting.held_at is not None or meeting.starts_at <= timezone.now():
@@ -50,6 +61,15 @@ def meeting_register(
         )
         if existing is not None and existing.status != RegistrationStatus.CANCELLED:
             return existing
+        wanted = email_key(email)
+        if wanted:
+            live = locked.registrations.exclude(status=RegistrationStatus.CANCELLED).exclude(
+                email=""
+            )
+            if any(email_key(other) == wanted for other in live.values_list("email", flat=True)):
+                raise ValidationError(
+                    {"email": [_("This e-mail address already has a place at this meeting.")]}
+                )
         taken = locked.registrations.filter(status=RegistrationStatus.CONFIRMED).count()
         full = locked.capacity is not None and taken >= locked.capacity
         registration = existing or Registration(meeting=locked, user=account)

@@ -1,5 +1,58 @@
+from typing import Any
+
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from qurb.web.guards.signin import signin_failed, signin_succeeded, signin_wait
+
+
+class SlowedSignIn:
+    """The soft per-username limit (qurb.web.guards.signin) in front of the password check:
+    while the username must wait, the password is not checked (nor counted by django-axes),
+    and the form says how long to wait. A failed password is counted; a correct one remembers
+    the address it came from."""
+
+    request: Any
+    cleaned_data: dict[str, Any]
+    user_cache: Any
+
+    def clean(self) -> dict[str, Any]:
+        username = str(self.cleaned_data.get("username") or "")
+        if self.request is not None:
+            wait = signin_wait(self.request, username)
+            if wait:
+                raise ValidationError(
+                    ngettext(
+                        "Too many sign-in attempts for this account. Wait %(seconds)s second, "
+                        "then try again.",
+                        "Too many sign-in attempts for this account. Wait %(seconds)s seconds, "
+                        "then try again.",
+                        wait,
+                    )
+                    % {"seconds": wait},
+                    code="slowed",
+                )
+        try:
+            cleaned: dict[str, Any] = super().clean()  # type: ignore[misc]
+        except ValidationError:
+            if self.request is not None and self.user_cache is None:
+                signin_failed(self.request, username)
+            raise
+        if self.request is not None:
+            signin_succeeded(self.request, username)
+        return cleaned
+
+
+class SignInForm(SlowedSignIn, AuthenticationForm):
+    pass
+
+
+class AdminSignInForm(SlowedSignIn, AdminAuthenticationForm):
+    pass
 
 
 class MfaForm(forms.Form):

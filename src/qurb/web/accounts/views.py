@@ -14,13 +14,20 @@ from django_otp import login as otp_login
 from qurb.accounts.mfa import confirmed_devices, mfa_verify, pending_totp_device
 from qurb.accounts.models import User
 from qurb.core.qr import qr_svg
-from qurb.web.accounts.forms import MfaForm
+from qurb.web.accounts.forms import MfaForm, SignInForm
 from qurb.web.common.navigation import holds_staff_capability
 
 
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
+    authentication_form = SignInForm
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.has_error("__all__", "slowed"):
+            response.status_code = 429  # the username must wait (web.guards.signin)
+        return response
 
     def get_default_redirect_url(self) -> str:
         """Without a ``next``, staff land on their home (after the second factor); everyone

@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,7 +61,15 @@ from qurb.web.common.forms import (
     errors_as_messages,
     text_fields,
 )
-from qurb.web.guards.intake import client_address, limit_hit, remember_device, respondent
+from qurb.web.guards.intake import (
+    client_address,
+    device_bucket,
+    limit_hit,
+    quota_give_back,
+    quota_take,
+    remember_device,
+    respondent,
+)
 
 RATE_LIMIT = Limit(30, 3600)  # priority ratings per address and hour
 
@@ -125,29 +134,77 @@ def _public_meeting(request: HttpRequest, meeting_id: int) -> Meeting:
     return meeting
 
 
+def _place_buckets(request: HttpRequest, meeting: Meeting) -> list[tuple[str, str]]:
+    """The counters an anonymous registration takes a place from: the client's address and
+    its device (or its address's "no device" bucket), for this meeting."""
+    device_scope, device = device_bucket(request)
+    return [
+        (f"meeting-places:{meeting.pk}:addr", client_address(request)),
+        (f"meeting-places:{meeting.pk}:{device_scope}", device),
+    ]
+
+
+def _places_ttl(meeting: Meeting) -> int:
+    """Until the meeting starts (registration closes then), and an hour more."""
+    return max(int((meeting.starts_at - timezone.now()).total_seconds()), 0) + 3600
+
+
+def _places_take(request: HttpRequest, meeting: Meeting) -> list[tuple[str, str]] | None:
+    """Take one of the client's places at the meeting (settings.MEETING_PLACES_PER_CLIENT, per
+    address and per device, until the meeting starts); None, nothing taken, when it has none
+    left. What was taken is given back if the registration then fails."""
+    ttl = _places_ttl(meeting)
+    taken: list[tuple[str, str]] = []
+    for scope, identity in _place_buckets(request, meeting):
+        if not quota_take(scope, identity, settings.MEETING_PLACES_PER_CLIENT, ttl):
+            for back_scope, back_identity in taken:
+                quota_give_back(back_scope, back_identity, ttl)
+            return None
+        taken.append((scope, identity))
+    return taken
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = _public_meeting(request, meeting_id)
     user = request.user if request.user.is_authenticated else None
     association = getattr(user, "association", None)
     form = RegisterForm(request.POST or None, initial={"name": str(user) if user else ""})
+    status = 200
     if request.method == "POST" and form.is_valid():
-        try:
-            registration = services.meeting_register(
-                meeting=meeting,
-                name=form.cleaned_data["name"],
-                email=form.cleaned_data["email"],
-                user=user,
-                association=association,
-                language=get_language() or "ar",
+        # An account holds one registration; an anonymous client a few places (a companion).
+        taken = [] if user else _places_take(request, meeting)
+        if taken is None:
+            status = 429
+            form.add_error(
+                None,
+                _(
+                    "This connection has already registered the places it may take at this "
+                    "meeting (%(places)s)."
+                )
+                % {"places": settings.MEETING_PLACES_PER_CLIENT},
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
         else:
-            messages.success(request, registration.get_status_display())
-            return redirect("neighbourhoods:meeting", meeting_id=meeting.pk)
+            try:
+                registration = services.meeting_register(
+                    meeting=meeting,
+                    name=form.cleaned_data["name"],
+                    email=form.cleaned_data["email"],
+                    user=user,
+                    association=association,
+                    language=get_language() or "ar",
+                )
+            except ValidationError as exc:
+                for scope, identity in taken:
+                    quota_give_back(scope, identity, _places_ttl(meeting))
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, registration.get_status_display())
+                return remember_device(
+                    request, redirect("neighbourhoods:meeting", meeting_id=meeting.pk)
+                )
     mine = registration_of(meeting, user) if user else None
-    return render(
+    response = render(
         request,
         "neighbourhoods/meeting.html",
         {
@@ -161,7 +218,9 @@ def meeting_page(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 mine and mine.attended and meeting.held_at and not hasattr(mine, "rating")
             ),
         },
+        status=status,
     )
+    return remember_device(request, response)
 
 
 @login_required

@@ -108,37 +108,70 @@ def intake_trace_seconds() -> int:
     )
 
 
-def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
-    """Count one attempt; True when this attempt goes over the limit of the current window.
-
-    With Redis: one round trip (INCR, then EXPIRE NX so the window's key always expires),
-    atomic on the server whatever the number of processes. Without: the cache's add + incr.
-    """
-    window = int(time.time()) // limit.window_seconds
+def _counter_key(scope: str, identity: str, suffix: str) -> str:
     # Keyed: a plain hash of an IPv4 address is reversed by trying the 2^32 addresses.
     digest = hmac.new(
         settings.SECRET_KEY.encode(), f"rl:{scope}:{identity}".encode(), hashlib.sha256
     ).hexdigest()[:32]
-    key = f"qurb:rl:{scope}:{window}:{digest}"
+    return f"qurb:rl:{scope}:{suffix}:{digest}"
+
+
+def _count(key: str, ttl: int, scope: str, step: int = 1) -> int | None:
+    """Add ``step`` to the counter (created with ``ttl``); its new value, or None when it could
+    not be counted (Redis down: the limits fail open, and say so in the log).
+
+    With Redis: one round trip (INCRBY, then EXPIRE NX so the key always expires), atomic on
+    the server whatever the number of processes. Without: the cache's add + incr.
+    """
     if settings.REDIS_URL:
         pipe = _redis(settings.REDIS_URL).pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, limit_ttl(limit), nx=True)
+        pipe.incrby(key, step)
+        pipe.expire(key, ttl, nx=True)
         try:
-            count = int(pipe.execute()[0])
+            return int(pipe.execute()[0])
         except redis.RedisError as exc:
-            # Residents must still be able to report while Redis is down: the limit fails
-            # open for as long as it is, and says so in the log.
             logger.warning("rate limit %s not counted, Redis unavailable: %s", scope, exc)
-            return False
-        return count > limit.count
-    cache.add(key, 0, timeout=limit_ttl(limit))
+            return None
+    cache.add(key, 0, timeout=ttl)
     try:
-        count = cache.incr(key)
+        return int(cache.incr(key, step))
     except ValueError:  # expired between add and incr: start the window again
-        cache.add(key, 1, timeout=limit_ttl(limit))
-        count = 1
-    return count > limit.count
+        cache.add(key, max(step, 0), timeout=ttl)
+        return max(step, 0)
+
+
+def limit_count(scope: str, identity: str, limit: Limit) -> int:
+    """Count one attempt in the current fixed window; the attempts so far in it, this one
+    included (0 when it could not be counted: the limit fails open)."""
+    window = int(time.time()) // limit.window_seconds
+    count = _count(_counter_key(scope, identity, str(window)), limit_ttl(limit), scope)
+    return count or 0
+
+
+def limit_hit(scope: str, identity: str, limit: Limit) -> bool:
+    """Count one attempt; True when this attempt goes over the limit of the current window."""
+    return limit_count(scope, identity, limit) > limit.count
+
+
+def quota_take(scope: str, identity: str, places: int, ttl_seconds: int) -> bool:
+    """Take one of ``places`` for ``identity`` (kept ``ttl_seconds``); False, and nothing taken,
+    when they are all taken. Unlike a window, places come back only by ``quota_give_back``
+    or when the key expires. Fails open (True) when Redis is down."""
+    key = _counter_key(scope, identity, "quota")
+    count = _count(key, max(ttl_seconds, 1), scope)
+    if count is None:
+        return True
+    if count > places:
+        _count(key, max(ttl_seconds, 1), scope, step=-1)
+        return False
+    return True
+
+
+def quota_give_back(scope: str, identity: str, ttl_seconds: int) -> None:
+    """Give back a place taken by ``quota_take`` (the attempt it was taken for failed)."""
+    key = _counter_key(scope, identity, "quota")
+    if (_count(key, max(ttl_seconds, 1), scope, step=-1) or 0) < 0:
+        _count(key, max(ttl_seconds, 1), scope, step=1)  # never below zero
 
 
 MAX_PROXY_HOPS = 20  # X-Forwarded-For entries looked at, from the right
@@ -234,12 +267,21 @@ def remember_device(request: HttpRequest, response: HttpResponse) -> HttpRespons
     return response
 
 
+def device_bucket(request: HttpRequest) -> tuple[str, str]:
+    """The (scope suffix, identity) a per-device limit counts against: the device identifier,
+    or, when the client sends none, one shared "no device" bucket per client address, so that
+    leaving out the cookie or header never escapes the limit. The two never share a key (a
+    device identifier cannot name another address's bucket)."""
+    device = device_id(request)
+    if device:
+        return "device", device
+    return "device-none", client_address(request)
+
+
 def intake_limited(request: HttpRequest, *, api_key: ApiKey | None = None) -> bool:
     """Apply the per-address, per-device and per-key limits to one submission attempt."""
     if api_key is not None:
         return limit_hit("key", str(api_key.pk), settings.REPORT_LIMIT_PER_KEY)
     hit = limit_hit("addr", client_address(request), settings.REPORT_LIMIT_PER_ADDRESS)
-    device = device_id(request)
-    if device:
-        hit = limit_hit("device", device, settings.REPORT_LIMIT_PER_DEVICE) or hit
-    return hit
+    scope, identity = device_bucket(request)
+    return limit_hit(scope, identity, settings.REPORT_LIMIT_PER_DEVICE) or hit

@@ -14,14 +14,12 @@ class Command(BaseCommand):
         "Missing-child alerts. 'expire' ends the alerts past their expiry and tells their "
         "subscribers (run it every minute); 'purge' erases the personal data of cases ended "
         "longer than QURB_ALERT_RETENTION_DAYS ago (run it daily); 'deliver' sends every due "
-        "delivery now (`qurb worker` does it through tasks); 'vapid-key' prints the public key "
+        "delivery now, without a broker (`qurb worker` does it through tasks); 'vapid-key' prints the public key "
         "browsers subscribe with."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["expire", "purge", "deliver", "vapid-key"])
-        parser.add_argument("--batch", type=int, default=1000)
-        parser.add_argument("--concurrency", type=int, default=None)
 
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
@@ -33,7 +31,7 @@ class Command(BaseCommand):
             self.stdout.write(application_server_key())
         else:
             start = time.perf_counter()
-            stats = deliver(batch=options["batch"], concurrency=options["concurrency"])
+            stats = deliver()
             elapsed = time.perf_counter() - start
             self.stdout.write(
                 json.dumps(
