@@ -193,6 +193,7 @@ CACHES: dict[str, dict[str, Any]] = {
 # (qurb.core.taskqueue); without one (the demo, the tests), the database queue runs them.
 QURB_BROKER_URL = os.environ.get("QURB_BROKER_URL", "")  # e.g. amqp://user:pass@host:5672/qurb
 QURB_BROKER_TIMEOUT = float(os.environ.get("QURB_BROKER_TIMEOUT", "2"))
+QURB_TASK_QUEUE = os.environ.get("QURB_TASK_QUEUE", "qurb")
 QURB_SWEEP_SECONDS = float(os.environ.get("QURB_SWEEP_SECONDS", "15"))
 WORKER_SWEEPS = ["qurb.alerts.tasks.sweep"]  # run by every worker's sweeper (core.sweeper)
 TASKS = {

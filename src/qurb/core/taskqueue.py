@@ -40,7 +40,6 @@ from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
 
-QUEUE = "qurb"
 RUN = "qurb.run"
 
 app = Celery("qurb", set_as_current=False)
@@ -53,7 +52,6 @@ app.conf.update(
     task_serializer="json",
     accept_content=["json"],
     task_ignore_result=True,
-    task_default_queue=QUEUE,
     task_default_delivery_mode="persistent",
     broker_transport_options={"confirm_publish": True},
     broker_connection_retry_on_startup=True,
@@ -68,6 +66,7 @@ def configure() -> Celery:
     tests)."""
     app.conf.broker_url = settings.QURB_BROKER_URL
     app.conf.broker_connection_timeout = settings.QURB_BROKER_TIMEOUT
+    app.conf.task_default_queue = settings.QURB_TASK_QUEUE
     return app
 
 
@@ -85,7 +84,7 @@ def publish(task_path: str, args: list[Any], kwargs: dict[str, Any], **options: 
     result = configure().send_task(
         RUN,
         args=[task_path, args, kwargs],
-        queue=QUEUE,
+        queue=settings.QURB_TASK_QUEUE,
         retry=True,
         retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
         **options,

@@ -43,7 +43,7 @@ class Command(BaseCommand):
             [
                 "worker",
                 "--pool=solo",
-                f"--queues={taskqueue.QUEUE}",
+                f"--queues={settings.QURB_TASK_QUEUE}",
                 f"--hostname={name}@%h",
                 "--loglevel=INFO",
                 "--without-gossip",
