@@ -77,6 +77,12 @@ bench-insights: install
 bench-alerts: install
 	$(BIN)/python bench/alerts.py
 
+# A national alert on the distributed engine: 200,000 push subscribers, Celery workers on 1
+# then 2 hosts (network namespaces, as root), three workers SIGKILLed and RabbitMQ restarted
+# while it goes out; prints lost=… duplicated=…. Needs PostgreSQL and RabbitMQ on 127.0.0.1.
+bench-fanout: install
+	$(BIN)/python bench/fanout.py --kill-broker
+
 # Open-day crowds: the programme page under gunicorn (2 workers, Redis) against a static file
 # of the same size from the same server. Needs PostgreSQL on 5432 and Redis on 6379.
 bench-programme: install
@@ -90,6 +96,7 @@ bench-smoke: install
 	$(BIN)/python bench/intake.py --smoke
 	$(BIN)/python bench/insights.py --smoke
 	$(BIN)/python bench/alerts.py --smoke
+	$(BIN)/python bench/fanout.py --smoke
 	$(BIN)/python bench/programme.py --smoke
 
 messages: install

@@ -55,7 +55,7 @@ FES = (34.0651, -4.9796)
 # --- the subscribers ------------------------------------------------------------------------
 
 
-def _load_subscribers(url: str, n: int, host: str) -> None:
+def _load_subscribers(url: str, n: int, host: str, port: int) -> None:
     """``n`` push subscribers within 60 km of Fès (all in a 160 km alert's area), their
     endpoints on ``host``."""
     from bench.alerts import _keys
@@ -63,7 +63,7 @@ def _load_subscribers(url: str, n: int, host: str) -> None:
     with psycopg.connect(url) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*), min(endpoint) FROM alerts_subscription")
         count, sample = cur.fetchone()  # type: ignore[misc]
-        if count == n and sample and f"//{host}:{PUSH_PORT}/" in sample:
+        if count == n and sample and f"//{host}:{port}/" in sample:
             print(f"reusing {n:,} subscribers")
             return
         cur.execute("DELETE FROM alerts_delivery")
@@ -86,7 +86,7 @@ def _load_subscribers(url: str, n: int, host: str) -> None:
                         f"fanout{i}",
                         "push",
                         "",
-                        f"http://{host}:{PUSH_PORT}/p/{i}",
+                        f"http://{host}:{port}/p/{i}",
                         p256dh,
                         auth,
                         ("ar", "fr", "en")[i % 3],
@@ -106,7 +106,7 @@ def _load_subscribers(url: str, n: int, host: str) -> None:
 # --- the push endpoint ----------------------------------------------------------------------
 
 
-def _endpoint(host: str, counts: Any, first_at: Any, bad: Any, ready: Any) -> None:
+def _endpoint(host: str, port: int, counts: Any, first_at: Any, bad: Any, ready: Any) -> None:
     """Keep-alive HTTP/1.1: checks each push request as a push service would, answers 201,
     counts the copies per subscriber (``counts[i]``)."""
 
@@ -150,7 +150,7 @@ def _endpoint(host: str, counts: Any, first_at: Any, bad: Any, ready: Any) -> No
             writer.close()
 
     async def main() -> None:
-        server = await asyncio.start_server(handle, host, PUSH_PORT, backlog=4096)
+        server = await asyncio.start_server(handle, host, port, backlog=4096)
         ready.set()
         async with server:
             await server.serve_forever()
@@ -331,7 +331,9 @@ def _run(
     ready = multiprocessing.Event()
     endpoint_host = GATEWAY if network else "127.0.0.1"
     endpoint = multiprocessing.Process(
-        target=_endpoint, args=(endpoint_host, counts, first_at, bad, ready), daemon=True
+        target=_endpoint,
+        args=(endpoint_host, args.push_port, counts, first_at, bad, ready),
+        daemon=True,
     )
     endpoint.start()
     ready.wait(10)
@@ -425,7 +427,8 @@ def main() -> None:
     )
     from bench.smoke import add_smoke
 
-    add_smoke(parser, subscribers=1_500, hosts="1,2", chunk=100)
+    parser.add_argument("--push-port", type=int, default=PUSH_PORT)
+    add_smoke(parser, subscribers=1_500, hosts="1,2", chunk=100, database=DEFAULT_DB + "_smoke")
     args = parser.parse_args()
     from bench.database import ensure_database
 
@@ -460,7 +463,9 @@ def main() -> None:
     call_command("migrate", interactive=False, verbosity=0)
     if not User.objects.filter(username="unit.fes").exists():
         demo_load()
-    _load_subscribers(args.database, args.subscribers, GATEWAY if network else "127.0.0.1")
+    _load_subscribers(
+        args.database, args.subscribers, GATEWAY if network else "127.0.0.1", args.push_port
+    )
     print(
         f"{args.subscribers:,} subscribers in range; chunks of {args.chunk}; "
         + ("worker hosts in network namespaces" if network else "workers as local processes")

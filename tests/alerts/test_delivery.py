@@ -4,6 +4,7 @@ loopback (decrypted as a browser would), e-mail with double opt-in, retries, and
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import math
 from datetime import timedelta
@@ -137,7 +138,7 @@ def test_the_alert_reaches_exactly_the_subscribers_whose_area_meets_it(
     # soon as each is queued.
     assert len(chunks) == done.chunks == -(-len(queued) // 40)
     assert all(mid == message.pk for mid, _first, _last in chunks)
-    assert all(a[2] < b[1] for a, b in zip(chunks, chunks[1:], strict=False))
+    assert all(a[2] < b[1] for a, b in itertools.pairwise(chunks))
     for _mid, first, last in chunks:
         assert 0 < len({q for q in queued if first <= q <= last}) <= 40
     message.refresh_from_db()

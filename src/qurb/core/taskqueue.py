@@ -64,7 +64,12 @@ app.conf.update(
 def configure() -> Celery:
     """Point the app at the broker of the settings (done lazily: settings may change in
     tests)."""
-    app.conf.broker_url = settings.QURB_BROKER_URL
+    if app.conf.broker_url != settings.QURB_BROKER_URL:
+        app.conf.broker_url = settings.QURB_BROKER_URL
+        if app._pool is not None:  # connections to the broker named before
+            app._pool.force_close_all()
+            app._pool = None
+            app.amqp._producer_pool = None
     app.conf.broker_connection_timeout = settings.QURB_BROKER_TIMEOUT
     app.conf.task_default_queue = settings.QURB_TASK_QUEUE
     return app

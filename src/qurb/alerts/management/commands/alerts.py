@@ -14,8 +14,8 @@ class Command(BaseCommand):
         "Missing-child alerts. 'expire' ends the alerts past their expiry and tells their "
         "subscribers (run it every minute); 'purge' erases the personal data of cases ended "
         "longer than QURB_ALERT_RETENTION_DAYS ago (run it daily); 'deliver' sends every due "
-        "delivery now, without a broker (`qurb worker` does it through tasks); 'vapid-key' prints the public key "
-        "browsers subscribe with."
+        "delivery now, without a broker (`qurb worker` does it through tasks); 'vapid-key' "
+        "prints the public key browsers subscribe with."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
