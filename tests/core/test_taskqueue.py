@@ -16,6 +16,8 @@ import os
 import socket
 import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -96,6 +98,61 @@ def test_a_task_goes_to_the_broker_not_the_database(broker: str) -> None:
     with Connection(BROKER) as conn:
         _name, messages, _consumers = conn.default_channel.queue_declare(broker, passive=True)
     assert messages == 1
+
+
+class SilentBroker:
+    """A TCP relay to RabbitMQ that can fall silent (a partition, or a broker blocking its
+    publishers on a memory or disk alarm): connections stay open, nothing more is passed."""
+
+    def __init__(self) -> None:
+        self.silent = threading.Event()
+        self.server = socket.socket()
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen()
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(("127.0.0.1", 5672))
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    def _pipe(self, a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                while self.silent.is_set():
+                    time.sleep(0.05)
+                b.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.silent.clear()
+        self.server.close()
+
+
+@pytest.mark.django_db
+def test_a_broker_that_falls_silent_does_not_hold_the_request(broker: str, settings: Any) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    relay = SilentBroker()
+    try:
+        settings.QURB_BROKER_URL = f"amqp://guest:guest@127.0.0.1:{relay.port}//"
+        subscription = Subscription.objects.create(
+            channel="email", email="amal@example.org", lat=34.06, lon=-4.98, radius_km=5
+        )
+        send_confirmation.enqueue(subscription.pk)  # through the relay: on the broker
+        assert not DBTaskResult.objects.exists()
+        relay.silent.set()
+        send_confirmation.enqueue(subscription.pk)  # returns (bounded), kept in the outbox
+        assert DBTaskResult.objects.count() == 1
+    finally:
+        relay.close()
 
 
 def _free_port() -> int:

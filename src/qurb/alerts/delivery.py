@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,6 +50,7 @@ from qurb.alerts.geo import EARTH_KM, bounding_box, districts_meeting
 from qurb.alerts.models import (
     AlertCase,
     CapMessage,
+    CaseStatus,
     Channel,
     Delivery,
     DeliveryState,
@@ -176,6 +178,8 @@ def fan_out(
         dispatch(message_id, lo, hi)
         done.chunks += 1
         after = hi
+        if done.chunks % 50 == 0:  # still at work: the sweeper leaves it alone
+            CapMessage.objects.filter(pk=message_id).update(fanout_started_at=timezone.now())
     CapMessage.objects.filter(pk=message_id).update(fanned_out_at=timezone.now())
     return done
 
@@ -302,17 +306,35 @@ def _notices(message_id: int) -> dict[str, Notice]:
     return notices(CapMessage.objects.select_related("case").get(pk=message_id))
 
 
-def _claim(row: Mapping[str, Any], now: datetime) -> bool:
-    """Take one copy for this worker, if nobody took it since it was read."""
-    taken = Delivery.objects.filter(
-        pk=row["id"], state=row["state"], attempts=row["attempts"]
-    ).update(state=DeliveryState.SENDING, lease_until=now + lease(), attempts=row["attempts"] + 1)
+def _claim(row: Mapping[str, Any], now: datetime, *, live_only: bool) -> bool:
+    """Take one copy for this worker, if nobody took it since it was read (its state and
+    attempt count are the token) and, for an alert or an update, only while the alert is
+    live: a copy queued while the alert was ending is never taken after the end."""
+    mine = Delivery.objects.filter(pk=row["id"], state=row["state"], attempts=row["attempts"])
+    if row["state"] == DeliveryState.SENDING:
+        mine = mine.filter(lease_until__lt=now)  # its worker's lease has run out
+    else:
+        mine = mine.filter(next_attempt_at__lte=now)
+    if live_only:
+        mine = mine.filter(
+            Q(message__case__expires_at__isnull=True) | Q(message__case__expires_at__gt=now),
+            message__case__status=CaseStatus.PUBLISHED,
+        )
+    taken = mine.update(
+        state=DeliveryState.SENDING, lease_until=now + lease(), attempts=row["attempts"] + 1
+    )
     return taken == 1
 
 
-def _settle(delivery_id: int, **fields: Any) -> None:
-    Delivery.objects.filter(pk=delivery_id, state=DeliveryState.SENDING).update(
-        lease_until=None, **fields
+def _settle(delivery_id: int, attempts: int, **fields: Any) -> bool:
+    """Record the outcome of the copy this worker claimed (``attempts`` is the claim's
+    token): if its lease ran out and another worker took it over meanwhile, the other
+    worker's outcome stands and this one is dropped."""
+    return (
+        Delivery.objects.filter(
+            pk=delivery_id, state=DeliveryState.SENDING, attempts=attempts
+        ).update(lease_until=None, **fields)
+        == 1
     )
 
 
@@ -330,13 +352,21 @@ def _send_push(sub: Mapping[str, Any], notice: Notice, key: Any) -> tuple[str, s
         )
     except Exception as exc:  # a malformed key cannot be sent, now or later
         return "failed", f"encryption: {exc}"
+    deadline = time.monotonic() + settings.ALERT_PUSH_TIMEOUT
     try:
+        # The status line and headers: each read is bounded by the timeout. The body (a push
+        # service sends none, or a few bytes) is read only until the deadline.
         answer = _http().request(
-            "POST", request.endpoint, body=request.body, headers=request.headers
+            "POST",
+            request.endpoint,
+            body=request.body,
+            headers=request.headers,
+            preload_content=False,
         )
     except urllib3.exceptions.HTTPError as exc:
         return "retry", type(exc).__name__
     status = answer.status
+    _drain(answer, deadline)
     if status in (200, 201, 202):
         return "sent", ""
     if status in (404, 410):
@@ -344,6 +374,21 @@ def _send_push(sub: Mapping[str, Any], notice: Notice, key: Any) -> tuple[str, s
     if status == 429 or status >= 500:
         return "retry", f"HTTP {status}"
     return "failed", f"HTTP {status}"
+
+
+def _drain(answer: Any, deadline: float) -> None:
+    """Read what is left of an answer so its connection can be reused, unless that takes
+    past ``deadline`` or more than a few kilobytes: then the connection is closed."""
+    try:
+        for _ in range(8):
+            if time.monotonic() > deadline:
+                break
+            if not answer.read(1024, decode_content=False):
+                answer.release_conn()
+                return
+    except urllib3.exceptions.HTTPError:
+        pass
+    answer.close()
 
 
 def _send_mail(sub: Mapping[str, Any], notice: Notice, mailer: Any) -> tuple[str, str]:
@@ -419,6 +464,7 @@ def deliver_range(message_id: int, first: int, last: int) -> RangeResult:
     )
     texts = _notices(message_id)
     key = push.vapid()
+    live_only = message.msg_type != MessageType.CANCEL
     max_attempts: int = settings.ALERT_DELIVERY_ATTEMPTS
     with contextlib.ExitStack() as stack, _fast_commits():
         mailer: Any = None
@@ -442,7 +488,7 @@ def deliver_range(message_id: int, first: int, last: int) -> RangeResult:
                     pk=row["id"], state=row["state"], attempts=row["attempts"]
                 ).update(state=DeliveryState.FAILED, error="unsubscribed")
                 continue
-            if not _claim(row, now):
+            if not _claim(row, now, live_only=live_only):
                 continue
             attempts = row["attempts"] + 1
             notice = texts.get(row["subscription__language"]) or texts["ar"]
@@ -452,21 +498,24 @@ def deliver_range(message_id: int, first: int, last: int) -> RangeResult:
                 if mailer is None:
                     mailer = stack.enter_context(mailers.default)
                 verdict, why = _send_mail(row, notice, mailer)
+            pk = row["id"]
             if verdict == "sent":
-                _settle(row["id"], state=DeliveryState.SENT, sent_at=timezone.now())
-                stats.sent += 1
+                stats.sent += _settle(
+                    pk, attempts, state=DeliveryState.SENT, sent_at=timezone.now()
+                )
             elif verdict == "gone":
-                _settle(row["id"], state=DeliveryState.GONE)
-                Subscription.objects.filter(pk=row["subscription_id"]).update(active=False)
-                stats.gone += 1
+                if _settle(pk, attempts, state=DeliveryState.GONE):
+                    Subscription.objects.filter(pk=row["subscription_id"]).update(active=False)
+                    stats.gone += 1
             elif verdict == "retry" and attempts < max_attempts:
                 due = timezone.now() + backoff(attempts)
-                _settle(row["id"], state=DeliveryState.PENDING, next_attempt_at=due, error=why)
-                come_back = min(come_back or due, due)
-                stats.retried += 1
+                if _settle(
+                    pk, attempts, state=DeliveryState.PENDING, next_attempt_at=due, error=why
+                ):
+                    come_back = min(come_back or due, due)
+                    stats.retried += 1
             else:
-                _settle(row["id"], state=DeliveryState.FAILED, error=why[:200])
-                stats.failed += 1
+                stats.failed += _settle(pk, attempts, state=DeliveryState.FAILED, error=why[:200])
     return RangeResult(stats, come_back)
 
 

@@ -123,6 +123,7 @@ class CapMessage(models.Model):
     # The fan-out (qurb.alerts.delivery): started, and every chunk queued and dispatched.
     fanout_started_at = models.DateTimeField(null=True, blank=True)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
+    swept_at = models.DateTimeField(null=True, blank=True)  # stranded copies last re-sent
 
     class Meta:
         ordering = ["sent", "pk"]
@@ -153,6 +154,7 @@ class Subscription(models.Model):
         Area, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     confirmed_at = models.DateTimeField(null=True, blank=True)  # e-mail: double opt-in
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)  # the last one asked
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

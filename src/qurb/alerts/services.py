@@ -535,7 +535,7 @@ def district_of_area(area: Area) -> Area | None:
 def _send_confirmation(subscription_id: int) -> None:
     from qurb.alerts.tasks import send_confirmation
 
-    send_confirmation.enqueue(subscription_id)
+    send_confirmation.enqueue(subscription_id, timezone.now().isoformat())
 
 
 def subscription_confirm(token: str) -> Subscription | None:

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from qurb.alerts.delivery import deliver_range, fan_out
-from qurb.alerts.models import CapMessage, Subscription
+from qurb.alerts.delivery import deliver_range, due_ranges, fan_out, lease
+from qurb.alerts.models import CapMessage, Delivery, DeliveryState, Subscription
 from qurb.core.links import absolute
+from qurb.core.optin import already_sent
 
 
 @task()
@@ -47,10 +48,27 @@ def deliver_chunk(message_id: int, first: int, last: int) -> dict[str, int]:
     }
 
 
+@task()
+def deliver_alerts(message_id: int | None = None) -> int:
+    """Kept for the tasks queued before the fan-out existed (an upgrade): their copies go
+    out as chunks. Returns how many chunks were dispatched."""
+    ranges = list(due_ranges(message_id=message_id))
+    for mid, first, last in ranges:
+        deliver_chunk.enqueue(mid, first, last)
+    return len(ranges)
+
+
 def sweep() -> int:
-    """Part of the workers' safety net (``qurb.core.sweeper``): fan-outs that never started,
-    because their enqueue was lost between the commit and the broker. Each is taken with a
-    conditional update, so several sweepers never start one twice. Returns how many."""
+    """Part of the workers' safety net (``qurb.core.sweeper``). Each step takes its work with
+    a conditional update, so several sweepers never do it twice. Returns how many fan-outs
+    and messages it took up.
+
+    * Fan-outs that never started: their enqueue was lost between the commit and the broker
+      (or the fan-out task failed and ten minutes passed).
+    * Stranded copies: due for longer than a lease and a minute in a message from which no
+      copy has left for as long: the task that held them failed (an error is acknowledged,
+      not retried) or was queued before an upgrade. Their ranges are dispatched again.
+    """
     moment = timezone.now()
     started = 0
     waiting = CapMessage.objects.filter(
@@ -68,12 +86,35 @@ def sweep() -> int:
         if taken:
             fan_out_message.enqueue(pk)
             started += 1
+    cutoff = moment - lease() - timedelta(minutes=1)
+    recent = CapMessage.objects.filter(
+        sent__gte=moment - timedelta(days=7), fanned_out_at__isnull=False
+    ).values_list("pk", flat=True)
+    for pk in recent:
+        stranded = Delivery.objects.filter(message_id=pk).filter(
+            models.Q(state=DeliveryState.PENDING, next_attempt_at__lt=cutoff)
+            | models.Q(state=DeliveryState.SENDING, lease_until__lt=cutoff)
+        )
+        if not stranded.exists():
+            continue
+        if Delivery.objects.filter(message_id=pk, sent_at__gte=cutoff).exists():
+            continue  # copies are leaving: its chunks are on their way
+        taken = (
+            CapMessage.objects.filter(pk=pk)
+            .filter(models.Q(swept_at__isnull=True) | models.Q(swept_at__lt=cutoff))
+            .update(swept_at=moment)
+        )
+        if taken:
+            for mid, first, last in due_ranges(message_id=pk, now=cutoff):
+                deliver_chunk.enqueue(mid, first, last)
+            started += 1
     return started
 
 
 @task()
-def send_confirmation(subscription_id: int) -> bool:
-    """The double opt-in e-mail: alerts start only once the address is confirmed."""
+def send_confirmation(subscription_id: int, requested_at: str = "") -> bool:
+    """The double opt-in e-mail: alerts start only once the address is confirmed. Sent once
+    per request (``requested_at``): run twice, the second run finds it stamped."""
     with transaction.atomic():
         subscription = (
             Subscription.objects.select_for_update()
@@ -81,7 +122,7 @@ def send_confirmation(subscription_id: int) -> bool:
             .exclude(email="")
             .first()
         )
-        if subscription is None:
+        if subscription is None or already_sent(subscription.confirmation_sent_at, requested_at):
             return False
         link = absolute(reverse("alerts:confirm", args=[subscription.token]))
         with translation.override(subscription.language):
@@ -92,4 +133,6 @@ def send_confirmation(subscription_id: int) -> bool:
                 "If it was not you, ignore this message: nothing will be sent."
             ) % {"link": link}
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [subscription.email])
+        subscription.confirmation_sent_at = timezone.now()
+        subscription.save(update_fields=["confirmation_sent_at"])
     return True

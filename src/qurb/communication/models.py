@@ -115,6 +115,7 @@ class Ticket(models.Model):
     email = models.EmailField(_("e-mail"), blank=True)
     visitor_kind = models.CharField(_("you come as"), max_length=12, choices=VisitorKind.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)  # the ticket's e-mail, sent once
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.code}"
@@ -210,6 +211,7 @@ class NewsletterSubscriber(models.Model):
     language = models.CharField(max_length=8, default="ar")
     token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)  # the last one asked
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -231,6 +233,8 @@ class NewsletterDelivery(models.Model):
     newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="deliveries")
     subscriber = models.ForeignKey(NewsletterSubscriber, on_delete=models.CASCADE, related_name="+")
     sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True)  # given up: refused, or too many tries
 
     class Meta:
         constraints = [

@@ -488,7 +488,7 @@ def newsletter_subscribe(*, email: str, language: str = "ar") -> NewsletterSubsc
 def _enqueue_confirmation(subscriber_id: int) -> None:
     from qurb.communication.tasks import send_newsletter_confirmation
 
-    send_newsletter_confirmation.enqueue(subscriber_id)
+    send_newsletter_confirmation.enqueue(subscriber_id, timezone.now().isoformat())
 
 
 def newsletter_confirm(token: str) -> NewsletterSubscriber | None:

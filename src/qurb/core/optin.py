@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,3 +48,18 @@ def confirmation_due(email: str) -> bool:
     except Exception:  # the cache is down: the confirmation still goes
         log.warning("cache unavailable: confirmation e-mail not limited", exc_info=True)
         return True
+
+
+def already_sent(stamp: datetime | None, requested_at: str) -> bool:
+    """Whether an e-mail asked for at ``requested_at`` (ISO 8601; empty: at any time) has
+    been sent already: its task may run twice (a worker killed, a broker that timed out),
+    the e-mail goes once."""
+    if stamp is None:
+        return False
+    if not requested_at:
+        return True
+    try:
+        asked = datetime.fromisoformat(requested_at)
+    except ValueError:
+        return True
+    return stamp >= asked

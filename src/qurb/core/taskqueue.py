@@ -14,13 +14,15 @@ What the engine promises (the settings below):
   that dies mid-task gives its message back (``reject_on_worker_lost``); RabbitMQ then hands
   it to another worker. Tasks are therefore written to be run twice without harm: each copy
   of a message has its own row and state (see ``qurb.alerts.delivery``).
-* one message at a time per worker process (prefetch 1), so a killed worker holds back
-  nothing but the task it was running.
+* one message at a time per worker process (prefetch 1); what a killed worker held (the task
+  it ran, and tasks it keeps for later: retries) goes back to the queue.
 * queues durable and messages persistent, publisher confirms on: a message RabbitMQ accepted
   survives a broker restart.
-* if the broker cannot be reached when a task is enqueued, the task is kept in the database
-  (the outbox) and the worker's sweeper publishes it once the broker is back: the request that
-  enqueued it does not fail, and nothing is lost.
+* if the broker cannot be reached when a task is enqueued (refused, or silent for
+  ``QURB_BROKER_TIMEOUT``), the task is kept in the database (the outbox) and the workers'
+  sweeper publishes it once the broker is back: the request that enqueued it does not fail,
+  and nothing is lost. (A publication that timed out may still have reached the broker: the
+  task then runs twice, which every task is written to bear.)
 """
 
 from __future__ import annotations
@@ -92,6 +94,11 @@ def publish(task_path: str, args: list[Any], kwargs: dict[str, Any], **options: 
         queue=settings.QURB_TASK_QUEUE,
         retry=True,
         retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.2},
+        # A broker that accepts the connection and then stays silent (a partition, a
+        # memory or disk alarm blocking publishers) must not hold a web request: the
+        # publication and its confirmation are bounded too.
+        timeout=settings.QURB_BROKER_TIMEOUT,
+        confirm_timeout=settings.QURB_BROKER_TIMEOUT,
         **options,
     )
     return str(result.id)

@@ -19,7 +19,18 @@ class Migration(migrations.Migration):
             name="fanout_started_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
-        # Messages from before the fan-out were queued in full when they were published.
+        migrations.AddField(
+            model_name="capmessage",
+            name="swept_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.AddField(
+            model_name="subscription",
+            name="confirmation_sent_at",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        # Messages from before the fan-out were queued in full when they were published; copies
+        # of theirs still waiting are sent by the sweeper (qurb.alerts.tasks.sweep).
         migrations.RunSQL(
             "UPDATE alerts_capmessage SET fanout_started_at = sent, fanned_out_at = sent",
             migrations.RunSQL.noop,
