@@ -287,6 +287,9 @@ MAILERS: dict[str, dict[str, Any]] = {
                 "username": os.environ.get("QURB_EMAIL_USER", ""),
                 "password": os.environ.get("QURB_EMAIL_PASSWORD", ""),
                 "use_tls": env_bool("QURB_EMAIL_TLS", True),
+                # Each SMTP step gives up after this: a hung mail server must not hold a
+                # worker past the lease of the copy it sends (qurb.alerts.delivery).
+                "timeout": float(os.environ.get("QURB_EMAIL_TIMEOUT", "5")),
             },
         }
         if os.environ.get("QURB_EMAIL_HOST")
