@@ -27,6 +27,9 @@ USAGE = """usage: qurb COMMAND [ARGS]
   generate-reports --count N     synthetic reports in bulk (scale tests)
   insights rebuild | show CODE   recompute the daily counts | a district's hotspots,
                                  alerts and patrol windows as JSON
+  sms --from NUMBER "TEXT"       text Qurb as a phone would (the SMS channel) and print
+                                 its answers
+  messages digest daily|weekly   send the digests of neighbourhood messages (cron)
   apikey create NAME | list | revoke PREFIX
                                  partner keys for the JSON API and Open311
   any Django management command (migrate, createsuperuser, check, …)

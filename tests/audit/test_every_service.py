@@ -71,7 +71,10 @@ ALL_CRITERIA = {
 # --- 1. every service that acts for someone is audited -------------------------------------
 
 # The apps the services live in (checked to be found, so that the enumeration cannot go blind).
-SERVICE_APPS = ["accounts", "areas", "reports", "engagement", "communication", "alerts"]
+SERVICE_APPS = [
+    *("accounts", "areas", "reports", "engagement", "communication", "alerts"),
+    "messaging",
+]
 
 # Services that take an actor but are not ``@audited``, each with why.
 EXEMPT: dict[str, str] = {
@@ -914,6 +917,86 @@ def _case_close(actor: User | None) -> Call:
     return Call(lambda: case_close(actor=actor, case=case, reason="found"), {"reason": "found"})
 
 
+# messaging
+
+
+def _district_message(
+    status: str = "draft", *, author: str = "chief.medina", code: str = MEDINA
+) -> Any:
+    from qurb.messaging.models import DistrictMessage
+
+    return DistrictMessage.objects.create(
+        area=area(code),
+        kind="information",
+        title_fr="Travaux",
+        body_fr="La rue sera fermée jeudi.",
+        status=status,
+        author=user(author),
+        published_at=timezone.now() if status == "published" else None,
+        fanned_out_at=timezone.now() if status == "published" else None,
+    )
+
+
+def _message_save(actor: User | None) -> Call:
+    from qurb.messaging.services import message_save
+
+    assert actor is not None
+    return Call(
+        lambda: message_save(
+            actor=actor,
+            area=area(MEDINA),
+            kind="information",
+            titles={"fr": "Travaux"},
+            bodies={"fr": "La rue sera fermée jeudi."},
+        ),
+        {"created": True, "languages": ["fr"]},
+    )
+
+
+def _message_submit(actor: User | None) -> Call:
+    from qurb.messaging.services import message_submit
+
+    message = _district_message()
+    assert actor is not None
+    return Call(
+        lambda: message_submit(actor=actor, message=message),
+        {"changes": {"status": change("draft", "review")}},
+    )
+
+
+def _message_publish(actor: User | None) -> Call:
+    from qurb.messaging.services import message_publish
+
+    message = _district_message()
+    assert actor is not None
+    return Call(
+        lambda: message_publish(actor=actor, message=message),
+        {"changes": {"status": change("draft", "published")}},
+    )
+
+
+def _message_review(actor: User | None) -> Call:
+    from qurb.messaging.services import message_review
+
+    message = _district_message("review", author="officer.medina", code=MEDINA_S1)
+    assert actor is not None
+    return Call(
+        lambda: message_review(actor=actor, message=message, approve=True),
+        {"decision": "approve", "changes": {"status": change("review", "published")}},
+    )
+
+
+def _message_withdraw(actor: User | None) -> Call:
+    from qurb.messaging.services import message_withdraw
+
+    message = _district_message("published")
+    assert actor is not None
+    return Call(
+        lambda: message_withdraw(actor=actor, message=message),
+        {"changes": {"status": change("published", "withdrawn")}},
+    )
+
+
 @dataclass(frozen=True)
 class Case:
     prepare: Prepare
@@ -932,6 +1015,7 @@ EP, EM, EO, EA, ES = (
 )
 C = "qurb.communication.services."
 L = "qurb.alerts.services."
+M = "qurb.messaging.services."
 
 CASES: dict[str, Case] = {
     A + "user_create": Case(_user_create, "admin", "chief.agdal"),
@@ -992,6 +1076,12 @@ CASES: dict[str, Case] = {
     L + "case_validate": Case(_case_validate, "unit.fes", "chief.agdal"),
     L + "case_update": Case(_case_update, "officer.medina", "chief.agdal"),
     L + "case_close": Case(_case_close, "chief.medina", "chief.agdal"),
+    M + "message_save": Case(_message_save, "chief.medina", "chief.agdal"),
+    M + "message_submit": Case(_message_submit, "chief.medina", "chief.agdal"),
+    M + "message_publish": Case(_message_publish, "chief.medina", "chief.agdal"),
+    # The second person: the district's chief approves the officer's message.
+    M + "message_review": Case(_message_review, "chief.medina", "chief.agdal"),
+    M + "message_withdraw": Case(_message_withdraw, "chief.medina", "chief.agdal"),
 }
 
 # Audited services that refuse no one, each with why (so no refusal case).

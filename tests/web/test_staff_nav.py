@@ -26,6 +26,7 @@ QUEUE = "reports:queue"
 ALERTS = "alerts:staff_list"
 EVENTS = "communication:staff_events"
 NEWS = "communication:staff_news"
+MESSAGES = "messaging:staff_list"
 SESSIONS = "communication:staff_sessions"
 ASSOCIATIONS = "neighbourhoods:association_queue"
 AREA = "neighbourhoods:staff_area"
@@ -37,10 +38,19 @@ ADMIN = "admin:index"
 # Each demo account and the tools its navigation must list, in order ("AREA" names the
 # area whose overview it opens).
 EXPECTED: dict[str, list[str]] = {
-    "chief.medina": [HOME, QUEUE, ALERTS, EVENTS, SESSIONS, f"{AREA}=032310107", INSIGHTS],
+    "chief.medina": [
+        HOME,
+        QUEUE,
+        ALERTS,
+        EVENTS,
+        MESSAGES,
+        SESSIONS,
+        f"{AREA}=032310107",
+        INSIGHTS,
+    ],
     # An officer serves one sector: the insights dashboard shows whole districts only.
-    "officer.medina": [HOME, QUEUE, ALERTS, EVENTS, SESSIONS, f"{AREA}=032310107-S1"],
-    "cell.fes": [HOME, EVENTS, NEWS, SESSIONS, ASSOCIATIONS, f"{AREA}=03.231"],
+    "officer.medina": [HOME, QUEUE, ALERTS, EVENTS, MESSAGES, SESSIONS, f"{AREA}=032310107-S1"],
+    "cell.fes": [HOME, EVENTS, NEWS, MESSAGES, SESSIONS, ASSOCIATIONS, f"{AREA}=03.231"],
     "unit.fes": [HOME, ALERTS],
     "analyst": [HOME, QUEUE, AREAS, INSIGHTS],
     "inspector": [HOME, AUDIT],
@@ -129,6 +139,7 @@ def test_two_roles_give_the_tools_of_both_and_the_area_of_the_one_that_has_areas
         reverse(QUEUE),
         reverse(ALERTS),
         reverse(EVENTS),
+        reverse(MESSAGES),
         reverse(SESSIONS),
         reverse(AREA, args=[meknes.pk]),  # the validator's prefecture has no overview
         reverse(INSIGHTS),

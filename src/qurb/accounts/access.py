@@ -47,6 +47,8 @@ class Capability(StrEnum):
     SCHOOL_SESSION_RECORD = "school_session.record"
     ARTICLE_MANAGE = "article.manage"
     NEWSLETTER_SEND = "newsletter.send"
+    MESSAGE_WRITE = "message.write"
+    MESSAGE_REVIEW = "message.review"
     ASSOCIATION_VERIFY = "association.verify"
     ALERT_MANAGE = "alert.manage"
     ALERT_VALIDATE = "alert.validate"
@@ -72,6 +74,7 @@ _NEIGHBOURHOOD_WORK = frozenset(
         C.EVENT_GATE,
         C.SCHOOL_SESSION_RECORD,
         C.ALERT_MANAGE,
+        C.MESSAGE_WRITE,
         C.NEIGHBOURHOOD_SERVE,
     }
 )
@@ -84,7 +87,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.ASSOCIATION_MEMBER: frozenset(),
     Role.NEIGHBOURHOOD_OFFICER: _NEIGHBOURHOOD_WORK,
     # A district chief does what the officers do, and gives them reports to follow.
-    Role.DISTRICT_CHIEF: _NEIGHBOURHOOD_WORK | {C.REPORT_ASSIGN},
+    # A message to more than one district is reviewed by a second person (chief or cell).
+    Role.DISTRICT_CHIEF: _NEIGHBOURHOOD_WORK | {C.REPORT_ASSIGN, C.MESSAGE_REVIEW},
     Role.COMMUNICATION_CELL: frozenset(
         {
             C.AREA_OVERVIEW,
@@ -95,6 +99,8 @@ ROLE_CAPABILITIES: dict[Role, frozenset[Capability]] = {
             C.SCHOOL_SESSION_RECORD,
             C.ARTICLE_MANAGE,
             C.NEWSLETTER_SEND,
+            C.MESSAGE_WRITE,
+            C.MESSAGE_REVIEW,
             C.ASSOCIATION_VERIFY,
         }
     ),

@@ -29,14 +29,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-import urllib3
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import connection, transaction
@@ -57,6 +55,7 @@ from qurb.alerts.models import (
     MessageType,
     Subscription,
 )
+from qurb.core import copies
 from qurb.core.bidi import isolated
 from qurb.core.links import absolute
 
@@ -295,47 +294,25 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.ALERT_PUSH_TIMEOUT + 5)
 
 
-@lru_cache(maxsize=1)
-def _http() -> urllib3.PoolManager:
-    timeout = urllib3.Timeout(total=settings.ALERT_PUSH_TIMEOUT)
-    return urllib3.PoolManager(num_pools=16, maxsize=4, timeout=timeout, retries=False)
-
-
 @lru_cache(maxsize=64)
 def _notices(message_id: int) -> dict[str, Notice]:
     return notices(CapMessage.objects.select_related("case").get(pk=message_id))
 
 
 def _claim(row: Mapping[str, Any], now: datetime, *, live_only: bool) -> bool:
-    """Take one copy for this worker, if nobody took it since it was read (its state and
-    attempt count are the token) and, for an alert or an update, only while the alert is
-    live: a copy queued while the alert was ending is never taken after the end."""
-    mine = Delivery.objects.filter(pk=row["id"], state=row["state"], attempts=row["attempts"])
-    if row["state"] == DeliveryState.SENDING:
-        mine = mine.filter(lease_until__lt=now)  # its worker's lease has run out
-    else:
-        mine = mine.filter(next_attempt_at__lte=now)
+    """Take one copy (``qurb.core.copies.claim``) and, for an alert or an update, only while
+    the alert is live: a copy queued while the alert was ending is never taken after it."""
+    rows = Delivery.objects.all()
     if live_only:
-        mine = mine.filter(
+        rows = rows.filter(
             Q(message__case__expires_at__isnull=True) | Q(message__case__expires_at__gt=now),
             message__case__status=CaseStatus.PUBLISHED,
         )
-    taken = mine.update(
-        state=DeliveryState.SENDING, lease_until=now + lease(), attempts=row["attempts"] + 1
-    )
-    return taken == 1
+    return copies.claim(rows, row, now, lease())
 
 
 def _settle(delivery_id: int, attempts: int, **fields: Any) -> bool:
-    """Record the outcome of the copy this worker claimed (``attempts`` is the claim's
-    token): if its lease ran out and another worker took it over meanwhile, the other
-    worker's outcome stands and this one is dropped."""
-    return (
-        Delivery.objects.filter(
-            pk=delivery_id, state=DeliveryState.SENDING, attempts=attempts
-        ).update(lease_until=None, **fields)
-        == 1
-    )
+    return copies.settle(Delivery, delivery_id, attempts, **fields)
 
 
 def _send_push(sub: Mapping[str, Any], notice: Notice, key: Any) -> tuple[str, str]:
@@ -352,43 +329,7 @@ def _send_push(sub: Mapping[str, Any], notice: Notice, key: Any) -> tuple[str, s
         )
     except Exception as exc:  # a malformed key cannot be sent, now or later
         return "failed", f"encryption: {exc}"
-    deadline = time.monotonic() + settings.ALERT_PUSH_TIMEOUT
-    try:
-        # The status line and headers: each read is bounded by the timeout. The body (a push
-        # service sends none, or a few bytes) is read only until the deadline.
-        answer = _http().request(
-            "POST",
-            request.endpoint,
-            body=request.body,
-            headers=request.headers,
-            preload_content=False,
-        )
-    except urllib3.exceptions.HTTPError as exc:
-        return "retry", type(exc).__name__
-    status = answer.status
-    _drain(answer, deadline)
-    if status in (200, 201, 202):
-        return "sent", ""
-    if status in (404, 410):
-        return "gone", ""
-    if status == 429 or status >= 500:
-        return "retry", f"HTTP {status}"
-    return "failed", f"HTTP {status}"
-
-
-def _drain(answer: Any, deadline: float) -> None:
-    """Read what is left of an answer so its connection can be reused, unless that takes
-    past ``deadline`` or more than a few kilobytes: then the connection is closed."""
-    try:
-        for _ in range(8):
-            if time.monotonic() > deadline:
-                break
-            if not answer.read(1024, decode_content=False):
-                answer.release_conn()
-                return
-    except urllib3.exceptions.HTTPError:
-        pass
-    answer.close()
+    return push.send(request)
 
 
 def _send_mail(sub: Mapping[str, Any], notice: Notice, mailer: Any) -> tuple[str, str]:
@@ -408,21 +349,6 @@ def _send_mail(sub: Mapping[str, Any], notice: Notice, mailer: Any) -> tuple[str
     except OSError as exc:
         return "retry", type(exc).__name__
     return "sent", ""
-
-
-@contextlib.contextmanager
-def _fast_commits() -> Iterator[None]:
-    """Per-copy commits without waiting for the disk (PostgreSQL): see the module's note."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit = off")
-    try:
-        yield
-    finally:
-        with contextlib.suppress(Exception), connection.cursor() as cursor:
-            cursor.execute("RESET synchronous_commit")
 
 
 def deliver_range(message_id: int, first: int, last: int) -> RangeResult:
@@ -466,7 +392,7 @@ def deliver_range(message_id: int, first: int, last: int) -> RangeResult:
     key = push.vapid()
     live_only = message.msg_type != MessageType.CANCEL
     max_attempts: int = settings.ALERT_DELIVERY_ATTEMPTS
-    with contextlib.ExitStack() as stack, _fast_commits():
+    with contextlib.ExitStack() as stack, copies.fast_commits():
         mailer: Any = None
         for row in rows:
             now = timezone.now()

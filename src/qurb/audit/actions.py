@@ -79,6 +79,12 @@ class AuditAction(StrEnum):
     ALERTS_UPDATE = "alerts.update"
     ALERTS_END = "alerts.end"
     ALERTS_PURGE = "alerts.purge"
+    # messaging
+    MESSAGING_SAVE = "messaging.save"
+    MESSAGING_SUBMIT = "messaging.submit"
+    MESSAGING_REVIEW = "messaging.review"
+    MESSAGING_PUBLISH = "messaging.publish"
+    MESSAGING_WITHDRAW = "messaging.withdraw"
 
 
 A = AuditAction
@@ -144,6 +150,12 @@ DETAILS: dict[AuditAction, tuple[str, ...]] = {
     A.ALERTS_UPDATE: ("fields",),
     A.ALERTS_END: ("reason",),
     A.ALERTS_PURGE: (),
+    A.MESSAGING_SAVE: ("created", "languages"),
+    A.MESSAGING_SUBMIT: ("changes",),
+    # approve or return; the note explains a return to the author.
+    A.MESSAGING_REVIEW: ("decision", "changes", "note?"),
+    A.MESSAGING_PUBLISH: ("changes",),
+    A.MESSAGING_WITHDRAW: ("changes",),
 }
 
 

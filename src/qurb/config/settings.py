@@ -88,6 +88,8 @@ INSTALLED_APPS = [
     "qurb.communication",
     "qurb.insights",
     "qurb.alerts",
+    "qurb.messaging",
+    "qurb.sms",
     "qurb.demo",
     "qurb.web",
     "django.contrib.sitemaps",
@@ -195,7 +197,12 @@ QURB_BROKER_URL = os.environ.get("QURB_BROKER_URL", "")  # e.g. amqp://user:pass
 QURB_BROKER_TIMEOUT = float(os.environ.get("QURB_BROKER_TIMEOUT", "2"))
 QURB_TASK_QUEUE = os.environ.get("QURB_TASK_QUEUE", "qurb")
 QURB_SWEEP_SECONDS = float(os.environ.get("QURB_SWEEP_SECONDS", "15"))
-WORKER_SWEEPS = ["qurb.alerts.tasks.sweep"]  # run by every worker's sweeper (core.sweeper)
+# Run by every worker's sweeper (core.sweeper).
+WORKER_SWEEPS = [
+    "qurb.alerts.tasks.sweep",
+    "qurb.messaging.tasks.sweep",
+    "qurb.sms.tasks.sweep",
+]
 TASKS = {
     "default": {
         "BACKEND": os.environ.get(
@@ -480,6 +487,53 @@ ALERT_PUSH_HOSTS = env_list(
         ".push.apple.com",
     ],
 )
+
+# --- neighbourhood messages (docs/messaging.md) ---------------------------------------------
+# Copies per delivery task, and attempts before a copy is given up (after 429, 5xx, timeouts).
+MESSAGE_DELIVERY_CHUNK = int(os.environ.get("QURB_MESSAGE_DELIVERY_CHUNK", "300"))
+MESSAGE_DELIVERY_ATTEMPTS = int(os.environ.get("QURB_MESSAGE_DELIVERY_ATTEMPTS", "6"))
+MESSAGE_PUSH_TTL = int(os.environ.get("QURB_MESSAGE_PUSH_TTL", str(3 * 24 * 3600)))
+
+# --- SMS through Kannel (docs/sms.md) --------------------------------------------------------
+# Kannel's sendsms URL (http://host:13013/cgi-bin/sendsms); empty: no gateway, outgoing SMS are
+# written to the console (the demo), like e-mails.
+KANNEL_SENDSMS_URL = os.environ.get("QURB_KANNEL_SENDSMS_URL", "")
+KANNEL_USERNAME = os.environ.get("QURB_KANNEL_USERNAME", "")
+KANNEL_PASSWORD = os.environ.get("QURB_KANNEL_PASSWORD", "")
+KANNEL_TIMEOUT = float(os.environ.get("QURB_KANNEL_TIMEOUT", "10"))
+# The number or name Qurb's SMS come from, and the shared secret Kannel's sms-service and its
+# delivery reports put in their URLs (empty: the incoming endpoints answer 404).
+SMS_SENDER = os.environ.get("QURB_SMS_SENDER", "")
+SMS_INCOMING_SECRET = os.environ.get("QURB_SMS_INCOMING_SECRET", "")
+# Only these addresses may call the incoming and delivery-report endpoints (Kannel's smsbox).
+SMS_GATEWAY_ADDRESSES = env_list("QURB_SMS_GATEWAY_ADDRESSES", ["127.0.0.1", "::1"])
+# The base URL Kannel calls back for delivery reports (empty: QURB_SITE_URL).
+SMS_CALLBACK_BASE_URL = os.environ.get("QURB_SMS_CALLBACK_BASE_URL", "")
+# Costs: outgoing SMS per area and per day, per number and per day (Africa/Casablanca days).
+SMS_DAILY_CAP_PER_AREA = int(os.environ.get("QURB_SMS_DAILY_CAP_PER_AREA", "5000"))
+SMS_DAILY_CAP_PER_NUMBER = int(os.environ.get("QURB_SMS_DAILY_CAP_PER_NUMBER", "20"))
+SMS_REPORTS_PER_NUMBER_PER_DAY = int(os.environ.get("QURB_SMS_REPORTS_PER_NUMBER_PER_DAY", "5"))
+SMS_VERIFICATIONS_PER_HOUR = int(os.environ.get("QURB_SMS_VERIFICATIONS_PER_HOUR", "3"))
+SMS_DELIVERY_ATTEMPTS = int(os.environ.get("QURB_SMS_DELIVERY_ATTEMPTS", "5"))
+# Phone numbers that texted nothing and received nothing for this long are deleted.
+SMS_RETENTION_DAYS = int(os.environ.get("QURB_SMS_RETENTION_DAYS", "365"))
+# WhatsApp Cloud API, a second channel on the SMS conversation (docs/sms.md). Without a phone
+# number id, a token, an app secret and a verify token, the channel is off (its webhook 404s).
+WHATSAPP_BASE_URL = os.environ.get("QURB_WHATSAPP_BASE_URL", "https://graph.facebook.com")
+WHATSAPP_API_VERSION = os.environ.get("QURB_WHATSAPP_API_VERSION", "v23.0")
+WHATSAPP_PHONE_NUMBER_ID = os.environ.get("QURB_WHATSAPP_PHONE_NUMBER_ID", "")
+WHATSAPP_TOKEN = os.environ.get("QURB_WHATSAPP_TOKEN", "")
+WHATSAPP_APP_SECRET = os.environ.get("QURB_WHATSAPP_APP_SECRET", "")
+WHATSAPP_VERIFY_TOKEN = os.environ.get("QURB_WHATSAPP_VERIFY_TOKEN", "")
+# The approved template (one body parameter, {{1}}: the message) sent outside the 24-hour
+# customer service window (empty: such messages are not sent), and its language codes.
+WHATSAPP_TEMPLATE = os.environ.get("QURB_WHATSAPP_TEMPLATE", "")
+WHATSAPP_TEMPLATE_LANGUAGES = dict(
+    pair.split("=", 1)
+    for pair in env_list("QURB_WHATSAPP_TEMPLATE_LANGUAGES", ["ar=ar", "fr=fr", "en=en"])
+    if "=" in pair
+)
+WHATSAPP_TIMEOUT = float(os.environ.get("QURB_WHATSAPP_TIMEOUT", "10"))
 
 # --- insights ------------------------------------------------------------------------------
 # Hexagon size for hotspots: H3 resolution 9 is about 0.1 km² (edges of about 200 m). After a

@@ -19,6 +19,7 @@ REFUSAL_CODES: dict[str, str] = {
     "not_owner": "The object belongs to another person or association.",
     "not_lead": "Only the association's lead may manage its members.",
     "own_case": "The opener of an alert may not validate it.",
+    "own_message": "The author of a message may not approve it: a second person reviews it.",
 }
 
 

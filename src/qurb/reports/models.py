@@ -51,6 +51,8 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", _("Open311")
     ASSOCIATION = "association", _("Association")
     MEETING = "meeting", _("Meeting")
+    SMS = "sms", pgettext_lazy("report channel", "SMS")
+    WHATSAPP = "whatsapp", pgettext_lazy("report channel", "WhatsApp")
 
 
 class Status(models.TextChoices):

@@ -49,6 +49,7 @@ from qurb.reports.models import (
     StatusChange,
     When,
 )
+from qurb.reports.signals import report_status_changed
 
 # Crockford's base32 without look-alikes: read aloud or typed from a phone without confusion.
 _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -428,6 +429,7 @@ def _status_change(
         )
         if change.public_note:
             _notify_after_commit(locked, change)
+        report_status_changed.send(sender=Report, report=locked, change=change)
     report.status = to_status
     return change
 

@@ -2,11 +2,11 @@
 index, read through the domain's selectors.
 
 Listed: the public tools, each neighbourhood (and district, prefecture) page, each published
-article, each published event's programme, each meeting open to residents (never an
-invitation-only one), each yearly report with something in it, each survey's results (and its
-form while it is open), and each live alert (an ended alert answers 410 and leaves the sitemap
-at once: the live test runs at every read). Never listed: staff pages, tickets, tracking
-pages, confirmation links, or any page marked ``noindex``.
+article, each published neighbourhood message, each published event's programme, each meeting
+open to residents (never an invitation-only one), each yearly report with something in it,
+each survey's results (and its form while it is open), and each live alert (an ended alert
+answers 410 and leaves the sitemap at once: the live test runs at every read). Never listed:
+staff pages, tickets, tracking pages, confirmation links, or any page marked ``noindex``.
 
 No ``hreflang`` alternates: a page has one address in every language (the language comes
 from the ``qurb_language`` cookie or Accept-Language), so there is no other URL to name.
@@ -31,6 +31,8 @@ from qurb.engagement.models import Meeting, Survey
 from qurb.engagement.policy import meetings_published
 from qurb.engagement.selectors import surveys_published
 from qurb.insights.yearly import yearly_reports_published
+from qurb.messaging.models import DistrictMessage
+from qurb.messaging.selectors import public_messages
 
 # The public tools, each one page (URL names).
 PUBLIC_PAGES = [
@@ -79,6 +81,19 @@ class ArticlesSitemap(Sitemap[Article]):
 
     def lastmod(self, item: Article) -> datetime | None:
         return max(filter(None, [item.updated_at, item.publish_at]), default=None)
+
+
+class MessagesSitemap(Sitemap[DistrictMessage]):
+    changefreq = "monthly"
+
+    def items(self) -> list[DistrictMessage]:
+        return public_messages()
+
+    def location(self, item: DistrictMessage) -> str:
+        return reverse("messaging:message", args=[item.pk])
+
+    def lastmod(self, item: DistrictMessage) -> datetime | None:
+        return item.published_at
 
 
 class EventsSitemap(Sitemap[Event]):
@@ -152,6 +167,7 @@ SITEMAPS: dict[str, type[Sitemap[Any]]] = {
     "alerts": AlertsSitemap,
     "areas": AreasSitemap,
     "news": ArticlesSitemap,
+    "messages": MessagesSitemap,
     "events": EventsSitemap,
     "meetings": MeetingsSitemap,
     "surveys": SurveysSitemap,

@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("qurb.web.insights.urls")),
     path("", include("qurb.web.alerts.urls")),
     path("", include("qurb.web.communication.urls")),
+    path("", include("qurb.web.messaging.urls")),
+    path("", include("qurb.web.sms.urls")),
     path("staff/", include("qurb.web.staff.urls")),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("open311/v2/", include("qurb.web.open311.urls")),

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('communication', '0002_texts_in_three_languages'),
+        ("communication", "0002_texts_in_three_languages"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='newsletterdelivery',
-            name='attempts',
+            model_name="newsletterdelivery",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='newsletterdelivery',
-            name='error',
+            model_name="newsletterdelivery",
+            name="error",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='newslettersubscriber',
-            name='confirmation_sent_at',
+            model_name="newslettersubscriber",
+            name="confirmation_sent_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='ticket',
-            name='mailed_at',
+            model_name="ticket",
+            name="mailed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

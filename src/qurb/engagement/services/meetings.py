@@ -20,7 +20,7 @@ from qurb.audit.actions import AuditAction
 from qurb.audit.services import audit_record, audited
 from qurb.core.errors import Invalid
 from qurb.core.text import Texts, field_values, languages_of, texts_of
-from qurb.engagement import policy
+from qurb.engagement import policy, signals
 from qurb.engagement.models import (
     Invitation,
     Meeting,
@@ -107,6 +107,11 @@ def meeting_create(
             "languages": languages_of(titles),
         },
     )
+    if is_public:
+        planned = meeting.pk
+        transaction.on_commit(
+            lambda: signals.meeting_planned.send(sender=Meeting, meeting_id=planned)
+        )
     return meeting
 
 

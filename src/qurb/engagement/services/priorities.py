@@ -21,7 +21,7 @@ from qurb.audit.actions import AuditAction
 from qurb.audit.actions import change as change_of
 from qurb.audit.services import audit_record, audited
 from qurb.core.text import Texts, field_values, languages_of, texts_of
-from qurb.engagement import policy
+from qurb.engagement import policy, signals
 from qurb.engagement.models import (
     ActionProgress,
     Priority,
@@ -80,6 +80,8 @@ def priority_set(
             "languages": languages_of(titles),
         },
     )
+    made = priority.pk
+    transaction.on_commit(lambda: signals.priority_set.send(sender=Priority, priority_id=made))
     return priority
 
 
@@ -235,4 +237,6 @@ def priority_close(*, priority: Priority, actor: User) -> Priority:
         area_id=priority.area_id,
         details={"changes": {"status": change_of(before, priority.status)}},
     )
+    closed = priority.pk
+    transaction.on_commit(lambda: signals.priority_closed.send(sender=Priority, priority_id=closed))
     return priority

@@ -63,6 +63,11 @@ TOOLS: tuple[Tool, ...] = (
     Tool("alerts:staff_list", _("Alert cases"), (C.ALERT_MANAGE, C.ALERT_VALIDATE)),
     Tool("communication:staff_events", _("Events and gates"), (C.EVENT_GATE,)),
     Tool("communication:staff_news", _("News"), (C.ARTICLE_MANAGE,)),
+    Tool(
+        "messaging:staff_list",
+        _("Neighbourhood messages"),
+        (C.MESSAGE_WRITE, C.MESSAGE_REVIEW),
+    ),
     Tool("communication:staff_sessions", _("School sessions"), (C.SCHOOL_SESSION_RECORD,)),
     Tool("neighbourhoods:association_queue", _("Associations"), (C.ASSOCIATION_VERIFY,)),
 )

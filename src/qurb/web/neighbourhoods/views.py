@@ -28,6 +28,7 @@ from qurb.areas.selectors import place_search as places_named
 from qurb.communication.selectors import public_articles, upcoming_events
 from qurb.engagement.models import ActionProgress, ProposalAnswer
 from qurb.engagement.selectors import area_meetings, area_priorities, association_proposals_waiting
+from qurb.messaging.selectors import area_messages
 from qurb.neighbourhoods.selectors import (
     area_hotspots,
     innermost_area_at,
@@ -40,6 +41,7 @@ from qurb.reports.models import Category
 from qurb.web.common.navigation import has_insights
 from qurb.web.engagement.meetings import PriorityActionForm, PriorityForm
 from qurb.web.guards.intake import client_address, limit_hit, remember_device
+from qurb.web.messaging.views import subscribe_context
 from qurb.web.neighbourhoods.forms import LocateForm, PickForm
 
 # Searches per address and minute: a person types a few a second at most, and a phone
@@ -181,7 +183,11 @@ def detail(request: HttpRequest, area_id: int) -> HttpResponse:
     response = render(
         request,
         "neighbourhoods/detail.html",
-        {"summary": neighbourhood_summary(area, request.user)},
+        {
+            "summary": neighbourhood_summary(area, request.user),
+            "area_messages": area_messages(area),
+            **subscribe_context(area),
+        },
     )
     return remember_device(request, response)  # residents rate priorities once per device
 

@@ -33,6 +33,7 @@ from qurb.engagement.selectors import (
     priorities_without_action,
     proposals_to_answer,
 )
+from qurb.messaging.selectors import review_queue
 from qurb.reports.selectors import report_work
 from qurb.web.common.navigation import has_insights, holds_staff_capability
 
@@ -87,6 +88,9 @@ def home(request: HttpRequest) -> HttpResponse:
     if has(user, C.ARTICLE_MANAGE):
         context["articles"] = _listed(articles_in_progress(user, now))
         context["articles_scope"] = scope(C.ARTICLE_MANAGE)
+    if has(user, C.MESSAGE_REVIEW):
+        context["messages_to_review"] = _listed(review_queue(user))
+        context["messages_scope"] = scope(C.MESSAGE_REVIEW)
     context["areas"] = overview_areas(user)
     context["insights"] = has_insights(user)
     if grant(user, C.AUDIT_READ).everywhere:

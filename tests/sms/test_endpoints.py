@@ -1,0 +1,129 @@
+"""Kannel's calls into the web edge: the secret, the addresses, hostile input."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.test import Client
+
+from qurb.sms import services, tasks
+from qurb.sms.models import Conversation, OutgoingSms, SmsState
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cret-for-tests"
+INCOMING = "/sms/kannel/incoming"
+
+
+@pytest.fixture(autouse=True)
+def _secret(settings: Any) -> None:
+    settings.SMS_INCOMING_SECRET = SECRET
+
+
+def incoming(query: str, *, addr: str = "127.0.0.1", method: str = "get") -> Any:
+    client = Client(REMOTE_ADDR=addr)
+    if method == "post":
+        return client.post(
+            f"{INCOMING}?secret={SECRET}",
+            data=query,
+            content_type="application/x-www-form-urlencoded",
+        )
+    return client.get(f"{INCOMING}?{query}")
+
+
+def test_an_sms_from_kannel_is_answered() -> None:
+    text = quote("kayn chi wa7ed kaybi3 l7chich 9dam lmdrassa")
+    response = incoming(f"secret={SECRET}&from=0612345678&text={text}&charset=UTF-8")
+    assert response.status_code == 200
+    assert Conversation.objects.count() == 1
+    assert OutgoingSms.objects.filter(purpose="reply").count() == 1
+
+
+def test_post_works_too() -> None:
+    response = incoming("from=%2B212612345678&text=Il+y+a+une+bagarre+ici", method="post")
+    assert response.status_code == 200
+    assert OutgoingSms.objects.count() == 1
+
+
+def test_a_ucs2_text_kannel_could_not_recode_is_read() -> None:
+    # (A UCS-2 space is a NUL byte, which the request guard refuses: Kannel's mo-recode gives
+    # UTF-8 anyway; a text without one is read as UTF-16.)
+    text = quote("حالة".encode("utf-16-be"))
+    response = incoming(f"secret={SECRET}&from=0612345678&text={text}&charset=UTF-16BE")
+    assert response.status_code == 200
+    reply = OutgoingSms.objects.get().text
+    assert any("\u0600" <= c <= "\u06ff" for c in reply)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=0612345678&text=hello+there+people",  # no secret
+        "secret=wrong&from=0612345678&text=hello+there+people",
+        f"secret={SECRET}x&from=0612345678&text=hello+there+people",
+        f"secret={SECRET[:-1]}&from=0612345678&text=hello+there+people",
+        "secret=&from=0612345678&text=hello",
+    ],
+)
+def test_a_wrong_secret_is_refused(query: str) -> None:
+    assert incoming(query).status_code == 404
+    assert not OutgoingSms.objects.exists()
+
+
+def test_only_the_gateway_addresses_may_call(settings: Any) -> None:
+    query = f"secret={SECRET}&from=0612345678&text=hello+there+people"
+    assert incoming(query, addr="10.1.2.3").status_code == 404
+    settings.SMS_GATEWAY_ADDRESSES = ["10.1.2.3"]
+    assert incoming(query, addr="10.1.2.3").status_code == 200
+    assert incoming(query).status_code == 404
+
+
+def test_without_a_configured_secret_the_endpoint_is_closed(settings: Any) -> None:
+    settings.SMS_INCOMING_SECRET = ""
+    assert incoming("secret=&from=0612345678&text=hello+there").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "from=0612345678&text=" + "A" * 200_000,
+        "from=0612345678&text=%FF%FE%FD%00%00",
+        "from=0612345678&text=" + "%D8" * 1000,
+        "from=0612345678&text=abc&charset=UTF-16BE",
+        "from=0612345678&text=%D8%A7&charset=UTF-16BE",
+        "from=0612345678&text=caf%E9+au+coin+de+la+rue&charset=ISO-8859-1",
+        "from=0612345678&text=x&charset=" + "Z" * 5000,
+        "from=0612345678",
+        "from=SHORTCODE&text=promo+promo+promo",
+        "from=%00%00&text=hello+there",
+        "from=" + "9" * 5000 + "&text=hello+there+people",
+        "from=0612345678&from=0612345679&text=a&text=b",
+        "text=no+sender+at+all",
+        "from=0612345678&text=%E2%80%AE%E2%81%A6" * 100,
+    ],
+)
+def test_hostile_requests_never_cause_a_500(query: str) -> None:
+    response = incoming(f"secret={SECRET}&{query}")
+    assert response.status_code in (200, 400)
+
+
+def test_delivery_reports_need_the_key_and_the_gateway_address() -> None:
+    sms_id = services.sms_send(number="0612345678", text="Bonjour de Qurb", purpose="t")
+    assert sms_id is not None
+    tasks.deliver(sms_id)
+    key = services.dlr_key(sms_id)
+    client = Client(REMOTE_ADDR="127.0.0.1")
+    assert client.get(f"/sms/kannel/dlr?id={sms_id}&key=nope&status=1").status_code == 404
+    assert (
+        Client(REMOTE_ADDR="8.8.8.8")
+        .get(f"/sms/kannel/dlr?id={sms_id}&key={key}&status=1")
+        .status_code
+        == 404
+    )
+    for bad in [f"id=abc&key={key}&status=1", f"id={sms_id}&key={key}&status=%d", "id=" + "9" * 40]:
+        assert client.get(f"/sms/kannel/dlr?{bad}").status_code in (400, 404)
+    assert OutgoingSms.objects.get(pk=sms_id).state == SmsState.SENT
+    assert client.get(f"/sms/kannel/dlr?id={sms_id}&key={key}&status=1").status_code == 200
+    assert OutgoingSms.objects.get(pk=sms_id).state == SmsState.DELIVERED
