@@ -21,9 +21,9 @@ pytestmark = pytest.mark.browser
 
 # Each role's demo account and how many tools its navigation lists (tests/web checks which).
 ROLES = {
-    "chief.medina": 7,
-    "officer.medina": 6,
-    "cell.fes": 6,
+    "chief.medina": 8,
+    "officer.medina": 7,
+    "cell.fes": 7,
     "unit.fes": 2,
     "analyst": 4,
     "inspector": 2,

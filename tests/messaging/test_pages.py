@@ -267,3 +267,31 @@ def test_a_returned_message_is_changed_by_its_writer_and_sent_again() -> None:
     for bad in ("x", "99999999999999999999", str(published().pk)):
         assert officer.get(reverse("messaging:staff_new") + f"?message={bad}").status_code == 404
     assert signed_in("chief.agdal").get(edit).status_code == 404
+
+
+# Who reaches the staff's messaging pages (the writers: officers, chiefs, the cell), and who
+# may open and withdraw a chief's published message in the Médina (its reviewers: the chief
+# and the cell; an officer only their own). Every other account sees nothing.
+STAFF_PAGES = {
+    "chief.medina": (200, 200, "withdrawn"),
+    "officer.medina": (200, 404, "published"),
+    "cell.fes": (200, 200, "withdrawn"),
+    "unit.fes": (404, 404, "published"),
+    "analyst": (404, 404, "published"),
+    "inspector": (404, 404, "published"),
+    "resident": (404, 404, "published"),
+}
+
+
+@pytest.mark.parametrize(("username", "expected"), sorted(STAFF_PAGES.items()))
+def test_the_staff_messaging_pages_by_role(username: str, expected: tuple[int, int, str]) -> None:
+    pages, chiefs_message, after = expected
+    message = published()
+    client = signed_in(username)
+    assert client.get(reverse("messaging:staff_list")).status_code == pages
+    assert client.get(reverse("messaging:staff_new")).status_code == pages
+    detail = client.get(reverse("messaging:staff_message", args=[message.pk]))
+    assert detail.status_code == chiefs_message
+    client.post(reverse("messaging:staff_action", args=[message.pk, "withdraw"]))
+    message.refresh_from_db()
+    assert message.status == after

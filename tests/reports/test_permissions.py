@@ -63,6 +63,13 @@ COMMUNICATION = [  # their matrix: tests/communication/test_staff_pages.py
     "communication:staff_newsletter",
 ]
 
+MESSAGING = [  # their matrix: tests/messaging/test_pages.py
+    "messaging:staff_list",
+    "messaging:staff_new",
+    "messaging:staff_message",
+    "messaging:staff_action",
+]
+
 # What each account may do with a report in the Fès Médina district (inside its first sector).
 READERS = {"chief.medina", "officer.medina", "analyst", "admin"}
 CONTACT_READERS = {"chief.medina", "officer.medina"}
@@ -109,6 +116,7 @@ def test_matrix_covers_every_staff_url() -> None:
         *MEETINGS,
         *ALERTS,
         *COMMUNICATION,
+        *MESSAGING,
         STAFF_HOME,
     }
 
