@@ -121,7 +121,7 @@ def test_this_device_subscribes_and_only_its_keys_change_its_choices(
     client = Client(HTTP_ACCEPT_LANGUAGE="ar")
     url = reverse("messaging:subscribe_push", args=[area(MEDINA).pk])
     device = Device("/phone")
-    body = {
+    body: dict[str, Any] = {
         "subscription": device.subscription(push_server.base),
         "topics": ["messages"],
         "rhythm": "now",

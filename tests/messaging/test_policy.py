@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -22,7 +24,7 @@ from tests.messaging.conftest import AGDAL, FES, MECHOUAR, MEDINA, MEDINA_S1, ar
 pytestmark = pytest.mark.django_db
 
 
-def _texts() -> dict[str, dict[str, str]]:
+def _texts() -> dict[str, Any]:
     return {"titles": {"ar": "اجتماع الحي"}, "bodies": {"ar": "يوم الخميس في دار الشباب"}}
 
 
@@ -99,7 +101,7 @@ def test_a_district_message_may_be_published_by_its_writer_or_reviewed_and_retur
 
 def test_bad_messages_are_refused_with_their_reasons() -> None:
     chief, medina = user("chief.medina"), area(MEDINA)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"titles": {"fr": "Titre"}, "bodies": {}}, "body_fr"),
         ({"titles": {}, "bodies": {}}, "title_ar"),
         ({"titles": {"fr": "x" * 141}, "bodies": {"fr": "texte"}}, "title_fr"),

@@ -36,7 +36,9 @@ def _wait_port(port: int, process: subprocess.Popen[Any], log: Path, timeout: fl
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args} ended:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(
+                f"{process.args!r} ended:\n{log.read_text(errors='replace')[-3000:]}"
+            )
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return

@@ -206,9 +206,9 @@ def test_the_retention_deletes_old_numbers_without_reports(settings: Any) -> Non
 @pytest.mark.parametrize("language", ["fr", "en", "ar"])
 def test_replies_are_short_and_french_and_english_ones_cost_gsm_rates(language: str) -> None:
     found = place_search("medina", limit=3, language=language)
-    choices = [{"name": p.name, "context": p.context} for p in found]
+    choices: list[dict[str, object]] = [{"name": p.name, "context": p.context} for p in found]
     assert len(choices) == 3
-    same = {"name": "Bab Boujloud", "context": "Fès-Médina – secteur 1 (démo)"}
+    same: dict[str, object] = {"name": "Bab Boujloud", "context": "Fès-Médina – secteur 1 (démo)"}
     with translation.override(language):
         replies = [
             conversation._ask_place(),

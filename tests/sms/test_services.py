@@ -255,6 +255,7 @@ def test_a_busy_gateway_means_a_later_attempt_then_failure(sendsms: Any, setting
     assert tasks.deliver(sms_id) == "retry"
     row = OutgoingSms.objects.get(pk=sms_id)
     assert row.state == SmsState.PENDING
+    assert row.next_attempt_at is not None
     assert row.next_attempt_at > timezone.now()
     assert tasks.deliver(sms_id) == "later"
     OutgoingSms.objects.filter(pk=sms_id).update(next_attempt_at=timezone.now())

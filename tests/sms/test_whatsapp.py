@@ -124,7 +124,7 @@ def sign(body: bytes, secret: str = APP_SECRET) -> str:
 
 
 def post(body: bytes, signature: str | None = "auto") -> Any:
-    headers = {}
+    headers: dict[str, Any] = {}
     if signature == "auto":
         headers["HTTP_X_HUB_SIGNATURE_256"] = sign(body)
     elif signature is not None:
@@ -637,4 +637,6 @@ def test_a_message_delivered_late_is_answered_by_template(graph: Graph) -> None:
     message["timestamp"] = str(10**12)
     message["id"] = "wamid.FUTURE"
     assert post(json.dumps(late).encode()).status_code == 200
-    assert PhoneNumber.objects.get().whatsapp_seen_at <= timezone.now()
+    seen = PhoneNumber.objects.get().whatsapp_seen_at
+    assert seen is not None
+    assert seen <= timezone.now()
