@@ -112,3 +112,14 @@ def test_bad_messages_are_refused_with_their_reasons() -> None:
         assert field in refused.value.message_dict
     with pytest.raises(ValidationError):
         message_save(actor=chief, area=medina, kind="missing_child", **_texts())
+
+
+def test_a_title_is_one_line_it_becomes_an_e_mail_subject() -> None:
+    message = message_save(
+        actor=user("chief.medina"),
+        area=area(MEDINA),
+        kind="information",
+        titles={"fr": "Réunion\r\nBcc: someone@example.org"},
+        bodies={"fr": "Jeudi."},
+    )
+    assert message.title_fr == "Réunion Bcc: someone@example.org"

@@ -80,6 +80,22 @@ def test_only_the_gateway_addresses_may_call(settings: Any) -> None:
     assert incoming(query).status_code == 404
 
 
+def test_behind_the_proxy_the_gateway_is_known_by_the_address_the_proxy_saw(
+    settings: Any,
+) -> None:
+    """gunicorn on loopback behind nginx: REMOTE_ADDR is the proxy's for every caller, so
+    only the address the trusted proxy appended counts."""
+    settings.QURB_TRUSTED_PROXIES = 1
+    settings.SMS_GATEWAY_ADDRESSES = ["10.1.2.3"]
+    query = f"{INCOMING}?secret={SECRET}&from=0612345678&text=hello+there+people"
+    stranger = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert stranger.get(query).status_code == 404
+    forged = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.1.2.3, 203.0.113.9")
+    assert forged.get(query).status_code == 404  # the first hop is the client's to write
+    kannel = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="10.1.2.3")
+    assert kannel.get(query).status_code == 200
+
+
 def test_without_a_configured_secret_the_endpoint_is_closed(settings: Any) -> None:
     settings.SMS_INCOMING_SECRET = ""
     assert incoming("secret=&from=0612345678&text=hello+there").status_code == 404

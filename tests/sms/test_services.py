@@ -195,15 +195,47 @@ def test_verification_codes_are_rate_limited_per_number(settings: Any) -> None:
         services.verification_send(number="0612345678", language="fr")
     with pytest.raises(ValidationError) as refused:
         services.verification_send(number="0612345678", language="fr")
-    assert refused.value.code == "too_many_codes"
+    too_many = refused.value
     services.verification_send(number="0612345679", language="fr")  # another number
+    # The same answer as for a number that texted STOP: the form tells nobody which it was.
+    services.number_stop("0612345680")
+    with pytest.raises(ValidationError) as refused:
+        services.verification_send(number="0612345680", language="fr")
+    assert (too_many.code, too_many.messages) == (refused.value.code, refused.value.messages)
 
 
 def test_no_code_to_a_number_that_stopped() -> None:
     services.number_stop("0612345678")
     with pytest.raises(ValidationError) as refused:
         services.verification_send(number="0612345678", language="fr")
-    assert refused.value.code == "opted_out"
+    assert refused.value.code == "no_code"
+
+
+def test_codes_cost_money_so_they_go_to_moroccan_numbers_within_a_daily_ceiling(
+    settings: Any,
+) -> None:
+    for foreign in ("+447000000001", "+882345678901", "00441234567890"):
+        with pytest.raises(ValidationError) as refused:
+            services.verification_send(number=foreign, language="fr")
+        assert refused.value.code in {"country", "invalid"}
+    assert not Verification.objects.exists()
+    settings.SMS_VERIFICATIONS_PER_DAY = 2
+    services.verification_send(number="0612345601", language="fr")
+    services.verification_send(number="0612345602", language="fr")
+    with pytest.raises(ValidationError) as refused:
+        services.verification_send(number="0612345603", language="fr")
+    assert refused.value.code == "platform_cap"
+
+
+def test_someone_else_cannot_spoil_a_residents_code_for_the_same_number() -> None:
+    services.verification_send(number="0612345678", language="fr", scope="resident")
+    text = OutgoingSms.objects.order_by("-pk").values_list("text", flat=True).first() or ""
+    code = "".join(ch for ch in text if ch.isdigit())[:6]
+    services.verification_send(number="0612345678", language="fr", scope="attacker")
+    for _ in range(10):  # the attacker's wrong tries count against their own request only
+        assert not services.verification_check(number="0612345678", code="000000", scope="attacker")
+    assert not services.verification_check(number="0612345678", code=code, scope="attacker")
+    assert services.verification_check(number="0612345678", code=code, scope="resident")
 
 
 # --- delivery: claimed, sent, recorded ----------------------------------------------------------

@@ -514,6 +514,9 @@ SMS_DAILY_CAP_PER_AREA = int(os.environ.get("QURB_SMS_DAILY_CAP_PER_AREA", "5000
 SMS_DAILY_CAP_PER_NUMBER = int(os.environ.get("QURB_SMS_DAILY_CAP_PER_NUMBER", "20"))
 SMS_REPORTS_PER_NUMBER_PER_DAY = int(os.environ.get("QURB_SMS_REPORTS_PER_NUMBER_PER_DAY", "5"))
 SMS_VERIFICATIONS_PER_HOUR = int(os.environ.get("QURB_SMS_VERIFICATIONS_PER_HOUR", "3"))
+# Codes cost money: a ceiling for the whole platform a day, and the countries they may go to.
+SMS_VERIFICATIONS_PER_DAY = int(os.environ.get("QURB_SMS_VERIFICATIONS_PER_DAY", "2000"))
+SMS_VERIFICATION_COUNTRY_CODES = env_list("QURB_SMS_VERIFICATION_COUNTRY_CODES", ["+212"])
 SMS_DELIVERY_ATTEMPTS = int(os.environ.get("QURB_SMS_DELIVERY_ATTEMPTS", "5"))
 # Phone numbers that texted nothing and received nothing for this long are deleted.
 SMS_RETENTION_DAYS = int(os.environ.get("QURB_SMS_RETENTION_DAYS", "365"))

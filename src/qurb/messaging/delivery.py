@@ -448,6 +448,8 @@ def _send_mail(row: Mapping[str, Any], notice: Notice, mailer: Any) -> tuple[str
         mailer.send_messages([mail])
     except OSError as exc:
         return "retry", type(exc).__name__
+    except ValueError as exc:  # a header this copy cannot carry: this copy only fails
+        return "failed", f"{type(exc).__name__}: {exc}"[:200]
     return "sent", ""
 
 

@@ -51,7 +51,7 @@ def _clean_texts(titles: Mapping[str, str], bodies: Mapping[str, str]) -> dict[s
     values: dict[str, str] = {}
     errors: dict[str, list[Any]] = {}
     for code in FIELD_LANGUAGES:
-        title = str(titles.get(code) or "").strip()
+        title = " ".join(str(titles.get(code) or "").split())  # one line: it is a subject
         body = str(bodies.get(code) or "").strip()
         if bool(title) != bool(body):
             errors[f"title_{code}" if not title else f"body_{code}"] = [
@@ -370,7 +370,9 @@ def subscription_create(
                 pk = subscription.pk
                 transaction.on_commit(lambda: _send_confirmation(pk))
             elif channel == Channel.SMS:  # no code may go (STOP, too many): nothing is kept
-                sms.send_code(number=normalised, language=subscription.language)
+                sms.send_code(
+                    number=normalised, language=subscription.language, scope=subscription.token
+                )
     except IntegrityError:
         return _push_again(subscription, chosen)
     except ValidationError as exc:
@@ -432,7 +434,9 @@ def subscription_confirm_code(token: str, code: str) -> AreaSubscription:
         raise NotFound
     if subscription.confirmed_at is None:
         code = code.strip()
-        if len(code) > 12 or not sms.check_code(number=subscription.number, code=code):
+        if len(code) > 12 or not sms.check_code(
+            number=subscription.number, code=code, scope=subscription.token
+        ):
             raise Invalid({"code": [_("This code is not the one we sent.")]}, "wrong_code")
         AreaSubscription.objects.filter(pk=subscription.pk, confirmed_at__isnull=True).update(
             confirmed_at=timezone.now()

@@ -15,13 +15,14 @@ def number_hash(number: str) -> str:
     return services.number_hash(number)
 
 
-def send_code(*, number: str, language: str) -> None:
-    """The 6-digit code; ``ValidationError`` when none may go (STOP, too many codes)."""
-    services.verification_send(number=number, language=language)
+def send_code(*, number: str, language: str, scope: str) -> None:
+    """The 6-digit code for one subscription (``scope``: its token); ``ValidationError`` when
+    none may go (STOP, too many codes, caps)."""
+    services.verification_send(number=number, language=language, scope=scope)
 
 
-def check_code(*, number: str, code: str) -> bool:
-    return services.verification_check(number=number, code=code)
+def check_code(*, number: str, code: str, scope: str) -> bool:
+    return services.verification_check(number=number, code=code, scope=scope)
 
 
 def send(*, number: str, text: str, area_id: int | None) -> int | None:

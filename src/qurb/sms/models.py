@@ -157,6 +157,9 @@ class Verification(models.Model):
     """A 6-digit code sent to confirm a number (kept as a keyed hash, valid 15 minutes)."""
 
     number_hash = models.CharField(max_length=64, db_index=True)
+    # Who asked (a subscription's token): a code is checked, and wrong tries counted, for
+    # that request only, so nobody can spoil another person's code for the same number.
+    scope = models.CharField(max_length=64, blank=True, default="")
     code_hash = models.CharField(max_length=64)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()

@@ -276,25 +276,35 @@ def _code_hash(digest: str, code: str) -> str:
     return salted_hmac("qurb.sms.verification", f"{digest}:{code}", algorithm="sha256").hexdigest()
 
 
-def verification_send(*, number: str, language: str) -> None:
-    """Send a 6-digit code to ``number`` by SMS, valid 15 minutes. Refused (``ValidationError``)
-    for a bad number, a number that texted STOP, or more than
-    ``SMS_VERIFICATIONS_PER_HOUR`` codes to one number within an hour."""
+def verification_send(*, number: str, language: str, scope: str = "") -> None:
+    """Send a 6-digit code to ``number`` by SMS, valid 15 minutes, for the request ``scope``.
+    Refused (``ValidationError``) for a bad number, a number outside
+    ``SMS_VERIFICATION_COUNTRY_CODES`` (codes cost money: no premium numbers abroad), once
+    ``SMS_VERIFICATIONS_PER_DAY`` codes left today in all, and, with one message that tells
+    nothing about the number, for a number that texted STOP or got
+    ``SMS_VERIFICATIONS_PER_HOUR`` codes within an hour."""
     normalised = phone_normalise(number)
     digest = number_hash(normalised)
-    if number_opted_out(normalised):
-        raise ValidationError(
-            _("This number asked for no more SMS from Qurb: text START to Qurb first."),
-            code="opted_out",
-        )
+    if not normalised.startswith(tuple(settings.SMS_VERIFICATION_COUNTRY_CODES)):
+        raise ValidationError(_("Codes are sent to Moroccan mobile numbers only."), code="country")
     now = timezone.now()
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    if Verification.objects.filter(created_at__gte=today).count() >= (
+        settings.SMS_VERIFICATIONS_PER_DAY
+    ):
+        raise ValidationError(
+            _("No more codes can be sent today: try again tomorrow."), code="platform_cap"
+        )
     recent = Verification.objects.filter(
         number_hash=digest, created_at__gte=now - timedelta(hours=1)
     ).count()
-    if recent >= settings.SMS_VERIFICATIONS_PER_HOUR:
+    if number_opted_out(normalised) or recent >= settings.SMS_VERIFICATIONS_PER_HOUR:
         raise ValidationError(
-            _("Too many codes were sent to this number: try again in an hour."),
-            code="too_many_codes",
+            _(
+                "We could not send a code to this number. If you once texted STOP to Qurb, "
+                "text START first; otherwise try again in an hour."
+            ),
+            code="no_code",
         )
     code = f"{secrets.randbelow(10**6):06d}"
     with translation.override(language if language in ("ar", "fr", "en") else "fr"):
@@ -302,6 +312,7 @@ def verification_send(*, number: str, language: str) -> None:
         with transaction.atomic():
             Verification.objects.create(
                 number_hash=digest,
+                scope=scope[:64],
                 code_hash=_code_hash(digest, code),
                 expires_at=now + timedelta(minutes=VERIFICATION_MINUTES),
             )
@@ -313,9 +324,9 @@ def verification_send(*, number: str, language: str) -> None:
                 )
 
 
-def verification_check(*, number: str, code: str) -> bool:
-    """Whether ``code`` is the latest code sent to ``number``, unexpired and unused, within
-    5 attempts. A right code works once."""
+def verification_check(*, number: str, code: str, scope: str = "") -> bool:
+    """Whether ``code`` is the latest code sent to ``number`` for the request ``scope``,
+    unexpired and unused, within 5 attempts. A right code works once."""
     try:
         digest = number_hash(number)
     except ValidationError:
@@ -323,7 +334,9 @@ def verification_check(*, number: str, code: str) -> bool:
     code = (code or "").strip().translate(_DIGITS)
     now = timezone.now()
     latest = (
-        Verification.objects.filter(number_hash=digest, used_at__isnull=True, expires_at__gt=now)
+        Verification.objects.filter(
+            number_hash=digest, scope=scope[:64], used_at__isnull=True, expires_at__gt=now
+        )
         .order_by("-created_at", "-pk")
         .first()
     )

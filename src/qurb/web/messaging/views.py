@@ -138,7 +138,7 @@ def subscribe_push(request: HttpRequest, area_id: int) -> JsonResponse:
             quiet_end=_time(data.get("quiet_end")),
             language=get_language() or "ar",
         )
-    except (ValueError, TypeError, AttributeError):
+    except (ValueError, TypeError, AttributeError, RecursionError):
         return JsonResponse({"errors": [_("The request could not be read.")]}, status=400)
     except ValidationError as exc:
         return JsonResponse({"errors": exc.messages}, status=400)

@@ -20,12 +20,15 @@ from django.views.decorators.http import require_http_methods
 from qurb.core.params import int_param
 from qurb.sms.conversation import TEXT_MAX, incoming_handle
 from qurb.sms.services import delivery_report_record
+from qurb.web.guards.intake import client_address
 
 log = logging.getLogger(__name__)
 
 
 def _from_gateway(request: HttpRequest) -> None:
-    if request.META.get("REMOTE_ADDR", "") not in settings.SMS_GATEWAY_ADDRESSES:
+    """Only the gateway's own address, as the trusted proxy saw it (``QURB_TRUSTED_PROXIES``):
+    behind a proxy on loopback, ``REMOTE_ADDR`` is the proxy's for every caller."""
+    if client_address(request) not in settings.SMS_GATEWAY_ADDRESSES:
         raise Http404
 
 
