@@ -31,7 +31,7 @@ import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -285,13 +285,8 @@ class RangeResult:
     come_back_at: datetime | None  # a copy of the range waits for a retry or a lease
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
-
-
-def lease() -> timedelta:
-    """How long a copy stays claimed: the longest a send may take, and a margin."""
-    return timedelta(seconds=settings.ALERT_PUSH_TIMEOUT + 5)
+backoff = copies.backoff
+lease = copies.push_lease
 
 
 @lru_cache(maxsize=64)

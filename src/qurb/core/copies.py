@@ -17,10 +17,23 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import Model, QuerySet
 
 SENDING = "sending"
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long a copy waits after its ``attempts``-th failed try: 30 s, doubling, at most an
+    hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def push_lease() -> timedelta:
+    """How long a Web Push or e-mail copy stays claimed: the longest a send may take, and a
+    margin."""
+    return timedelta(seconds=settings.ALERT_PUSH_TIMEOUT + 5)
 
 
 def claim(rows: QuerySet[Any], row: Mapping[str, Any], now: datetime, lease: timedelta) -> bool:

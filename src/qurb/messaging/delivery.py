@@ -364,12 +364,8 @@ class RangeResult:
     come_back_at: datetime | None
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
-
-
-def lease() -> timedelta:
-    return timedelta(seconds=settings.ALERT_PUSH_TIMEOUT + 5)
+backoff = copies.backoff
+lease = copies.push_lease
 
 
 def quiet_until(subscription: Mapping[str, Any], now: datetime) -> datetime | None:

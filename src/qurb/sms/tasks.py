@@ -16,6 +16,7 @@ from django.db import models
 from django.tasks import task
 from django.utils import timezone
 
+from qurb.core import copies
 from qurb.sms import gateway, services, whatsapp
 from qurb.sms.models import MessageChannel, OutgoingSms, SmsState
 
@@ -25,8 +26,7 @@ def lease() -> timedelta:
     return timedelta(seconds=max(settings.KANNEL_TIMEOUT, settings.WHATSAPP_TIMEOUT) + 5)
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+backoff = copies.backoff
 
 
 def _settle(sms_id: int, **fields: Any) -> None:
