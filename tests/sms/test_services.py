@@ -360,3 +360,14 @@ def test_french_sms_leave_in_the_gsm_alphabet_and_arabic_ones_in_ucs2(sendsms: A
     assert (french["text"], french["coding"]) == ("Qurb Q-AAAA : Recu. L'équipe passe.", "0")
     assert (arabic["text"], arabic["coding"]) == ("قرب: توصلنا ببلاغك", "2")
     assert OutgoingSms.objects.filter(text__contains="Reçu").exists()  # the row keeps it
+
+
+def test_a_late_worker_cannot_overwrite_the_outcome_of_the_one_that_took_over() -> None:
+    sms_id = services.sms_send(number="0612345678", text="Bonjour", purpose="t")
+    assert sms_id is not None
+    # Worker A claimed it (attempt 1); its lease ran out and worker B took it (attempt 2).
+    OutgoingSms.objects.filter(pk=sms_id).update(state=SmsState.SENDING, attempts=2)
+    assert tasks._settle(sms_id, 2, state=SmsState.SENT) is True  # B's outcome
+    OutgoingSms.objects.filter(pk=sms_id).update(state=SmsState.SENDING)
+    assert tasks._settle(sms_id, 1, state=SmsState.FAILED, error="late") is False  # A's
+    assert OutgoingSms.objects.get(pk=sms_id).state == SmsState.SENDING

@@ -29,8 +29,10 @@ def lease() -> timedelta:
 backoff = copies.backoff
 
 
-def _settle(sms_id: int, **fields: Any) -> None:
-    OutgoingSms.objects.filter(pk=sms_id, state=SmsState.SENDING).update(lease_until=None, **fields)
+def _settle(sms_id: int, attempts: int, **fields: Any) -> bool:
+    """Record the outcome of the SMS this worker claimed (``attempts`` is the claim's token):
+    if its lease ran out and another worker took it over, that worker's outcome stands."""
+    return copies.settle(OutgoingSms, sms_id, attempts, **fields)
 
 
 def deliver(sms_id: int) -> str:
@@ -64,7 +66,13 @@ def deliver(sms_id: int) -> str:
     on_whatsapp = sms.channel == MessageChannel.WHATSAPP
     stopped = sms.phone.whatsapp_opted_out_at if on_whatsapp else sms.phone.opted_out_at
     if stopped is not None and sms.purpose not in services.REPLY_PURPOSES:
-        _settle(sms_id, state=SmsState.FAILED, settled_at=now, error="the number texted STOP")
+        _settle(
+            sms_id,
+            sms.attempts,
+            state=SmsState.FAILED,
+            settled_at=now,
+            error="the number texted STOP",
+        )
         return "stopped"
     recorded: dict[str, Any] = {}
     if on_whatsapp:
@@ -73,6 +81,7 @@ def deliver(sms_id: int) -> str:
         if template and not settings.WHATSAPP_TEMPLATE:
             _settle(
                 sms_id,
+                sms.attempts,
                 state=SmsState.FAILED,
                 settled_at=now,
                 error="outside the 24-hour window, and no template configured",
@@ -88,16 +97,15 @@ def deliver(sms_id: int) -> str:
         )
     done = timezone.now()
     if outcome == "sent":
-        _settle(sms_id, state=SmsState.SENT, sent_at=done, error="", **recorded)
+        _settle(sms_id, sms.attempts, state=SmsState.SENT, sent_at=done, error="", **recorded)
         return "sent"
     if outcome == "retry" and sms.attempts < settings.SMS_DELIVERY_ATTEMPTS:
         come_back = done + backoff(sms.attempts)
-        _settle(
-            sms_id, state=SmsState.PENDING, next_attempt_at=come_back, enqueued_at=done, error=why
-        )
-        services._enqueue(sms_id, run_after=come_back)
+        waiting = {"next_attempt_at": come_back, "enqueued_at": done, "error": why}
+        if _settle(sms_id, sms.attempts, state=SmsState.PENDING, **waiting):
+            services._enqueue(sms_id, run_after=come_back)
         return "retry"
-    _settle(sms_id, state=SmsState.FAILED, settled_at=done, error=why[:200])
+    _settle(sms_id, sms.attempts, state=SmsState.FAILED, settled_at=done, error=why[:200])
     return "failed"
 
 
