@@ -9,9 +9,10 @@ broker), with ``--subscribers`` push subscriptions all within the alert's area, 
    bridge's address relays the database and the broker, which listen on loopback). Without
    root or ``ip``/``socat`` (or with ``--no-netns``), the workers are plain processes;
 2. publishes an alert through the real services (the fan-out task is enqueued after the
-   commit, as in production) and measures when the first copy reaches the push endpoint (a
-   keep-alive HTTP/1.1 server in its own process that checks each request: VAPID
-   Authorization, aes128gcm body, TTL, Topic; it answers 201 and counts per subscriber);
+   commit, as in production) and measures when the first copy reaches the push endpoint
+   (``bench/pushservice.py``: a keep-alive HTTP/1.1 server in its own process that checks
+   each request: the VAPID JWT's signature and claims, the aes128gcm body, TTL, Topic; it
+   answers 201 and counts per subscriber);
 3. once for each number of hosts in ``--hosts``: delivery rate. In the last run, SIGKILLs a
    worker ``--kills`` times while copies go out (each killed worker is started again, as its
    service manager would), and with ``--kill-broker`` restarts RabbitMQ once;
@@ -27,9 +28,7 @@ The last line is ``lost=… duplicated=…``.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
-import multiprocessing
 import os
 import shutil
 import signal
@@ -38,7 +37,6 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import psycopg
@@ -101,61 +99,6 @@ def _load_subscribers(url: str, n: int, host: str, port: int) -> None:
         conn.commit()
         cur.execute("ANALYZE alerts_subscription")
     print(f"{n:,} subscribers written")
-
-
-# --- the push endpoint ----------------------------------------------------------------------
-
-
-def _endpoint(host: str, port: int, counts: Any, first_at: Any, bad: Any, ready: Any) -> None:
-    """Keep-alive HTTP/1.1: checks each push request as a push service would, answers 201,
-    counts the copies per subscriber (``counts[i]``)."""
-
-    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                lines = head.decode("latin-1").split("\r\n")
-                method, path, _version = lines[0].split(" ", 2)
-                headers = {}
-                for line in lines[1:]:
-                    if ":" in line:
-                        name, value = line.split(":", 1)
-                        headers[name.strip().lower()] = value.strip()
-                length = int(headers.get("content-length", "0"))
-                body = await reader.readexactly(length) if length else b""
-                ok = (
-                    method == "POST"
-                    and path.startswith("/p/")
-                    and headers.get("authorization", "").startswith("vapid t=")
-                    and ",k=" in headers.get("authorization", "")
-                    and headers.get("content-encoding") == "aes128gcm"
-                    and headers.get("ttl", "").isdigit()
-                    and headers.get("topic", "").startswith("alert-")
-                    and len(body) > 86  # salt, record size, key id and one record
-                    and int.from_bytes(body[16:20]) >= 18
-                )
-                if ok:
-                    index = int(path[3:])
-                    with counts.get_lock():
-                        if first_at.value == 0:
-                            first_at.value = time.time()
-                        counts[index] += 1
-                    writer.write(b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n")
-                else:
-                    with bad.get_lock():
-                        bad.value += 1
-                    writer.write(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
-            writer.close()
-
-    async def main() -> None:
-        server = await asyncio.start_server(handle, host, port, backlog=4096)
-        ready.set()
-        async with server:
-            await server.serve_forever()
-
-    asyncio.run(main())
 
 
 # --- the worker hosts -----------------------------------------------------------------------
@@ -267,7 +210,7 @@ class Workers:
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _wait_for_consumers(queue: str, count: int, timeout: float = 60) -> None:
+def wait_for_consumers(queue: str, count: int, timeout: float = 60) -> None:
     """Until every worker listens on the queue (a worker takes a few seconds to start)."""
     from kombu import Connection
 
@@ -319,30 +262,22 @@ def _run(
     from django.db import connection
     from django.utils import timezone
 
+    from bench import pushservice
     from bench.alerts import _tiny_jpeg
     from qurb.accounts.models import User
     from qurb.alerts.models import AlertCase, CapMessage, CaseStatus
     from qurb.alerts.services import case_open, case_validate
 
     n = args.subscribers
-    counts = multiprocessing.Array("i", n)
-    first_at = multiprocessing.Value("d", 0.0)
-    bad = multiprocessing.Value("l", 0)
-    ready = multiprocessing.Event()
+    tally = pushservice.Tally.create(n)
     endpoint_host = GATEWAY if network else "127.0.0.1"
-    endpoint = multiprocessing.Process(
-        target=_endpoint,
-        args=(endpoint_host, args.push_port, counts, first_at, bad, ready),
-        daemon=True,
-    )
-    endpoint.start()
-    ready.wait(10)
+    endpoint = pushservice.start(endpoint_host, args.push_port, tally, topic="alert-")
     AlertCase.objects.filter(child_first_name="Fanout").delete()
     # Only this alert goes out: the demo's live alert (in Fès too) is over, its copies sent.
     AlertCase.objects.filter(status=CaseStatus.PUBLISHED).update(status=CaseStatus.ENDED)
     CapMessage.objects.update(fanout_started_at=timezone.now(), fanned_out_at=timezone.now())
     workers = Workers(env, network, hosts, args.workers)
-    _wait_for_consumers(env["QURB_TASK_QUEUE"], hosts * args.workers)
+    wait_for_consumers(env["QURB_TASK_QUEUE"], hosts * args.workers)
     case = case_open(
         actor=User.objects.get(username="officer.medina"),
         child_first_name="Fanout",
@@ -373,9 +308,7 @@ def _run(
     killed, broker_done, last_progress, last_total = 0, not kill_broker, time.time(), -1
     while True:
         time.sleep(0.2)
-        total = (
-            sum(counts[:]) if n <= 20_000 else int(np.frombuffer(counts.get_obj(), np.int32).sum())
-        )
+        total = tally.total()
         if killed < kills and total >= marks[killed] * n:
             workers.kill_one(killed)
             killed += 1
@@ -395,7 +328,8 @@ def _run(
     done = time.time()
     workers.stop()
     endpoint.terminate()
-    received = np.frombuffer(counts.get_obj(), np.int32).copy()
+    received = tally.received()
+    first_at, bad = tally.first_at, tally.bad
     states = _states(args.database, case.pk)
     lost = int((received == 0).sum())
     duplicated = int(np.clip(received - 1, 0, None).sum())

@@ -15,7 +15,8 @@ ALIASES = {
 USAGE = """usage: qurb COMMAND [ARGS]
 
   demo [--no-serve] [--port N]   prepare the demo database (Fès, Meknès) and serve it
-                                 with the background worker
+                                 with the background worker (and Kannel, whose
+                                 fakesmsc plays the phones, when it is installed)
   serve [--port N] [--worker]    serve the site (--worker: and run background tasks)
   worker [--batch]               run background tasks
   locate LAT LON                 areas containing a point, as JSON
@@ -28,7 +29,7 @@ USAGE = """usage: qurb COMMAND [ARGS]
   insights rebuild | show CODE   recompute the daily counts | a district's hotspots,
                                  alerts and patrol windows as JSON
   sms --from NUMBER "TEXT"       text Qurb as a phone would (the SMS channel) and print
-                                 its answers
+                                 its answers (through the demo's Kannel while it runs)
   messages digest daily|weekly   send the digests of neighbourhood messages (cron)
   apikey create NAME | list | revoke PREFIX
                                  partner keys for the JSON API and Open311

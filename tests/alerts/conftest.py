@@ -12,6 +12,7 @@ from PIL import Image
 from qurb.accounts.models import User
 from qurb.alerts.models import AlertCase, CapMessage
 from qurb.alerts.services import case_open, case_validate
+from qurb.messaging.models import DistrictMessage
 from tests.alerts.pushserver import PushServer
 
 # Inside the Fès Médina district, in the first sector (officer.medina's).
@@ -33,14 +34,17 @@ def _loopback_push_service(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _demo_alerts_already_sent(request: pytest.FixtureRequest) -> None:
-    """The shared demo data holds a published alert: its fan-out ran long ago, so the
-    subscribers a test creates are not on it."""
+    """The shared demo data holds a published alert and automatic neighbourhood messages:
+    their fan-outs ran long ago, so the subscribers a test creates are not on them."""
     if "django_db_setup" not in request.fixturenames and not request.node.get_closest_marker(
         "django_db"
     ):
         return
     request.getfixturevalue("db")
     CapMessage.objects.filter(fanned_out_at__isnull=True).update(
+        fanout_started_at=timezone.now(), fanned_out_at=timezone.now()
+    )
+    DistrictMessage.objects.filter(fanned_out_at__isnull=True).update(
         fanout_started_at=timezone.now(), fanned_out_at=timezone.now()
     )
 

@@ -36,7 +36,14 @@ from qurb.areas.models import Area, Generation, Place, PlaceKind
 from qurb.audit.actions import DETAILS, AuditAction, change, check_details
 from qurb.audit.models import AuditEvent
 from qurb.audit.services import AUDITED_SERVICES, takes_actor
-from qurb.communication.models import Article, Event, NewsletterSubscriber, Venue
+from qurb.communication.models import (
+    Article,
+    Event,
+    Newsletter,
+    NewsletterItem,
+    NewsletterSubscriber,
+    Venue,
+)
 from qurb.core.errors import NotFound
 from qurb.engagement.models import Meeting, Registration
 from qurb.reports.models import Report, ReporterContact
@@ -861,6 +868,74 @@ def _newsletter_send(actor: User | None) -> Call:
     )
 
 
+def _fes_draft(*titles: str) -> Newsletter:
+    """A draft edition of the Fès prefecture with an item for each title."""
+    draft = Newsletter.objects.create(area=area(FES), subject_fr="Lettre de Fès")
+    for n, title in enumerate(titles, start=1):
+        NewsletterItem.objects.create(
+            newsletter=draft, position=n, kind="note", title_fr=title, body_fr="Texte."
+        )
+    return draft
+
+
+def _newsletter_compose(actor: User | None) -> Call:
+    from qurb.communication.services import ItemDraft, newsletter_compose
+
+    assert actor is not None
+    note = ItemDraft(kind="note", titles={"fr": "Portes ouvertes"}, bodies={"fr": "Venez."})
+    return Call(lambda: newsletter_compose(actor=actor, area=area(FES), items=[note]), {"items": 1})
+
+
+def _newsletter_edit(actor: User | None) -> Call:
+    from qurb.communication.services import ItemChange, newsletter_edit
+
+    draft = _fes_draft("Un", "Deux")
+    first = draft.items.get(position=1)
+    assert actor is not None
+    change = ItemChange(first.pk, 3, {"fr": "Un, revu"}, {"fr": "Texte revu."})
+    return Call(
+        lambda: newsletter_edit(
+            actor=actor, newsletter=draft, subject={"fr": "Lettre revue"}, changes=[change]
+        ),
+        {"items": 2},
+    )
+
+
+def _newsletter_edition_send(actor: User | None) -> Call:
+    from qurb.communication.models import NewsletterArea
+    from qurb.communication.selectors import edition_readers
+    from qurb.communication.services import newsletter_edition_send
+
+    reader = NewsletterSubscriber.objects.create(
+        email="fes@example.org", confirmed_at=timezone.now()
+    )
+    NewsletterArea.objects.create(subscriber=reader, area=area(FES))
+    draft = _fes_draft("Un")
+    readers = edition_readers(area(FES)).count()
+    assert actor is not None
+    return Call(
+        lambda: newsletter_edition_send(actor=actor, newsletter=draft), {"recipients": readers}
+    )
+
+
+def _newsletter_discard(actor: User | None) -> Call:
+    from qurb.communication.services import newsletter_discard
+
+    draft = _fes_draft("Un")
+    assert actor is not None
+    return Call(lambda: newsletter_discard(actor=actor, newsletter=draft), {"items": 1})
+
+
+def _yearly_report_publish(actor: User | None) -> Call:
+    from qurb.communication.services import yearly_report_publish
+
+    year = today().year - 1
+    assert actor is not None
+    return Call(
+        lambda: yearly_report_publish(actor=actor, area=area(FES), year=year), {"year": year}
+    )
+
+
 # alerts
 
 
@@ -1070,6 +1145,12 @@ CASES: dict[str, Case] = {
     C + "article_move": Case(_article_move, "cell.fes", "cell.meknes"),
     # The newsletter goes to every subscriber: national communication only.
     C + "newsletter_send": Case(_newsletter_send, "admin", "cell.fes"),
+    # An edition of an area: whoever sends the newsletter over that area.
+    C + "newsletter_compose": Case(_newsletter_compose, "cell.fes", "cell.meknes"),
+    C + "newsletter_edit": Case(_newsletter_edit, "cell.fes", "cell.meknes"),
+    C + "newsletter_edition_send": Case(_newsletter_edition_send, "cell.fes", "cell.meknes"),
+    C + "newsletter_discard": Case(_newsletter_discard, "cell.fes", "cell.meknes"),
+    C + "yearly_report_publish": Case(_yearly_report_publish, "cell.fes", "cell.meknes"),
     L + "case_open": Case(_case_open, "officer.medina", "chief.agdal"),
     L + "case_read": Case(_case_read, "chief.medina", "chief.agdal", NotFound),
     L + "case_photo_read": Case(_case_photo_read, "chief.medina", "chief.agdal", NotFound),

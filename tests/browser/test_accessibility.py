@@ -68,6 +68,7 @@ STAFF = {
         Page("/staff/events/"),
         Page("/staff/events/", follow='main a[href^="/staff/events/"][href$="/"]'),
         Page("/staff/news/"),
+        Page("/staff/newsletter/"),
         Page("/staff/sessions/"),
         Page("/staff/associations/"),
         Page("/staff/messages/"),

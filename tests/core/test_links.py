@@ -57,22 +57,32 @@ def test_the_demo_links_what_it_loads_to_its_port_and_serves_with_the_worker(
     no_site_url: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`qurb demo --port N`: the mail queued while loading links to N, and the site is served
-    with the worker (loading, migrating and serving are stood in for here)."""
+    with the worker (loading, migrating and serving are stood in for here; so is Kannel's
+    absence: tests/sms/test_demo_gateway.py runs the demo with it)."""
     from qurb.demo.management.commands import demo
+    from qurb.sms import kannel
 
     links_while_loading: list[str] = []
     commands: list[tuple[str, dict[str, Any]]] = []
+    served: list[tuple[str, int, Any]] = []
 
     def load(**kwargs: Any) -> tuple[list[Any], list[Any]]:
         links_while_loading.append(absolute("/track/"))
         return [], []
 
+    def serve_with_worker(host: str, port: int, extra: Any = ()) -> int:
+        served.append((host, port, list(extra)))
+        return 0
+
     monkeypatch.setattr(demo, "demo_load", load)
     monkeypatch.setattr(demo, "demo_api_key", lambda: "qurb_demo_key")
     monkeypatch.setattr(demo, "call_command", lambda name, **kw: commands.append((name, kw)))
+    monkeypatch.setattr(demo, "serve_with_worker", serve_with_worker)
+    monkeypatch.setattr(kannel, "installed", lambda: False)
+    monkeypatch.delenv("QURB_KANNEL_SENDSMS_URL", raising=False)
 
     call_command("demo", port=8123, synthetic=0)
 
     assert links_while_loading == ["http://127.0.0.1:8123/track/"]
-    assert commands[-1] == ("serve", {"port": 8123, "worker": True})
+    assert served == [("127.0.0.1", 8123, [])]
     assert os.environ["QURB_SITE_URL"] == "http://127.0.0.1:8123"

@@ -6,6 +6,7 @@ import contextlib
 import io
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -179,6 +180,78 @@ def test_when_the_server_stops_the_worker_is_stopped_and_its_status_returned(
     assert not alive(worker)
     assert supervisor.restarts["worker"] == 0
     assert "the server stopped (exit status 4); stopping the worker too." in out.getvalue()
+
+
+# A child that listens on a port after a pause, like bearerbox before smsbox may connect.
+LISTENER = """
+import socket, sys, time
+time.sleep(float(sys.argv[2]))
+server = socket.socket()
+server.bind(("127.0.0.1", int(sys.argv[1])))
+server.listen()
+with open(sys.argv[3], "w") as f:
+    f.write(repr(time.monotonic()))
+while True:
+    time.sleep(1)
+"""
+# A child that writes when it started.
+STARTED = "import sys, time; open(sys.argv[1], 'w').write(repr(time.monotonic())); time.sleep(60)"
+
+
+def test_a_program_with_a_ready_port_is_waited_for_before_the_next_starts(
+    tmp_path: Path, out: io.StringIO
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    listening, started = tmp_path / "listening", tmp_path / "started"
+    supervisor = Supervisor(
+        [
+            sleeper(tmp_path, "server"),
+            Program(
+                "core",
+                [sys.executable, "-c", LISTENER, str(port), "1.0", str(listening)],
+                restart=True,
+                ready_port=port,
+            ),
+            Program("box", [sys.executable, "-c", STARTED, str(started)], restart=True),
+        ],
+        out=out,
+    )
+    running = Running(supervisor)
+    eventually(lambda: started.exists() and started.read_text(), "the box started")
+    assert float(started.read_text()) > float(listening.read_text())
+    supervisor.request_stop()
+    assert running.finished() == 0
+
+
+def test_a_program_that_stops_before_it_is_ready_does_not_hold_the_others(
+    tmp_path: Path, out: io.StringIO
+) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    supervisor = Supervisor(
+        [
+            sleeper(tmp_path, "server"),
+            Program(
+                "core",
+                [sys.executable, "-c", "raise SystemExit(2)"],
+                restart=True,
+                ready_port=port,
+                ready_timeout=60,
+            ),
+            sleeper(tmp_path, "box", restart=True),
+        ],
+        out=out,
+        restart_delay=5,
+    )
+    begun = time.monotonic()
+    running = Running(supervisor)
+    assert alive(pid_of(tmp_path, "box"))
+    assert time.monotonic() - begun < 30  # not the 60 s of the ready timeout
+    supervisor.request_stop()
+    assert running.finished() == 0
 
 
 def test_children_are_stopped_even_when_the_output_is_gone(tmp_path: Path) -> None:

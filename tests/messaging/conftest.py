@@ -30,14 +30,19 @@ def _loopback_push_service(settings: Any) -> None:
 
 @pytest.fixture(autouse=True)
 def _demo_messages_already_sent(request: pytest.FixtureRequest) -> None:
-    """The demo's automatic messages (its meetings and priorities) went out when it loaded:
-    a test's worker sends only the test's own."""
+    """The demo's automatic messages (its meetings and priorities) and its alert went out when
+    it loaded: a test's worker sends only the test's own."""
     if request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("db")
     from django.utils import timezone
 
+    from qurb.alerts.models import CapMessage
+
     DistrictMessage.objects.filter(fanned_out_at__isnull=True).update(fanned_out_at=timezone.now())
+    CapMessage.objects.filter(fanned_out_at__isnull=True).update(
+        fanout_started_at=timezone.now(), fanned_out_at=timezone.now()
+    )
 
 
 @pytest.fixture

@@ -14,15 +14,16 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from qurb.alerts.delivery import fan_out as alert_fan_out
 from qurb.messaging.delivery import build_digests, deliver, fan_out
-from qurb.messaging.models import DeliveryState, MessageDelivery, MessageKind
+from qurb.messaging.models import DeliveryState, MessageDelivery
 from qurb.messaging.selectors import message_counts
 from qurb.messaging.services import (
     delivery_opened,
-    message_automatic,
     message_withdraw,
     subscription_cancel,
 )
+from tests.alerts.conftest import open_case, publish
 from tests.alerts.pushserver import Device, PushServer
 from tests.messaging.conftest import (
     AGDAL,
@@ -169,17 +170,11 @@ def test_quiet_hours_hold_a_message_until_they_end_but_not_a_missing_child_alert
     assert end.time() == quiet["quiet_end"]
     assert end > timezone.now()
     # A missing-child alert passes through the quiet hours.
-    alert = message_automatic(
-        source="test:alert",
-        area=area(MEDINA),
-        kind=MessageKind.MISSING_CHILD,
-        titles={"fr": "Enfant disparu"},
-        bodies={"fr": "Appelez le 19."},
-    )
-    assert alert is not None
+    case = publish(open_case())
+    alert_fan_out(case.messages.get().pk, lambda *_chunk: None)
     assert deliver().sent == 1
     [payload] = _payloads(push_server, device)
-    assert payload["title"].endswith(": Enfant disparu")
+    assert payload["title"] == "Enfant disparu : \u2068Adam\u2069, \u20687\u2069 ans"
     # Once the quiet hours are over, the held message goes.
     later = end + timedelta(minutes=1)
     monkeypatch.setattr("django.utils.timezone.now", lambda: later.astimezone(UTC))

@@ -61,6 +61,8 @@ COMMUNICATION = [  # their matrix: tests/communication/test_staff_pages.py
     "communication:staff_news",
     "communication:staff_article_move",
     "communication:staff_newsletter",
+    "communication:staff_edition",  # tests/communication/test_area_newsletters.py
+    "communication:yearly_publish",  # tests/messaging/test_automatic_news.py
 ]
 
 MESSAGING = [  # their matrix: tests/messaging/test_pages.py

@@ -1,226 +1,105 @@
-"""Kannel for real: bearerbox, smsbox and fakesmsc (the phones) on free loopback ports, with a
-configuration written to a temporary directory; and a loopback sendsms server for the unit
-tests that count what reaches a gateway."""
+"""Kannel for real: bearerbox, smsbox and fakesmsc (the phones) on free loopback ports, set up
+and supervised by the same code as the demo's (``qurb.sms.kannel``, ``qurb.core.supervisor``);
+and a loopback sendsms server for the unit tests that count what reaches a gateway."""
 
 from __future__ import annotations
 
 import http.server
+import io
 import os
-import shutil
-import signal
-import socket
-import subprocess
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
-SHORT_CODE = "1919"
-SECRET = "kannel-test-secret"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-def _wait_port(port: int, process: subprocess.Popen[Any], log: Path, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"{process.args!r} ended:\n{log.read_text(errors='replace')[-3000:]}"
-            )
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f"nothing listens on {port}:\n{log.read_text(errors='replace')[-3000:]}")
-
-
-@dataclass
-class Phones:
-    """fakesmsc: what is written to it is what phones send; what it prints is what they got."""
-
-    process: subprocess.Popen[bytes]
-    log: Path
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def send(self, number: str, text: str) -> None:
-        if text.isascii():
-            line = f"{number} {SHORT_CODE} text {text}\n"
-        else:
-            data = urllib.parse.quote(text.encode("utf-16-be"), safe="")
-            line = f"{number} {SHORT_CODE} ucs2 {data}\n"
-        assert len(line.encode()) < 250, "fakesmsc reads lines of at most 255 bytes"
-        assert self.process.stdin is not None
-        with self.lock:
-            self.process.stdin.write(line.encode())
-            self.process.stdin.flush()
-
-    def received(self, number: str) -> list[str]:
-        """Every SMS the phone ``number`` (as Qurb writes it, E.164) received, in order."""
-        out = []
-        for line in self.log.read_text(errors="replace").splitlines():
-            marker = "Got message "
-            if marker not in line:
-                continue
-            body = line.split(marker, 1)[1].split(": <", 1)[1].rsplit(">", 1)[0]
-            parts = body.split(" ", 3)
-            if len(parts) < 4 or parts[1] != number:
-                continue
-            kind, data = parts[2], parts[3]
-            if kind in ("ucs-2", "ucs2"):
-                out.append(urllib.parse.unquote_to_bytes(data).decode("utf-16-be"))
-            else:
-                out.append(data)
-        return out
-
-    def wait_for(self, number: str, count: int, timeout: float = 30) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            got = self.received(number)
-            if len(got) >= count:
-                return got
-            time.sleep(0.1)
-        raise AssertionError(f"{number} received {self.received(number)}, expected {count}")
+from qurb.core.supervisor import Supervisor
+from qurb.sms import kannel as local_kannel
+from qurb.sms.kannel import Phones, Setup
 
 
 @dataclass
 class Kannel:
-    sendsms_url: str
-    username: str
-    password: str
+    setup: Setup
     phones: Phones
-    directory: Path
+    output: io.StringIO  # what the supervisor said (restarts)
+
+    @property
+    def sendsms_url(self) -> str:
+        return self.setup.sendsms_url
+
+    @property
+    def username(self) -> str:
+        return local_kannel.USERNAME
+
+    @property
+    def password(self) -> str:
+        return self.setup.password
+
+    @property
+    def secret(self) -> str:
+        return self.setup.secret
+
+    @property
+    def directory(self) -> Path:
+        return self.setup.directory
+
+    def logs(self) -> str:
+        return "\n".join(
+            f"--- {path.name}\n{path.read_text(errors='replace')[-3000:]}"
+            for path in sorted(self.directory.glob("*.log"))
+        )
 
 
-def kannel_config(
-    *, directory: Path, web_url: str, ports: dict[str, int], username: str, password: str
-) -> str:
-    incoming = (
-        f"{web_url}/sms/kannel/incoming?secret={SECRET}&from=%p&to=%P&text=%a&charset=%C&coding=%c"
-    )
-    return f"""
-group = core
-admin-port = {ports["admin"]}
-admin-interface = 127.0.0.1
-admin-password = admin-{password}
-admin-allow-ip = "127.0.0.1"
-smsbox-port = {ports["smsbox"]}
-box-allow-ip = "127.0.0.1"
-dlr-storage = internal
-log-file = "{directory / "bearerbox.log"}"
-log-level = 0
-
-group = smsc
-smsc = fake
-smsc-id = fake
-port = {ports["fake"]}
-connect-allow-ip = "127.0.0.1"
-
-group = smsbox
-bearerbox-host = 127.0.0.1
-bearerbox-port = {ports["smsbox"]}
-sendsms-port = {ports["sendsms"]}
-sendsms-interface = 127.0.0.1
-mo-recode = true
-http-request-retry = 5
-http-queue-delay = 1
-log-file = "{directory / "smsbox.log"}"
-log-level = 0
-
-group = sendsms-user
-username = {username}
-password = {password}
-max-messages = 4
-concatenation = true
-
-group = sms-service
-keyword = default
-catch-all = true
-get-url = "{incoming}"
-max-messages = 0
-"""
+def start_kannel(web_url: str, directory: Path) -> Iterator[Kannel]:
+    """bearerbox, smsbox and the phones, as ``qurb demo`` runs them, calling ``web_url``."""
+    if not local_kannel.installed():
+        if os.environ.get("CI"):
+            pytest.fail("Kannel is not installed (apt-get install kannel kannel-extras)")
+        pytest.skip("Kannel is not installed (apt-get install kannel kannel-extras)")
+    setup = Setup.create(directory, web_url)
+    setup.write()
+    output = io.StringIO()
+    supervisor = Supervisor(setup.programs(), out=output)
+    thread = threading.Thread(target=supervisor.run, kwargs={"handle_signals": False}, daemon=True)
+    thread.start()
+    gateway = Kannel(setup, Phones(setup.directory), output)
+    try:
+        assert supervisor.wait_started(60), gateway.logs()
+        deadline = time.monotonic() + 20
+        while not (setup.phones_connected() and gateway.phones.running()):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{output.getvalue()}\n{gateway.logs()}")
+            time.sleep(0.1)
+        yield gateway
+    finally:
+        supervisor.request_stop()
+        thread.join(60)
 
 
 @pytest.fixture
 def kannel(live_server: Any, tmp_path: Path) -> Iterator[Kannel]:
     """bearerbox, smsbox and fakesmsc started for one test, stopped at its end."""
-    if not shutil.which("bearerbox") or not os.path.exists(FAKESMSC):
-        if os.environ.get("CI"):
-            pytest.fail("Kannel is not installed (apt-get install kannel kannel-extras)")
-        pytest.skip("Kannel is not installed (apt-get install kannel kannel-extras)")
-    ports = {name: free_port() for name in ("admin", "smsbox", "fake", "sendsms")}
-    config = tmp_path / "kannel.conf"
-    config.write_text(
-        kannel_config(
-            directory=tmp_path,
-            web_url=live_server.url,
-            ports=ports,
-            username="qurb",
-            password="sendsms-pw",
-        )
-    )
-    started: list[subprocess.Popen[Any]] = []
+    yield from start_kannel(live_server.url, tmp_path / "kannel")
 
-    def start(args: list[str], log: Path, **kwargs: Any) -> subprocess.Popen[Any]:
-        process = subprocess.Popen(
-            args,
-            stdout=log.open("wb"),
-            stderr=subprocess.STDOUT,
-            cwd=tmp_path,
-            start_new_session=True,
-            **kwargs,
-        )
-        started.append(process)
-        return process
 
-    try:
-        bearerbox = start(["bearerbox", "-v", "1", str(config)], tmp_path / "bearerbox.out")
-        _wait_port(ports["smsbox"], bearerbox, tmp_path / "bearerbox.log")
-        smsbox = start(["smsbox", "-v", "1", str(config)], tmp_path / "smsbox.out")
-        _wait_port(ports["sendsms"], smsbox, tmp_path / "smsbox.log")
-        phones_log = tmp_path / "fakesmsc.log"
-        fakesmsc = start(
-            [FAKESMSC, "-H", "127.0.0.1", "-r", str(ports["fake"]), "-i", "0", "-v", "0"],
-            phones_log,
-            stdin=subprocess.PIPE,
-        )
-        # The fake SMSC is up once bearerbox says so.
-        deadline = time.monotonic() + 20
-        while "Fakesmsc client connected" not in (tmp_path / "bearerbox.log").read_text(
-            errors="replace"
-        ):
-            if time.monotonic() > deadline or fakesmsc.poll() is not None:
-                raise RuntimeError(phones_log.read_text(errors="replace"))
-            time.sleep(0.1)
-        yield Kannel(
-            sendsms_url=f"http://127.0.0.1:{ports['sendsms']}/cgi-bin/sendsms",
-            username="qurb",
-            password="sendsms-pw",
-            phones=Phones(fakesmsc, phones_log),
-            directory=tmp_path,
-        )
-    finally:
-        for process in reversed(started):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in reversed(started):
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+def use_gateway(settings: Any, gateway: Kannel, callback_url: str) -> None:
+    """Qurb's settings for this gateway, as ``qurb demo`` gives them to its server and
+    worker (``Setup.environment``)."""
+    from qurb.sms.gateway import _http
+
+    environment = gateway.setup.environment()
+    settings.KANNEL_SENDSMS_URL = environment["QURB_KANNEL_SENDSMS_URL"]
+    settings.KANNEL_USERNAME = environment["QURB_KANNEL_USERNAME"]
+    settings.KANNEL_PASSWORD = environment["QURB_KANNEL_PASSWORD"]
+    settings.SMS_INCOMING_SECRET = environment["QURB_SMS_INCOMING_SECRET"]
+    settings.SMS_SENDER = environment["QURB_SMS_SENDER"]
+    settings.SMS_CALLBACK_BASE_URL = callback_url
+    _http.cache_clear()
 
 
 @dataclass

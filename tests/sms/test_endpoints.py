@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 from typing import Any
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from django.test import Client
 
+from qurb.reports.models import Report
 from qurb.sms import services, tasks
-from qurb.sms.models import Conversation, OutgoingSms, SmsState
+from qurb.sms.models import (
+    Conversation,
+    ConversationState,
+    OutgoingSms,
+    ReportPhone,
+    SmsIncoming,
+    SmsState,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -143,3 +154,109 @@ def test_delivery_reports_need_the_key_and_the_gateway_address() -> None:
     assert OutgoingSms.objects.get(pk=sms_id).state == SmsState.SENT
     assert client.get(f"/sms/kannel/dlr?id={sms_id}&key={key}&status=1").status_code == 200
     assert OutgoingSms.objects.get(pk=sms_id).state == SmsState.DELIVERED
+
+
+# --- the same SMS delivered twice by Kannel (its id, %I) ---------------------------------------
+
+DARIJA = quote("kayn chi wa7ed kaybi3 l7chich 9dam lmdrassa")
+
+
+def kannel_sms(text: str, message_id: str, number: str = "0612345678") -> Any:
+    """What smsbox calls for one SMS, with its id (``id=%I`` in the get-url)."""
+    return incoming(
+        f"secret={SECRET}&id={quote(message_id)}&from={number}&to=1919&text={text}"
+        "&charset=UTF-8&coding=0"
+    )
+
+
+def test_an_sms_kannel_delivers_twice_is_answered_once_and_the_same_way() -> None:
+    first_id = str(uuid.uuid4())
+    first = kannel_sms(DARIJA, first_id)
+    again = kannel_sms(DARIJA, first_id)
+    assert (first.status_code, first.content) == (again.status_code, again.content) == (200, b"")
+    assert OutgoingSms.objects.filter(purpose="reply").count() == 1
+    assert SmsIncoming.objects.get().message_id == first_id
+    conversation = Conversation.objects.get()
+    assert conversation.state == ConversationState.PLACE
+
+    # The next SMS has its own id; a late copy of the first one changes nothing.
+    assert kannel_sms("Bab+Boujloud", str(uuid.uuid4())).status_code == 200
+    assert kannel_sms(DARIJA, first_id.upper()).status_code == 200  # the same UUID
+    assert kannel_sms(DARIJA, "{" + first_id + "}").status_code == 200
+    conversation.refresh_from_db()
+    assert conversation.state == ConversationState.ANONYMOUS
+    assert conversation.text == "kayn chi wa7ed kaybi3 l7chich 9dam lmdrassa"
+    assert OutgoingSms.objects.filter(purpose="reply").count() == 2
+
+    # The answer that stores the report, delivered three times: one report, one answer.
+    third_id = str(uuid.uuid4())
+    for _ in range(3):
+        assert kannel_sms("1", third_id).status_code == 200
+    assert ReportPhone.objects.count() == 1
+    assert Report.objects.filter(channel="sms").count() == 1
+    assert OutgoingSms.objects.filter(purpose="reply").count() == 3
+    assert SmsIncoming.objects.count() == 3
+
+
+def test_without_an_id_every_delivery_is_answered() -> None:
+    """An older get-url without %I: nothing to recognise a copy by, nothing lost."""
+    for _ in range(2):
+        assert incoming(f"secret={SECRET}&from=0612345678&text={DARIJA}").status_code == 200
+    assert OutgoingSms.objects.filter(purpose="reply").count() == 2
+    assert not SmsIncoming.objects.exists()
+
+
+def test_an_sms_from_a_number_qurb_cannot_answer_keeps_no_id() -> None:
+    message_id = str(uuid.uuid4())
+    for _ in range(2):
+        response = kannel_sms("promo+promo+promo", message_id, number="SHORTCODE")
+        assert (response.status_code, response.content) == (200, b"ignored\n")
+    assert not SmsIncoming.objects.exists()
+    assert not OutgoingSms.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "message_id",
+    [
+        "",
+        "x" * 5000,
+        "\u00e9t\u00e9",
+        "../../etc/passwd",
+        "a b",
+        "%00",
+        "\u202e1234",
+        "' OR 1=1 --",
+    ],
+)
+def test_an_unusable_id_never_causes_a_500_and_the_sms_is_answered(message_id: str) -> None:
+    response = kannel_sms(DARIJA, message_id)
+    assert response.status_code in (200, 400)
+    if response.status_code == 200:
+        assert OutgoingSms.objects.filter(purpose="reply").count() == 1
+    assert all(len(i) <= 64 for i in SmsIncoming.objects.values_list("message_id", flat=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_deliveries_of_one_sms_at_the_same_instant_give_one_answer(committed: None) -> None:
+    """smsbox asks again while Qurb still works on the first request (a timeout): the second
+    waits for the first one's commit and finds the id, or is told to come back (503)."""
+    message_id = str(uuid.uuid4())
+    barrier = threading.Barrier(2)
+    statuses: list[int] = []
+
+    def deliver() -> None:
+        try:
+            barrier.wait(10)
+            statuses.append(kannel_sms(DARIJA, message_id).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(statuses) in ([200, 200], [200, 503])
+    assert kannel_sms(DARIJA, message_id).status_code == 200  # Kannel's retry, later
+    assert OutgoingSms.objects.filter(purpose="reply").count() == 1
+    assert SmsIncoming.objects.filter(message_id=message_id).count() == 1

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone, translation
 
 from qurb.areas.models import Area
+from qurb.core import copies
 from qurb.sms import gsm, services, tasks
 from qurb.sms.models import OutgoingSms, PhoneNumber, SmsState, Verification
 from qurb.sms.signals import sms_stopped
@@ -328,7 +329,8 @@ def test_delivery_reports_are_recorded_and_final_states_stay() -> None:
     assert (row.state, row.dlr_status) == (SmsState.DELIVERED, 1)
 
 
-def test_the_command_plays_a_phone(capsys: Any) -> None:
+def test_the_command_plays_a_phone(capsys: Any, settings: Any, tmp_path: Any) -> None:
+    settings.DATA_DIR = tmp_path  # no demo gateway runs here: answered in this process
     call_command("sms", "--from", "0612345678", "kayn chi wa7ed kaybi3 l7chich 9dam lmdrassa")
     out = capsys.readouterr().out
     assert out.startswith("< Qurb")
@@ -371,3 +373,44 @@ def test_a_late_worker_cannot_overwrite_the_outcome_of_the_one_that_took_over() 
     OutgoingSms.objects.filter(pk=sms_id).update(state=SmsState.SENDING)
     assert tasks._settle(sms_id, 1, state=SmsState.FAILED, error="late") is False  # A's
     assert OutgoingSms.objects.get(pk=sms_id).state == SmsState.SENDING
+
+
+def test_an_sms_is_claimed_by_the_claim_every_delivery_shares(sendsms: Any) -> None:
+    """SMS and WhatsApp messages are copies like an alert's or a neighbourhood message's: due
+    when queued, taken by ``qurb.core.copies.claim`` (one conditional update, due copies only,
+    the state and attempt count as the token)."""
+    sms_id = services.sms_send(number="0612345678", text="Bonjour de Qurb", purpose="t")
+    assert sms_id is not None
+    row = OutgoingSms.objects.values("id", "state", "attempts").get(pk=sms_id)
+    queued = OutgoingSms.objects.get(pk=sms_id)
+    assert queued.next_attempt_at == queued.enqueued_at  # due at once
+    now = timezone.now()
+    # Not due yet: nobody takes it.
+    OutgoingSms.objects.filter(pk=sms_id).update(next_attempt_at=now + timedelta(minutes=1))
+    assert not copies.claim(OutgoingSms.objects.all(), row, now, tasks.lease())
+    assert tasks.deliver(sms_id) == "later"
+    # Due: one claim wins, a second one with the same token does not.
+    OutgoingSms.objects.filter(pk=sms_id).update(next_attempt_at=now)
+    assert copies.claim(OutgoingSms.objects.all(), row, now, tasks.lease())
+    assert not copies.claim(OutgoingSms.objects.all(), row, now, tasks.lease())
+    assert tasks.deliver(sms_id) == "busy"  # the claimer's lease runs
+    assert sendsms.requests == []
+    # Its worker died: once the lease is over the task takes it over, with a new token.
+    OutgoingSms.objects.filter(pk=sms_id).update(lease_until=now - timedelta(seconds=1))
+    assert tasks.deliver(sms_id) == "sent"
+    assert (OutgoingSms.objects.get(pk=sms_id).attempts, len(sendsms.requests)) == (2, 1)
+
+
+def test_a_retried_sms_is_due_only_after_its_backoff(sendsms: Any) -> None:
+    sendsms.status[0] = 503
+    sms_id = services.sms_send(number="0612345678", text="Bonjour de Qurb", purpose="t")
+    assert sms_id is not None
+    assert tasks.deliver(sms_id) == "retry"
+    row = OutgoingSms.objects.get(pk=sms_id)
+    assert row.enqueued_at is not None
+    assert row.next_attempt_at >= row.enqueued_at + tasks.backoff(1) - timedelta(seconds=1)
+    assert tasks.sweep() == 0  # not due: the sweep leaves it
+    OutgoingSms.objects.filter(pk=sms_id).update(
+        next_attempt_at=timezone.now(), enqueued_at=timezone.now() - timedelta(minutes=2)
+    )
+    assert tasks.sweep() == 1

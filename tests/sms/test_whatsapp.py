@@ -8,12 +8,13 @@ import hmac
 import http.server
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ from qurb.sms.models import (
     ReportPhone,
     SmsState,
     WhatsAppIncoming,
+    WhatsAppPendingStatus,
 )
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +54,8 @@ class Graph:
     requests: list[dict[str, Any]] = field(default_factory=list)
     answers: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # next answers
     counter: list[int] = field(default_factory=lambda: [0])
+    # Called (in the server's thread) after a message is accepted and before the answer.
+    before_answer: Callable[[], None] = lambda: None
 
     def bodies(self) -> list[dict[str, Any]]:
         return [r["json"] for r in self.requests]
@@ -87,6 +91,7 @@ def graph(settings: Any) -> Iterator[Graph]:
                     "contacts": [{"input": to, "wa_id": to}],
                     "messages": [{"id": f"wamid.TEST{state.counter[0]}"}],
                 }
+                state.before_answer()
             data = json.dumps(answer).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -519,6 +524,123 @@ def test_a_message_already_claimed_is_not_sent_twice(graph: Graph) -> None:
     assert len(graph.requests) == 1
 
 
+# --- a status before its message is recorded ------------------------------------------------
+
+
+def test_a_status_that_comes_before_the_send_is_recorded_is_applied_when_it_is(
+    graph: Graph,
+) -> None:
+    """Meta may report on a message before the task that sent it has recorded its wamid: the
+    status is held, then applied once the id is recorded; a late "sent" changes nothing."""
+    post(text_message(DARIJA))
+    coming = f"wamid.TEST{graph.counter[0] + 1}"  # what the Graph API answers next
+    assert post(statuses((coming, "delivered"), (coming, "read"))).status_code == 200
+    assert post(statuses((coming, "read"))).status_code == 200  # Meta sends it again: once
+    assert sorted(WhatsAppPendingStatus.objects.values_list("status", flat=True)) == [
+        "delivered",
+        "read",
+    ]
+    assert deliver_all() == ["sent"]
+    row = OutgoingSms.objects.get()
+    assert (row.external_id, row.state) == (coming, SmsState.READ)
+    assert row.settled_at is not None
+    assert not WhatsAppPendingStatus.objects.exists()
+    for late in ("sent", "delivered", "read"):
+        assert post(statuses((coming, late))).status_code == 200
+        row.refresh_from_db()
+        assert row.state == SmsState.READ
+    assert not WhatsAppPendingStatus.objects.exists()
+
+
+def test_a_failure_that_comes_first_is_kept_with_its_error(graph: Graph) -> None:
+    post(text_message(DARIJA))
+    coming = f"wamid.TEST{graph.counter[0] + 1}"
+    errors = [{"code": 131026, "title": "Message undeliverable"}]
+    assert post(statuses((coming, "failed"), errors=errors)).status_code == 200
+    assert deliver_all() == ["sent"]
+    row = OutgoingSms.objects.get()
+    assert (row.state, row.error) == (SmsState.FAILED, "WhatsApp 131026: Message undeliverable")
+
+
+def test_held_statuses_of_messages_never_recorded_are_purged_after_a_week(graph: Graph) -> None:
+    assert post(statuses(("wamid.SOMEONE_ELSES", "read"))).status_code == 200
+    WhatsAppPendingStatus.objects.update(created_at=timezone.now() - timedelta(days=8))
+    services.numbers_purge()
+    assert not WhatsAppPendingStatus.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("late", ["sent", "read"])
+def test_the_race_between_a_status_and_the_record_of_its_message(
+    graph: Graph, committed: None, monkeypatch: pytest.MonkeyPatch, late: str
+) -> None:
+    """The worst interleaving, forced: the status finds no message, then the task records
+    the id and applies what is held (nothing yet), then the status is held. Each side writes
+    before it reads again, so the status side sees the id: nothing is lost, and applying a
+    status twice, or a late "sent" after "read", changes nothing."""
+    from qurb.sms import whatsapp
+
+    post(text_message(DARIJA))
+    coming = f"wamid.TEST{graph.counter[0] + 1}"
+    original = whatsapp._status_apply
+    missed, recorded = threading.Event(), threading.Event()
+    status_thread: list[threading.Thread] = []
+
+    def paced(message_id: str, state: str, error: str) -> bool:
+        applied = original(message_id, state, error)
+        in_status_thread = bool(status_thread) and threading.current_thread() is status_thread[0]
+        if in_status_thread and not applied and not missed.is_set():
+            missed.set()
+            assert recorded.wait(30)  # the task records the id meanwhile
+        return applied
+
+    monkeypatch.setattr(whatsapp, "_status_apply", paced)
+    outcome: list[str] = []
+
+    def meta() -> None:
+        try:
+            outcome.append(whatsapp.status_record({"id": coming, "status": "read"}))
+        finally:
+            connection.close()
+
+    status_thread.append(threading.Thread(target=meta))
+    status_thread[0].start()
+    assert missed.wait(30)
+    assert deliver_all() == ["sent"]  # records the id, finds nothing held yet
+    recorded.set()
+    status_thread[0].join(30)
+    assert outcome == ["statuses"]
+    row = OutgoingSms.objects.get()
+    assert (row.external_id, row.state) == (coming, SmsState.READ)
+    assert not WhatsAppPendingStatus.objects.exists()
+    assert whatsapp.status_record({"id": coming, "status": late}) == "statuses"
+    assert OutgoingSms.objects.get().state == SmsState.READ
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_status_posted_while_the_api_call_is_in_flight(graph: Graph, committed: None) -> None:
+    """Meta's webhook reaches Qurb while the task still waits for the Graph API's answer (the
+    loopback API posts the status before it answers): held, then applied by the task."""
+    post(text_message(DARIJA))
+    coming = f"wamid.TEST{graph.counter[0] + 1}"
+    answers: list[int] = []
+    original = graph.before_answer
+
+    def report_first() -> None:
+        answers.append(post(statuses((coming, "delivered"))).status_code)
+        connection.close()
+
+    graph.before_answer = report_first
+    try:
+        assert deliver_all() == ["sent"]
+    finally:
+        graph.before_answer = original
+    assert answers == [200]
+    row = OutgoingSms.objects.get()
+    assert (row.external_id, row.state) == (coming, SmsState.DELIVERED)
+    assert not WhatsAppPendingStatus.objects.exists()
+
+
 # --- hostile input ------------------------------------------------------------------------------
 
 
@@ -620,7 +742,10 @@ def test_a_flood_in_one_notification_is_read_up_to_a_limit(graph: Graph) -> None
     assert post(body).status_code == 200
     from qurb.sms.whatsapp import ITEMS_MAX, webhook_handle
 
-    assert webhook_handle(payload)["ignored"] == ITEMS_MAX
+    # Statuses of messages Qurb has not recorded (yet) are held, up to the limit, once each.
+    assert WhatsAppPendingStatus.objects.count() == ITEMS_MAX
+    assert webhook_handle(payload)["held"] == ITEMS_MAX
+    assert WhatsAppPendingStatus.objects.count() == ITEMS_MAX
 
 
 def test_a_message_delivered_late_is_answered_by_template(graph: Graph) -> None:

@@ -325,7 +325,7 @@ def test_the_sweep_reads_the_parameters_the_views_read() -> None:
     the reviewers found crashing."""
     assert {"article", "hood", "district", "q", "lat", "key"} <= set(query_names())
     assert {"start_date", "end_date"} <= set(query_names())
-    assert {"into", "score", "back", "area", "session", "articles", "publish_at"} <= set(
+    assert {"into", "score", "back", "area", "session", "subject_ar", "publish_at"} <= set(
         post_names()
     )
     assert sum(1 for _ in routes()) > 100

@@ -31,7 +31,7 @@ from qurb.accounts.models import User
 from qurb.alerts.models import AlertCase
 from qurb.alerts.services import case_close
 from qurb.areas.models import Area
-from qurb.communication.models import Article, Event
+from qurb.communication.models import Article, Event, NewsletterSubscriber
 from qurb.communication.services import ticket_register
 from qurb.engagement.models import Meeting, QuestionKind, Survey
 from qurb.engagement.policy import meetings_published
@@ -138,6 +138,9 @@ def public_paths() -> dict[str, str]:
     assert event is not None
     survey = _survey_with_answers()
     ticket = ticket_register(event=event, name="Salma", visitor_kind="pupil")
+    reader = NewsletterSubscriber.objects.get_or_create(
+        email="reader@example.org", defaults={"confirmed_at": timezone.now()}
+    )[0]
     meetings: list[Meeting] = list(meetings_published().order_by("pk"))
     held = next(m for m in meetings if m.held_at is not None)
     coming = next(m for m in meetings if m.held_at is None)
@@ -159,6 +162,7 @@ def public_paths() -> dict[str, str]:
         "ticket form": f"/events/{event.slug}/tickets/",
         "ticket": f"/events/{event.slug}/tickets/{ticket.code}/",
         "newsletter": "/newsletter/",
+        "newsletter areas": f"/newsletter/{reader.token}/",
         "figures": "/figures/",
         "open data": "/open-data/",
         "yearly report": f"/areas/{survey.area_id}/report/{timezone.localdate().year}/",
@@ -178,6 +182,11 @@ def public_pages(language: str, paths: dict[str, str]) -> dict[str, str]:
     pages = {name: _html(client.get(path), name) for name, path in paths.items()}
     pages["not found (404)"] = _html(client.get("/no-such-page/"), "404", (404,))
     # The forms as they come back with what to correct.
+    pages["newsletter refused"] = _html(
+        client.post("/newsletter/", {"email": "nope", "areas": ["abc"]}),
+        "newsletter refused",
+        (400,),
+    )
     pages["sign-in refused"] = _html(
         client.post("/accounts/login/", {"username": "nobody", "password": "wrong"}),
         "sign-in refused",
@@ -241,7 +250,8 @@ def test_the_main_public_pages_are_valid_html(tmp_path: Path) -> None:
     for finding in findings:
         if finding.kind == "warning":
             warnings.warn(f"Nu HTML Checker: {finding}", stacklevel=1)
-    assert len(pages) == len(LANGUAGES) * (len(paths) + 7)  # + 404, refused sign-in, 5 errors
+    # + 404, the refused newsletter form and sign-in, 5 errors
+    assert len(pages) == len(LANGUAGES) * (len(paths) + 8)
     assert not errors, f"{len(errors)} HTML errors:\n" + "\n".join(map(str, errors))
 
 

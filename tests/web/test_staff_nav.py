@@ -26,6 +26,7 @@ QUEUE = "reports:queue"
 ALERTS = "alerts:staff_list"
 EVENTS = "communication:staff_events"
 NEWS = "communication:staff_news"
+NEWSLETTERS = "communication:staff_newsletter"
 MESSAGES = "messaging:staff_list"
 SESSIONS = "communication:staff_sessions"
 ASSOCIATIONS = "neighbourhoods:association_queue"
@@ -50,11 +51,32 @@ EXPECTED: dict[str, list[str]] = {
     ],
     # An officer serves one sector: the insights dashboard shows whole districts only.
     "officer.medina": [HOME, QUEUE, ALERTS, EVENTS, MESSAGES, SESSIONS, f"{AREA}=032310107-S1"],
-    "cell.fes": [HOME, EVENTS, NEWS, MESSAGES, SESSIONS, ASSOCIATIONS, f"{AREA}=03.231"],
+    "cell.fes": [
+        HOME,
+        EVENTS,
+        NEWS,
+        NEWSLETTERS,
+        MESSAGES,
+        SESSIONS,
+        ASSOCIATIONS,
+        f"{AREA}=03.231",
+    ],
     "unit.fes": [HOME, ALERTS],
     "analyst": [HOME, QUEUE, AREAS, INSIGHTS],
     "inspector": [HOME, AUDIT],
-    "admin": [HOME, QUEUE, EVENTS, NEWS, SESSIONS, ASSOCIATIONS, AREAS, INSIGHTS, AUDIT, ADMIN],
+    "admin": [
+        HOME,
+        QUEUE,
+        EVENTS,
+        NEWS,
+        NEWSLETTERS,
+        SESSIONS,
+        ASSOCIATIONS,
+        AREAS,
+        INSIGHTS,
+        AUDIT,
+        ADMIN,
+    ],
     "resident": [],
     "association": [],
 }

@@ -69,7 +69,17 @@ def _tables() -> tuple[str, str]:
 
 
 def _audience(message: CapMessage) -> tuple[str, list[Any]]:
-    """The SQL condition (on subscription ``s``) and its parameters for ``message``."""
+    """The SQL condition (on subscription ``s``) and its parameters for ``message``: those it
+    reaches, less any address a neighbourhood copy of the same message was queued for already
+    (a fan-out run again after a crash; see ``qurb.alerts.residents``)."""
+    from qurb.alerts import residents
+
+    condition, params = _reach(message)
+    skip, more = residents.without_area_copy(message)
+    return f"({condition}) AND {skip}", [*params, *more]
+
+
+def _reach(message: CapMessage) -> tuple[str, list[Any]]:
     delivery, _subscription = _tables()
     if message.msg_type == MessageType.CANCEL:
         # The end reaches everyone an earlier message reached or was reaching.
@@ -113,39 +123,32 @@ def _audience(message: CapMessage) -> tuple[str, list[Any]]:
 
 def _next_range(condition: str, params: list[Any], after: int, size: int) -> tuple[int, int]:
     """The first and last subscription ids of the next chunk after ``after`` (0, 0: none)."""
-    _delivery, subscription = _tables()
-    sql = f"""
-        SELECT MIN(id), MAX(id), COUNT(*) FROM (
-            SELECT s.id FROM {subscription} s WHERE s.id > %s AND {condition}
-            ORDER BY s.id LIMIT %s
-        ) chunk
-    """  # noqa: S608 - table names come from the models; values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [after, *params, size])
-        first, last, count = cursor.fetchone()
-    return (int(first), int(last)) if count else (0, 0)
+    return copies.next_chunk(Subscription, condition, params, after, size)
 
 
 def _queue_range(
     message: CapMessage, condition: str, params: list[Any], lo: int, hi: int, now: datetime
 ) -> int:
-    delivery, subscription = _tables()
-    sql = f"""
-        INSERT INTO {delivery}
-            (message_id, subscription_id, state, attempts, next_attempt_at, error)
-        SELECT %s, s.id, 'pending', 0, %s, '' FROM {subscription} s
-        WHERE s.id BETWEEN %s AND %s AND {condition}
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608 - table names come from the models; values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [message.pk, now, lo, hi, *params])
-        return max(int(cursor.rowcount), 0)
+    return copies.queue_chunk(
+        Delivery,
+        Subscription,
+        message_id=message.pk,
+        state="'pending'",
+        condition=condition,
+        params=params,
+        lo=lo,
+        hi=hi,
+        now=now,
+    )
 
 
 @dataclass
 class FanOut:
     queued: int = 0
     chunks: int = 0
+    # The copies for neighbourhood subscribers (qurb.alerts.residents), queued afterwards.
+    neighbourhood_queued: int = 0
+    neighbourhood_chunks: int = 0
 
 
 def fan_out(
@@ -154,10 +157,17 @@ def fan_out(
     *,
     size: int | None = None,
     now: datetime | None = None,
+    dispatch_copies: Callable[[int, int], None] | None = None,
 ) -> FanOut:
     """Queue the deliveries of a message chunk by chunk, calling ``dispatch(message, first,
-    last)`` for each chunk as soon as it is committed. Safe to run again: queued pairs are not
-    queued twice, and every chunk is dispatched again (sending it twice sends nothing twice)."""
+    last)`` for each chunk as soon as it is committed; then the copies for neighbourhood
+    subscribers (``qurb.alerts.residents``), calling ``dispatch_copies(first, last)`` (ids of
+    ``qurb.messaging`` copies) for each of their chunks. Safe to run again: queued pairs are
+    not queued twice, and every chunk is dispatched again (sending it twice sends nothing
+    twice). The message counts as fanned out only once both are queued."""
+    from qurb.alerts import residents
+
+    chunk_size = size
     size = size or settings.ALERT_DELIVERY_CHUNK
     done = FanOut()
     message = CapMessage.objects.select_related("case").filter(pk=message_id).first()
@@ -166,9 +176,11 @@ def fan_out(
     CapMessage.objects.filter(pk=message_id).update(fanout_started_at=timezone.now())
     condition, params = _audience(message)
     after = 0
+    live = True
     while True:
         if message.msg_type != MessageType.CANCEL and _ended(message):
-            break  # the alert ended while it was being queued: the end notice takes over
+            live = False  # the alert ended while it was being queued: the end notice takes over
+            break
         lo, hi = _next_range(condition, params, after, size)
         if not lo:
             break
@@ -179,6 +191,19 @@ def fan_out(
         after = hi
         if done.chunks % 50 == 0:  # still at work: the sweeper leaves it alone
             CapMessage.objects.filter(pk=message_id).update(fanout_started_at=timezone.now())
+    if live:
+        chunks = 0
+
+        def dispatched(first: int, last: int) -> None:
+            nonlocal chunks
+            if dispatch_copies is not None:
+                dispatch_copies(first, last)
+            chunks += 1
+            if chunks % 50 == 0:  # still at work: the sweeper leaves it alone
+                CapMessage.objects.filter(pk=message_id).update(fanout_started_at=timezone.now())
+
+        area = residents.fan_out(message, dispatched, size=chunk_size, now=now)
+        done.neighbourhood_queued, done.neighbourhood_chunks = area.queued, area.chunks
     CapMessage.objects.filter(pk=message_id).update(fanned_out_at=timezone.now())
     return done
 
@@ -222,28 +247,37 @@ class Notice:
     topic: str
 
 
+def notice_texts(case: AlertCase, msg_type: str, lang: str) -> tuple[str, str]:
+    """The title and the text of a notification of ``case`` in ``lang``: an alert or an
+    update (the child's first name and age, the last-seen place, the number to call), or the
+    end (nothing about the child)."""
+    with translation.override(lang):
+        exercise = _("EXERCISE — ") if case.is_exercise else ""
+        if msg_type == MessageType.CANCEL:
+            return (
+                exercise + _("Alert ended"),
+                _("The missing child alert is over. Thank you for sharing it."),
+            )
+        # The inserted values isolated (FSI … PDI): "Yasmine، 9 سنوات" stays in that order
+        # in an Arabic notification.
+        title = exercise + (
+            _("Missing child: %(name)s, %(age)s years old")
+            % isolated({"name": case.child_first_name, "age": case.child_age})
+        )
+        text = _(
+            "Last seen: %(place)s. If you see this child, do not intervene: call %(number)s."
+        ) % isolated({"place": case.last_seen_place, "number": case.call_number})
+        return title, text
+
+
 def notices(message: CapMessage) -> dict[str, Notice]:
     """The message in each language (rendered once per batch, not per subscriber)."""
     case = message.case
     url = absolute(reverse("alerts:page", args=[case.public_id]))
     out = {}
     for lang in ("ar", "fr", "en"):
+        title, text = notice_texts(case, message.msg_type, lang)
         with translation.override(lang):
-            exercise = _("EXERCISE — ") if case.is_exercise else ""
-            if message.msg_type == MessageType.CANCEL:
-                title = exercise + _("Alert ended")
-                text = _("The missing child alert is over. Thank you for sharing it.")
-            else:
-                # The inserted values isolated (FSI … PDI): "Yasmine، 9 سنوات" stays in
-                # that order in an Arabic notification.
-                title = exercise + (
-                    _("Missing child: %(name)s, %(age)s years old")
-                    % isolated({"name": case.child_first_name, "age": case.child_age})
-                )
-                text = _(
-                    "Last seen: %(place)s. If you see this child, do not intervene: call "
-                    "%(number)s."
-                ) % isolated({"place": case.last_seen_place, "number": case.call_number})
             payload = json.dumps(
                 {
                     "title": title,
@@ -289,8 +323,14 @@ backoff = copies.backoff
 lease = copies.push_lease
 
 
+def _notices(message: CapMessage) -> dict[str, Notice]:
+    return _notices_of(message.pk, message.identifier)
+
+
 @lru_cache(maxsize=64)
-def _notices(message_id: int) -> dict[str, Notice]:
+def _notices_of(message_id: int, identifier: str) -> dict[str, Notice]:
+    # Keyed by the identifier too (it names the case): a database whose ids start again
+    # (a test's, rolled back) never gets another case's notices.
     return notices(CapMessage.objects.select_related("case").get(pk=message_id))
 
 
@@ -383,7 +423,7 @@ def deliver_range(message_id: int, first: int, last: int) -> RangeResult:
             "subscription_id",
         )
     )
-    texts = _notices(message_id)
+    texts = _notices(message)
     key = push.vapid()
     live_only = message.msg_type != MessageType.CANCEL
     max_attempts: int = settings.ALERT_DELIVERY_ATTEMPTS
@@ -452,6 +492,10 @@ def deliver(*, message_id: int | None = None) -> Stats:
         fan_out(pk, lambda *_chunk: None)
     for mid, first, last in due_ranges(message_id=message_id):
         stats.add(deliver_range(mid, first, last).stats)
+    from qurb.alerts import residents
+
+    area = residents.deliver(message_id=message_id)
+    stats.add(Stats(sent=area.sent, gone=area.gone, retried=area.retried, failed=area.failed))
     return stats
 
 
@@ -474,9 +518,8 @@ def due_ranges(
             .order_by("subscription_id")
             .values_list("subscription_id", flat=True)
         )
-        for i in range(0, len(ids), size):
-            part = ids[i : i + size]
-            yield mid, part[0], part[-1]
+        for first, last in copies.spans(ids, size):
+            yield mid, first, last
 
 
 def next_retry(message_id: int | None = None) -> datetime | None:

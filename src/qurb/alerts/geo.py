@@ -45,3 +45,19 @@ def bounding_box(lat: float, lon: float, reach_km: float) -> tuple[float, float,
     cos = max(math.cos(math.radians(min(abs(lat) + dlat, 89.9))), 1e-6)
     dlon = min(reach_km / (KM_PER_DEGREE * cos), 180.0)
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def areas_meeting(lat: float, lon: float, radius_km: float) -> list[int]:
+    """Every area (of any type: prefecture, district, neighbourhood) of the active boundaries
+    whose outline meets the alert's circle: who neighbourhood subscriptions reach. The bounding
+    boxes cut the candidates in SQL first."""
+    disc = circle(lat, lon, radius_km)
+    south, north, west, east = bounding_box(lat, lon, radius_km)
+    rows = Boundary.objects.filter(
+        generation__active=True,
+        max_lat__gte=south,
+        min_lat__lte=north,
+        max_lon__gte=west,
+        min_lon__lte=east,
+    ).values_list("area_id", "geometry")
+    return sorted({area_id for area_id, geometry in rows if shape(geometry).intersects(disc)})

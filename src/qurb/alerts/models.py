@@ -11,6 +11,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area
@@ -170,6 +171,9 @@ class Subscription(models.Model):
                 name="subscription_district",
                 condition=models.Q(active=True, confirmed_at__isnull=False),
             ),
+            # The address as neighbourhood subscriptions are matched against it: one copy of
+            # an alert per person across both kinds of subscription (alerts.residents).
+            models.Index(Lower("email"), name="subscription_email_lower"),
         ]
         constraints = [
             models.CheckConstraint(

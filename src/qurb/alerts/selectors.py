@@ -50,15 +50,19 @@ def latest_message(case: AlertCase) -> CapMessage | None:
 
 
 def reach(case: AlertCase) -> int:
-    """Distinct subscribers reached by the case's messages (kept as a figure after purge)."""
+    """Distinct subscriptions reached by the case's messages, the alert's own and the
+    neighbourhood ones (kept as a figure after purge; one copy per person and message, so a
+    person counts twice only if reached by each kind for different messages)."""
+    from qurb.alerts import residents
     from qurb.alerts.models import Delivery
 
-    return (
+    own = (
         Delivery.objects.filter(message__case=case, state=DeliveryState.SENT)
         .values("subscription_id")
         .distinct()
         .count()
     )
+    return own + residents.reached(case)
 
 
 def cases_to_validate(user: Any) -> QuerySet[AlertCase]:

@@ -1,8 +1,9 @@
 """Writes for missing-child alerts: open a case, validate it (publish) or refuse it, update,
 close, expire, purge; subscriptions without an account.
 
-Every step is audited. Publication, updates and the end each make one CAP message and queue
-its deliveries in the same transaction; the sending task starts once it commits.
+Every step is audited. Publication, updates and the end each make one CAP message, and its
+neighbourhood message (``residents``), in the same transaction; the fan-out task starts once
+it commits.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from qurb.accounts import access
 from qurb.accounts.access import Capability
 from qurb.accounts.models import User
-from qurb.alerts import policy, selectors
+from qurb.alerts import policy, residents, selectors
 from qurb.alerts.cap import Earlier, cap_message
 from qurb.alerts.delivery import drop_waiting
 from qurb.alerts.models import (
@@ -183,9 +184,12 @@ def _message(case: AlertCase, msg_type: str, now: datetime) -> CapMessage:
         references=earlier,
         urls=urls,
     )
-    return CapMessage.objects.create(
+    message = CapMessage.objects.create(
         case=case, identifier=identifier, msg_type=msg_type, sent=now, xml=xml
     )
+    # The same message for neighbourhood subscribers who chose missing-child alerts.
+    residents.message_write(case, message)
+    return message
 
 
 def _start_sending(message_id: int) -> None:
@@ -339,6 +343,7 @@ def _end(case: AlertCase, reason: str, now: datetime, actor: User | None) -> Ale
     case.save(update_fields=["status", "ended_at", "end_reason"])
     message = _message(case, MessageType.CANCEL, now)
     drop_waiting(earlier)
+    residents.end(case, message)
     case.end_notified_at = now
     case.save(update_fields=["end_notified_at"])
     audit_record(
@@ -416,6 +421,7 @@ def alerts_purge(*, now: datetime | None = None) -> int:
             case.save()
             case.messages.update(xml="")
             Delivery.objects.filter(message__case=case).delete()
+            residents.erase(case)
             audit_record(
                 actor=None, action=AuditAction.ALERTS_PURGE, target=case, area_id=case.area_id
             )

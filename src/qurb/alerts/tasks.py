@@ -12,22 +12,35 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from qurb.alerts import residents
 from qurb.alerts.delivery import deliver_range, due_ranges, fan_out, lease
 from qurb.alerts.models import CapMessage, Delivery, DeliveryState, Subscription
 from qurb.core.links import absolute
 from qurb.core.optin import already_sent
+from qurb.messaging.tasks import deliver_copies
 
 
 @task()
 def fan_out_message(message_id: int) -> dict[str, int]:
     """Queue a message's copies chunk by chunk, each chunk dispatched as its own task the
-    moment it is queued (many workers share them; the first copies leave at once)."""
-    done = fan_out(message_id, _dispatch)
-    return {"queued": done.queued, "chunks": done.chunks}
+    moment it is queued (many workers share them; the first copies leave at once); then its
+    copies for neighbourhood subscribers (``qurb.alerts.residents``), sent by messaging's
+    ``deliver_copies``."""
+    done = fan_out(message_id, _dispatch, dispatch_copies=_dispatch_copies)
+    return {
+        "queued": done.queued,
+        "chunks": done.chunks,
+        "neighbourhood_queued": done.neighbourhood_queued,
+        "neighbourhood_chunks": done.neighbourhood_chunks,
+    }
 
 
 def _dispatch(message_id: int, first: int, last: int) -> None:
     deliver_chunk.enqueue(message_id, first, last)
+
+
+def _dispatch_copies(first: int, last: int) -> None:
+    deliver_copies.enqueue(first, last)
 
 
 @task()
@@ -67,7 +80,8 @@ def sweep() -> int:
       (or the fan-out task failed and ten minutes passed).
     * Stranded copies: due for longer than a lease and a minute in a message from which no
       copy has left for as long: the task that held them failed (an error is acknowledged,
-      not retried) or was queued before an upgrade. Their ranges are dispatched again.
+      not retried) or was queued before an upgrade. Their ranges are dispatched again. The
+      message's neighbourhood copies (``residents``) are looked after the same way.
     """
     moment = timezone.now()
     started = 0
@@ -95,9 +109,11 @@ def sweep() -> int:
             models.Q(state=DeliveryState.PENDING, next_attempt_at__lt=cutoff)
             | models.Q(state=DeliveryState.SENDING, lease_until__lt=cutoff)
         )
-        if not stranded.exists():
+        if not stranded.exists() and not residents.copies_stranded(pk, cutoff):
             continue
-        if Delivery.objects.filter(message_id=pk, sent_at__gte=cutoff).exists():
+        if Delivery.objects.filter(
+            message_id=pk, sent_at__gte=cutoff
+        ).exists() or residents.copies_leaving(pk, cutoff):
             continue  # copies are leaving: its chunks are on their way
         taken = (
             CapMessage.objects.filter(pk=pk)
@@ -107,6 +123,8 @@ def sweep() -> int:
         if taken:
             for mid, first, last in due_ranges(message_id=pk, now=cutoff):
                 deliver_chunk.enqueue(mid, first, last)
+            for first, last in residents.due_ranges(pk, cutoff):
+                deliver_copies.enqueue(first, last)
             started += 1
     return started
 

@@ -71,6 +71,10 @@ class AuditAction(StrEnum):
     COMMUNICATION_SAVE_ARTICLE = "communication.save_article"
     COMMUNICATION_MOVE_ARTICLE = "communication.move_article"
     COMMUNICATION_SEND_NEWSLETTER = "communication.send_newsletter"
+    COMMUNICATION_COMPOSE_NEWSLETTER = "communication.compose_newsletter"
+    COMMUNICATION_EDIT_NEWSLETTER = "communication.edit_newsletter"
+    COMMUNICATION_DISCARD_NEWSLETTER = "communication.discard_newsletter"
+    COMMUNICATION_PUBLISH_YEARLY_REPORT = "communication.publish_yearly_report"
     # alerts
     ALERTS_OPEN = "alerts.open"
     ALERTS_READ_CASE = "alerts.read_case"
@@ -143,6 +147,11 @@ DETAILS: dict[AuditAction, tuple[str, ...]] = {
     A.COMMUNICATION_SAVE_ARTICLE: ("created",),
     A.COMMUNICATION_MOVE_ARTICLE: ("changes",),
     A.COMMUNICATION_SEND_NEWSLETTER: ("recipients",),
+    # How many items the edition holds once composed or edited (or held, when discarded).
+    A.COMMUNICATION_COMPOSE_NEWSLETTER: ("items",),
+    A.COMMUNICATION_EDIT_NEWSLETTER: ("items",),
+    A.COMMUNICATION_DISCARD_NEWSLETTER: ("items",),
+    A.COMMUNICATION_PUBLISH_YEARLY_REPORT: ("year",),
     A.ALERTS_OPEN: (),
     A.ALERTS_READ_CASE: ("status",),
     A.ALERTS_READ_PHOTO: ("status",),

@@ -1,6 +1,7 @@
 """The police's public communication: events and open days (venues, stands, a programme,
 tickets with a QR code, check-in at the gate), school awareness sessions, news in three
-languages with a publication workflow, and a newsletter with double opt-in."""
+languages with a publication workflow, the newsletter (national, or of a prefecture or a
+district) with double opt-in, and the publication of the yearly district reports."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area, Place
 from qurb.communication import ticketcodes
-from qurb.core.models import MultilingualName, MultilingualTitle, translated
+from qurb.core.models import Multilingual, MultilingualName, MultilingualTitle, translated
 
 
 def ticket_code() -> str:
@@ -207,6 +208,10 @@ class Article(MultilingualTitle):
 
 
 class NewsletterSubscriber(models.Model):
+    """An e-mail address that asked for the newsletter (double opt-in). It receives the
+    editions of the areas it chose (``NewsletterArea``), or, having chosen none, the national
+    edition."""
+
     email = models.EmailField(unique=True)
     language = models.CharField(max_length=8, default="ar")
     token = models.CharField(max_length=64, unique=True, default=secrets.token_urlsafe)
@@ -219,14 +224,108 @@ class NewsletterSubscriber(models.Model):
         return self.email
 
 
-class Newsletter(models.Model):
-    subject = models.CharField(max_length=200)
-    articles = models.ManyToManyField(Article, related_name="+")
+class NewsletterArea(models.Model):
+    """An area whose edition a subscriber receives (a prefecture or a district). A subscriber
+    without any receives the national edition. Indexed by area, so that "who receives this
+    edition" is one query."""
+
+    subscriber = models.ForeignKey(
+        NewsletterSubscriber, on_delete=models.CASCADE, related_name="editions"
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscriber", "area"], name="newsletter_one_area")
+        ]
+        indexes = [models.Index(fields=["area", "subscriber"], name="newsletter_area_readers")]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber_id} in {self.area_id}"
+
+
+class Newsletter(Multilingual, models.Model):
+    """One edition: national (no area), or of a prefecture or a district. A draft while
+    ``queued_at`` is empty: its items are edited and reordered by the staff who compose it;
+    queued, it has one copy per subscriber of that edition (``NewsletterDelivery``)."""
+
+    area = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_ar = models.CharField(max_length=200, blank=True)
+    subject_fr = models.CharField(max_length=200, blank=True)
+    subject_en = models.CharField(max_length=200, blank=True)
+    # The period its items were drawn from; the next edition of the area starts at ``until``.
+    since = models.DateTimeField(null=True, blank=True)
+    until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)  # sent to its subscribers
+    sent_at = models.DateTimeField(null=True, blank=True)  # every copy done
+
+    subject = translated("subject")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["area", "queued_at"], name="newsletter_area_editions")]
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def is_draft(self) -> bool:
+        return self.queued_at is None
+
+
+class ItemKind(models.TextChoices):
+    ARTICLE = "article", _("News")
+    MESSAGE = "message", _("Message from the district team")
+    MEETING = "meeting", _("Meeting with residents")
+    PRIORITY = "priority", _("Priority")
+    NOTE = "note", _("Note")
+
+
+class NewsletterItem(Multilingual, models.Model):
+    """One entry of an edition, in Arabic, French and English: drawn from what the area
+    published (``source`` names it, once per edition) or written by hand (a note), with a
+    link to its page on the site. Its text is the edition's own: editing it changes nothing
+    elsewhere."""
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=ItemKind.choices, default=ItemKind.NOTE)
+    source = models.CharField(max_length=60, blank=True)  # "article:12", "meeting:4"
+    title_ar = models.CharField(max_length=200, blank=True)
+    title_fr = models.CharField(max_length=200, blank=True)
+    title_en = models.CharField(max_length=200, blank=True)
+    body_ar = models.TextField(blank=True)
+    body_fr = models.TextField(blank=True)
+    body_en = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)  # a path on this site
+
+    title = translated("title")
+    body = translated("body")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["newsletter", "source"],
+                condition=~models.Q(source=""),
+                name="newsletter_item_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.newsletter_id}.{self.position}: {self.title}"
+
+    def texts_in(self, language: str) -> tuple[str, str]:
+        """The title and text in ``language``, else in the first of Arabic, French, English
+        that has a title (both from the same language)."""
+        for code in (language, "ar", "fr", "en"):
+            title = getattr(self, f"title_{code}", "")
+            if title:
+                return title, getattr(self, f"body_{code}", "")
+        return "", ""
 
 
 class NewsletterDelivery(models.Model):
@@ -243,3 +342,24 @@ class NewsletterDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.newsletter_id} → {self.subscriber_id}"
+
+
+class YearlyReportPublication(models.Model):
+    """The yearly report of an area (``qurb.insights.yearly``, computed from the data) made
+    public for a year that is over, once: residents who chose "figures" are told
+    (``signals.yearly_report_published``)."""
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        "accounts.User", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["area", "year"], name="yearly_report_published_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.year}"

@@ -3,7 +3,10 @@
 Events, sessions and articles belong to an area. A grant over the area covers them; for the
 gate (``EVENT_GATE``) a grant inside the event's area covers it too, so that a prefecture's
 open day is staffed by its districts' officers. Articles and newsletters without an area are
-national: only a grant over the whole force (or over every top-level area) covers them.
+national: only a grant over the whole force (or over every top-level area) covers them. A
+newsletter of an area (``NEWSLETTER_SEND``) is composed and sent by whoever holds the capability
+over that area, per role: a cell of one prefecture who is a chief elsewhere composes for its
+prefecture and its districts only.
 Each question is answered by one rule, as a queryset filter and as an instance check.
 """
 
@@ -14,7 +17,7 @@ from django.db.models import Q, QuerySet
 from qurb.accounts.access import Actor, Capability, Grant, grant
 from qurb.areas.models import Area
 from qurb.areas.selectors import area_and_ancestors
-from qurb.communication.models import Article, Event, SchoolSession
+from qurb.communication.models import Article, Event, Newsletter, SchoolSession
 from qurb.core.errors import NotFound, Refused
 
 
@@ -89,3 +92,38 @@ def may_article(user: Actor, area_id: int | None) -> bool:
 def require_article(user: Actor, area_id: int | None) -> None:
     if not may_article(user, area_id):
         raise Refused("out_of_scope")
+
+
+def may_newsletter(user: Actor, area_id: int | None) -> bool:
+    """May ``user`` compose and send the edition of ``area_id`` (None: the national one)?"""
+    if area_id is None:
+        return is_national(user, Capability.NEWSLETTER_SEND)
+    return grant(user, Capability.NEWSLETTER_SEND).covers(area_id)
+
+
+def require_newsletter(user: Actor, area_id: int | None) -> None:
+    if not may_newsletter(user, area_id):
+        raise Refused("out_of_scope")
+
+
+def newsletters_for(user: Actor) -> QuerySet[Newsletter]:
+    """The editions ``user`` composes and sends: those of the areas of the grant, and the
+    national ones for national communication."""
+    g = grant(user, Capability.NEWSLETTER_SEND)
+    if not g:
+        return Newsletter.objects.none()
+    condition = g.q("area_id")
+    if not g.everywhere and is_national(user, Capability.NEWSLETTER_SEND):
+        condition |= Q(area__isnull=True)
+    return Newsletter.objects.filter(condition)
+
+
+def access_newsletter(user: Actor, newsletter_id: int) -> Newsletter:
+    """The edition, if ``user`` composes it; ``NotFound`` otherwise (its existence does not
+    leak)."""
+    found = (
+        newsletters_for(user).select_related("area", "area__type").filter(pk=newsletter_id).first()
+    )
+    if found is None:
+        raise NotFound
+    return found

@@ -8,25 +8,31 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from qurb.accounts.access import Actor, Capability, grant
 from qurb.accounts.selectors import descendants_of
-from qurb.areas.models import Area, Place, PlaceKind
-from qurb.areas.selectors import areas_in_active_generation
+from qurb.areas.models import Area, AreaType, Place, PlaceKind
+from qurb.areas.selectors import area_and_ancestors, areas_in_active_generation, leaf_type_level
 from qurb.communication import policy, ticketcodes
 from qurb.communication.models import (
     Article,
     ArticleStatus,
     CheckIn,
     Event,
+    Newsletter,
+    NewsletterArea,
+    NewsletterItem,
+    NewsletterSubscriber,
     ProgrammeItem,
     SchoolSession,
     Ticket,
     Topic,
     Venue,
     VisitorKind,
+    YearlyReportPublication,
 )
 from qurb.core.params import id_param
 from qurb.core.text import pick_translation
@@ -120,6 +126,16 @@ def public_articles(now: Any = None) -> QuerySet[Article]:
         Q(status=ArticleStatus.PUBLISHED)
         | Q(status=ArticleStatus.SCHEDULED, publish_at__lte=moment)
     ).order_by("-publish_at", "-pk")
+
+
+def articles_due(moment: Any, limit: int = 500) -> list[int]:
+    """Scheduled articles whose time has come and that are still marked scheduled (the
+    sweep makes them published), oldest first."""
+    return list(
+        Article.objects.filter(status=ArticleStatus.SCHEDULED, publish_at__lte=moment)
+        .order_by("publish_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 @dataclass
@@ -308,6 +324,174 @@ def school_reach_for(user: Actor) -> list[Reach]:
     areas = areas_in_active_generation()
     tops = areas.filter(parent__isnull=True) if g.everywhere else areas.filter(pk__in=g.roots)
     return [r for top in tops for r in school_reach(top)]
+
+
+# --- the newsletter by area ---------------------------------------------------------------------
+
+# The first edition of an area draws on this many days before it.
+FIRST_EDITION_DAYS = 31
+
+
+def edition_areas() -> QuerySet[Area]:
+    """The areas with a newsletter of their own: prefectures and districts, i.e. the areas of
+    the active generation down to the level of ``QURB_REPORT_AREA_TYPE`` (or, in a hierarchy
+    without that type, every level above the finest)."""
+    areas = areas_in_active_generation()
+    level = (
+        AreaType.objects.filter(code=settings.REPORT_AREA_TYPE)
+        .values_list("level", flat=True)
+        .first()
+    )
+    if level is not None:
+        return areas.filter(type__level__lte=level)
+    leaf = leaf_type_level()
+    return areas.filter(type__level__lt=leaf) if leaf is not None else areas.none()
+
+
+def is_edition_area(area: Area) -> bool:
+    return edition_areas().filter(pk=area.pk).exists()
+
+
+def edition_area_choices() -> list[tuple[Area, list[Area]]]:
+    """The edition areas for a pick-list: each outermost one with those inside it, by name in
+    the reader's language."""
+    areas = list(edition_areas())
+    ids = {a.pk for a in areas}
+    groups: dict[int, list[Area]] = {}
+    tops: list[Area] = []
+    for area in areas:
+        outer = next((a for a in reversed(area_and_ancestors(area)) if a.pk in ids), area)
+        if outer.pk == area.pk:
+            tops.append(area)
+        else:
+            groups.setdefault(outer.pk, []).append(area)
+    return [
+        (top, sorted(groups.get(top.pk, []), key=lambda a: (a.type.level, a.name)))
+        for top in sorted(tops, key=lambda a: a.name)
+    ]
+
+
+def edition_area_for(area_id: object) -> Area | None:
+    """The edition a neighbourhood's page leads to: the area itself if it has an edition,
+    else the nearest area around it that does (its district); None for an area residents
+    cannot see."""
+    pk = _pk(area_id)
+    area = areas_in_active_generation().filter(pk=pk).first() if pk else None
+    if area is None:
+        return None
+    ids = set(edition_areas().values_list("pk", flat=True))
+    return next((a for a in area_and_ancestors(area) if a.pk in ids), None)
+
+
+def edition_areas_chosen(ids: Iterable[object]) -> list[Area] | None:
+    """The edition areas named by form values; None when one of them is not one."""
+    read = [_pk(i) for i in ids]
+    pks = [pk for pk in read if pk is not None]
+    if len(pks) != len(read):
+        return None
+    found = {a.pk: a for a in edition_areas().filter(pk__in=pks)}
+    if len(found) != len(set(pks)):
+        return None
+    return [found[pk] for pk in dict.fromkeys(pks)]
+
+
+def edition_period(area: Area | None, until: Any = None) -> tuple[Any, Any]:
+    """The period an edition of ``area`` (None: national) draws on: from the end of the last
+    edition sent for that area (or ``FIRST_EDITION_DAYS`` before) until ``until`` (now)."""
+    end = until or timezone.now()
+    last = (
+        Newsletter.objects.filter(area=area, queued_at__isnull=False)
+        .order_by("-queued_at", "-pk")
+        .first()
+    )
+    start = (last.until or last.queued_at) if last is not None else None
+    if start is None or start >= end:
+        start = end - timedelta(days=FIRST_EDITION_DAYS)
+    return start, end
+
+
+def edition_readers(area: Area | None) -> QuerySet[NewsletterSubscriber]:
+    """Who receives the edition of ``area``: the confirmed subscribers who chose it; for the
+    national edition (None), those who chose no area."""
+    readers = NewsletterSubscriber.objects.filter(active=True, confirmed_at__isnull=False)
+    if area is None:
+        chose = NewsletterArea.objects.filter(subscriber=OuterRef("pk"))
+        return readers.filter(~Exists(chose))
+    return readers.filter(editions__area=area)
+
+
+def subscriber_for_token(token: str) -> NewsletterSubscriber | None:
+    return NewsletterSubscriber.objects.filter(token=token, active=True).first()
+
+
+def subscriber_areas(subscriber: NewsletterSubscriber) -> list[Area]:
+    return [
+        e.area
+        for e in NewsletterArea.objects.filter(subscriber=subscriber)
+        .select_related("area__type")
+        .order_by("area__type__level", "area__code")
+    ]
+
+
+def newsletter_areas_for(user: Actor) -> list[Area]:
+    """The areas whose edition ``user`` composes (``NEWSLETTER_SEND``), outermost first."""
+    g = grant(user, Capability.NEWSLETTER_SEND)
+    if not g:
+        return []
+    return sorted(edition_areas().filter(g.q("pk")), key=lambda a: (a.type.level, a.name))
+
+
+def staff_newsletters(user: Actor, limit: int = 50) -> list[Newsletter]:
+    """The editions ``user`` composes, drafts first, then the latest sent."""
+    return list(
+        policy.newsletters_for(user)
+        .select_related("area")
+        .annotate(item_count=Count("items", distinct=True))
+        .annotate(copies=Count("deliveries", distinct=True))
+        .order_by(F("queued_at").desc(nulls_first=True), "-pk")[:limit]
+    )
+
+
+def edition_items(newsletter: Newsletter) -> list[NewsletterItem]:
+    return list(newsletter.items.all())
+
+
+@dataclass
+class EditionCopies:
+    total: int
+    sent: int
+    given_up: int  # refused by the mail server, or too many tries
+    waiting: int
+
+
+def edition_copies(newsletter: Newsletter) -> EditionCopies:
+    counts = newsletter.deliveries.aggregate(
+        total=Count("pk"),
+        sent=Count("pk", filter=Q(sent_at__isnull=False)),
+        given_up=Count("pk", filter=Q(sent_at__isnull=True) & ~Q(error="")),
+    )
+    total, sent, given_up = (int(counts[k] or 0) for k in ("total", "sent", "given_up"))
+    return EditionCopies(total, sent, given_up, total - sent - given_up)
+
+
+def yearly_reports_for(
+    user: Actor, year: int, limit: int = 50
+) -> list[tuple[Area, YearlyReportPublication | None]]:
+    """The yearly reports of ``year`` that ``user`` publishes (``ARTICLE_MANAGE`` over
+    prefectures and districts), outermost first, each with its publication if there is one."""
+    g = grant(user, Capability.ARTICLE_MANAGE)
+    if not g:
+        return []
+    areas = sorted(edition_areas().filter(g.q("pk")), key=lambda a: (a.type.level, a.name))
+    areas = areas[:limit]
+    published = {
+        p.area_id: p for p in YearlyReportPublication.objects.filter(year=year, area__in=areas)
+    }
+    return [(a, published.get(a.pk)) for a in areas]
+
+
+def yearly_publication(area: Area, year: int) -> YearlyReportPublication | None:
+    return YearlyReportPublication.objects.filter(area=area, year=year).first()
 
 
 def _pk(raw: object) -> int | None:

@@ -1,11 +1,11 @@
-"""Communication e-mails as background tasks: tickets, newsletter confirmations and the
-newsletter itself, in chunks that many workers share, each copy sent once."""
+"""Communication e-mails as background tasks: tickets, newsletter confirmations (and the link
+to a subscriber's preferences) and the newsletter itself, in chunks that many workers share,
+each copy sent once; and the workers' sweep that makes scheduled articles public."""
 
 from __future__ import annotations
 
 import smtplib
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from qurb.communication.models import (
     Newsletter,
     NewsletterDelivery,
+    NewsletterItem,
     NewsletterSubscriber,
     Ticket,
 )
@@ -49,6 +50,35 @@ def send_newsletter_confirmation(subscriber_id: int, requested_at: str = "") -> 
         subscriber.confirmation_sent_at = timezone.now()
         subscriber.save(update_fields=["confirmation_sent_at"])
     return True
+
+
+@task()
+def send_newsletter_preferences(subscriber_id: int) -> bool:
+    """An address already subscribed asked again: the link to choose its areas goes to the
+    address itself (never to whoever asked), at most once a day (``optin``)."""
+    subscriber = NewsletterSubscriber.objects.filter(
+        pk=subscriber_id, confirmed_at__isnull=False, active=True
+    ).first()
+    if subscriber is None:
+        return False
+    link = absolute(reverse("communication:newsletter_preferences", args=[subscriber.token]))
+    with translation.override(subscriber.language):
+        subject = _("Your subscription to the newsletter")
+        body = _(
+            "This address already receives the police's newsletter. To choose the areas whose "
+            "newsletter you receive, open: %(link)s\n"
+            "If it was not you who asked, ignore this message: nothing changes."
+        ) % {"link": link}
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [subscriber.email])
+    return True
+
+
+def sweep() -> int:
+    """Part of the workers' safety net (``qurb.core.sweeper``): scheduled articles whose time
+    came are published and announced, each once whatever the number of sweepers."""
+    from qurb.communication.services import articles_publish_due
+
+    return len(articles_publish_due())
 
 
 NEWSLETTER_CHUNK = 200  # copies per task: a worker's share, sent one copy at a time
@@ -86,7 +116,7 @@ def send_newsletter_chunk(newsletter_id: int, first: int, last: int) -> int:
     newsletter = Newsletter.objects.filter(pk=newsletter_id).first()
     if newsletter is None:
         return 0
-    articles = list(newsletter.articles.all())
+    items = list(newsletter.items.all())
     sent, again = 0, 0
     pending = list(
         NewsletterDelivery.objects.filter(
@@ -98,7 +128,7 @@ def send_newsletter_chunk(newsletter_id: int, first: int, last: int) -> int:
     try:
         for pk in pending:
             try:
-                sent += _send_copy(newsletter, articles, pk)
+                sent += _send_copy(newsletter, items, pk)
             except smtplib.SMTPRecipientsRefused as exc:
                 NewsletterDelivery.objects.filter(pk=pk).update(
                     error=f"refused: {exc.recipients}"[:200]
@@ -119,7 +149,17 @@ def send_newsletter_chunk(newsletter_id: int, first: int, last: int) -> int:
     return sent
 
 
-def _send_copy(newsletter: Newsletter, articles: list[Any], pk: int) -> int:
+def _body(items: list[NewsletterItem], language: str) -> str:
+    """The edition's items in ``language`` (each in the next language that has it, else)."""
+    parts = []
+    for item in items:
+        title, text = item.texts_in(language)
+        lines = [title, *([text] if text else []), *([absolute(item.link)] if item.link else [])]
+        parts.append("\n".join(lines) + "\n")
+    return "\n".join(parts)
+
+
+def _send_copy(newsletter: Newsletter, items: list[NewsletterItem], pk: int) -> int:
     with transaction.atomic():
         delivery = (
             NewsletterDelivery.objects.select_for_update()
@@ -131,16 +171,17 @@ def _send_copy(newsletter: Newsletter, articles: list[Any], pk: int) -> int:
             return 0
         subscriber = delivery.subscriber
         leave = absolute(reverse("communication:newsletter_unsubscribe", args=[subscriber.token]))
+        areas = absolute(reverse("communication:newsletter_preferences", args=[subscriber.token]))
         with translation.override(subscriber.language):
-            lines = []
-            for article in articles:
-                link = absolute(reverse("communication:article", args=[article.slug]))
-                lines.append(f"{article.title}\n{article.summary}\n{link}\n")
             body = (
-                "\n".join(lines) + "\n" + _("Unsubscribe in one click: %(link)s") % {"link": leave}
+                _body(items, subscriber.language)
+                + "\n"
+                + _("Choose the areas whose newsletter you receive: %(link)s") % {"link": areas}
+                + "\n"
+                + _("Unsubscribe in one click: %(link)s") % {"link": leave}
             )
         EmailMessage(
-            newsletter.subject,
+            newsletter.localized("subject", subscriber.language),
             body,
             settings.DEFAULT_FROM_EMAIL,
             [subscriber.email],

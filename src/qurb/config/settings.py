@@ -200,6 +200,7 @@ QURB_SWEEP_SECONDS = float(os.environ.get("QURB_SWEEP_SECONDS", "15"))
 # Run by every worker's sweeper (core.sweeper).
 WORKER_SWEEPS = [
     "qurb.alerts.tasks.sweep",
+    "qurb.communication.tasks.sweep",
     "qurb.messaging.tasks.sweep",
     "qurb.sms.tasks.sweep",
 ]

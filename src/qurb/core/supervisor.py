@@ -16,6 +16,9 @@ One command starts them, one Ctrl-C stops them, and none outlives the others:
   error will not fix itself, so everything is stopped with a message saying so.
 * Any other child (the server) is essential: when it stops, the others are stopped and the
   supervisor returns its exit status.
+* The children start in the order given. A program with a ``ready_port`` is waited for
+  until that loopback port accepts connections (the SMS gateway's boxes: smsbox needs
+  bearerbox), at most ``ready_timeout`` seconds, before the next one starts.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import contextlib
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -44,9 +48,13 @@ class Program:
     name: str
     argv: Sequence[str]
     restart: bool = False
+    # The next program starts once this loopback port accepts connections (or this one
+    # stopped, or ``ready_timeout`` seconds passed).
+    ready_port: int | None = None
+    ready_timeout: float = 30.0
 
 
-def _parent_death_signal() -> Callable[[], None] | None:
+def parent_death_signal() -> Callable[[], None] | None:
     """A function for ``preexec_fn`` that makes the child receive SIGTERM when its parent
     dies (Linux's PR_SET_PDEATHSIG); ``None`` where the system has no such thing.
 
@@ -135,7 +143,10 @@ class Supervisor:
                 previous[stop_signal] = signal.signal(stop_signal, self._on_signal)
         try:
             for program in self.programs:
+                if self._stop.is_set():
+                    break
                 self._start(program)
+                self._wait_ready(program)
             self._started.set()
             status = self._supervise()
         finally:
@@ -162,9 +173,24 @@ class Supervisor:
             env=self.env,
             stdin=subprocess.DEVNULL,
             process_group=0,
-            preexec_fn=_parent_death_signal(),
+            preexec_fn=parent_death_signal(),
         )
         self.started_at[program.name] = time.monotonic()
+
+    def _wait_ready(self, program: Program) -> None:
+        if program.ready_port is None:
+            return
+        deadline = time.monotonic() + program.ready_timeout
+        process = self.processes[program.name]
+        while time.monotonic() < deadline and not self._stop.is_set():
+            if process.poll() is not None:
+                return  # it stopped: the supervision below says so and restarts it
+            try:
+                with socket.create_connection(("127.0.0.1", program.ready_port), timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(self.poll_interval)
+        self._say(f"the {program.name} is not ready after {program.ready_timeout:g} s.")
 
     def _supervise(self) -> int:
         while not self._stop.wait(self.poll_interval):

@@ -82,6 +82,14 @@ ACCOUNTS = [
         Role.COMMUNICATION_CELL,
         "03.231",
     ),
+    # A second member of the Fès cell: a message to the whole prefecture (more than one
+    # district) is published once someone other than its author approves it.
+    DemoAccountSpec(
+        "cell.fes2",
+        "Leila Fassi · ليلى الفاسي",
+        Role.COMMUNICATION_CELL,
+        "03.231",
+    ),
     DemoAccountSpec(
         "unit.fes",
         "وحدة التحقق من التنبيهات فاس · Unité de validation des alertes Fès",

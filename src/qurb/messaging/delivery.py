@@ -29,6 +29,7 @@ their waiting copies become ``bundled`` in it, and the digest itself is one copy
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -87,14 +88,37 @@ def audience_areas(message: DistrictMessage) -> list[int]:
 
 def _audience(message: DistrictMessage) -> tuple[str, list[Any]]:
     """The SQL condition (on subscription ``s``) and its parameters: one indexed query."""
+    return in_areas(audience_areas(message), message.topic)
+
+
+def in_areas(area_ids: list[int], topic: str) -> tuple[str, list[Any]]:
+    """The confirmed, active subscriptions wanting ``topic`` with an area among ``area_ids``
+    exactly (no area inside or around them is added): an SQL condition on subscription ``s``
+    and its parameters."""
+    if not area_ids:
+        return "1 = 0", []
     _delivery, _subscription, membership = _tables()
-    areas = audience_areas(message)
-    marks = ", ".join(["%s"] * len(areas))
+    marks = ", ".join(["%s"] * len(area_ids))
     # Table names come from the models; values are parameters.
     member = f"m.subscription_id = s.id AND m.area_id IN ({marks})"
     exists = f"EXISTS (SELECT 1 FROM {membership} m WHERE {member})"  # noqa: S608
     condition = f"s.active AND s.confirmed_at IS NOT NULL AND (s.topics & %s) <> 0 AND {exists}"
-    return condition, [TOPIC_BITS[message.topic], *areas]
+    return condition, [TOPIC_BITS[topic], *area_ids]
+
+
+def reached_by(message_ids: list[int], topic: str) -> tuple[str, list[Any]]:
+    """The subscriptions (still active and wanting ``topic``) that a copy of one of
+    ``message_ids`` reached or was reaching (sent, or on the wire): who an end notice is for."""
+    if not message_ids:
+        return "1 = 0", []
+    delivery, _subscription, _membership = _tables()
+    marks = ", ".join(["%s"] * len(message_ids))
+    reached = (
+        f"s.id IN (SELECT r.subscription_id FROM {delivery} r"  # noqa: S608
+        f" WHERE r.message_id IN ({marks}) AND r.state IN ('sent', 'sending'))"
+    )
+    condition = f"s.active AND s.confirmed_at IS NOT NULL AND (s.topics & %s) <> 0 AND {reached}"
+    return condition, [TOPIC_BITS[topic], *message_ids]
 
 
 def audience_count(message: DistrictMessage) -> int:
@@ -106,36 +130,25 @@ def audience_count(message: DistrictMessage) -> int:
 
 
 def _next_range(condition: str, params: list[Any], after: int, size: int) -> tuple[int, int]:
-    _delivery, subscription, _membership = _tables()
-    sql = f"""
-        SELECT MIN(id), MAX(id), COUNT(*) FROM (
-            SELECT s.id FROM {subscription} s WHERE s.id > %s AND {condition}
-            ORDER BY s.id LIMIT %s
-        ) chunk
-    """  # noqa: S608 - table names come from the models; values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [after, *params, size])
-        first, last, count = cursor.fetchone()
-    return (int(first), int(last)) if count else (0, 0)
+    return copies.next_chunk(AreaSubscription, condition, params, after, size)
 
 
 def _queue_range(
     message: DistrictMessage, condition: str, params: list[Any], lo: int, hi: int, now: datetime
 ) -> int:
-    delivery, subscription, _membership = _tables()
     # A missing-child alert goes at once whatever the rhythm; the rest waits for a digest.
     at_once = "1 = 1" if message.kind == MessageKind.MISSING_CHILD else "s.rhythm = 'now'"
-    sql = f"""
-        INSERT INTO {delivery}
-            (message_id, subscription_id, state, attempts, next_attempt_at, error)
-        SELECT %s, s.id, CASE WHEN {at_once} THEN 'pending' ELSE 'waiting' END, 0, %s, ''
-        FROM {subscription} s
-        WHERE s.id BETWEEN %s AND %s AND {condition}
-        ON CONFLICT DO NOTHING
-    """  # noqa: S608 - table names come from the models; values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [message.pk, now, lo, hi, *params])
-        return max(int(cursor.rowcount), 0)
+    return copies.queue_chunk(
+        MessageDelivery,
+        AreaSubscription,
+        message_id=message.pk,
+        state=f"CASE WHEN {at_once} THEN 'pending' ELSE 'waiting' END",
+        condition=condition,
+        params=params,
+        lo=lo,
+        hi=hi,
+        now=now,
+    )
 
 
 @dataclass
@@ -152,14 +165,36 @@ def fan_out(
 ) -> FanOut:
     """Queue a published message's copies chunk by chunk, calling ``dispatch(first, last)``
     (delivery ids) for each chunk's copies due at once, as soon as the chunk is committed.
-    Safe to run again: nothing is queued twice, and a range sent twice sends nothing twice."""
+    Safe to run again: nothing is queued twice, and a range sent twice sends nothing twice.
+
+    A missing-child alert's copy is not fanned out here: ``qurb.alerts`` gives its audience
+    (the areas the alert's circle meets, less the people its own subscriptions reach) to
+    :func:`fan_out_to`."""
+    message = DistrictMessage.objects.select_related("area").filter(pk=message_id).first()
+    if message is None or message.kind == MessageKind.MISSING_CHILD:
+        return FanOut()
+    condition, params = _audience(message)
+    return fan_out_to(message, condition, params, dispatch, size=size, now=now)
+
+
+def fan_out_to(
+    message: DistrictMessage,
+    condition: str,
+    params: list[Any],
+    dispatch: Dispatch,
+    *,
+    size: int | None = None,
+    now: datetime | None = None,
+) -> FanOut:
+    """Queue the copies of a published ``message`` to the subscriptions meeting ``condition``
+    (SQL on subscription ``s``, with ``params``), chunk by chunk, as :func:`fan_out` does. The
+    caller's condition is its own: it must hold for every chunk, run after run."""
     size = size or settings.MESSAGE_DELIVERY_CHUNK
     done = FanOut()
-    message = DistrictMessage.objects.select_related("area").filter(pk=message_id).first()
-    if message is None or message.status != MessageStatus.PUBLISHED:
+    message_id = message.pk
+    if message.status != MessageStatus.PUBLISHED:
         return done
     DistrictMessage.objects.filter(pk=message_id).update(fanout_started_at=timezone.now())
-    condition, params = _audience(message)
     after = 0
     while True:
         lo, hi = _next_range(condition, params, after, size)
@@ -169,18 +204,30 @@ def fan_out(
             break  # withdrawn while being queued
         with transaction.atomic():
             done.queued += _queue_range(message, condition, params, lo, hi, now or timezone.now())
-        span = MessageDelivery.objects.filter(
-            message_id=message_id,
-            subscription_id__gte=lo,
-            subscription_id__lte=hi,
-            state=DeliveryState.PENDING,
-        ).aggregate(first=Min("pk"), last=Max("pk"))
-        if span["first"] is not None:
-            dispatch(span["first"], span["last"])
+        if lo > after + 1:  # copies an earlier run queued for those the condition now skips
+            _dispatch_pending(message_id, after + 1, lo - 1, dispatch)
+        _dispatch_pending(message_id, lo, hi, dispatch)
         done.chunks += 1
         after = hi
+    _dispatch_pending(message_id, after + 1, None, dispatch)
     DistrictMessage.objects.filter(pk=message_id).update(fanned_out_at=timezone.now())
     return done
+
+
+def _dispatch_pending(message_id: int, lo: int, hi: int | None, dispatch: Dispatch) -> None:
+    """Dispatch the pending copies of ``message_id`` to subscriptions ``lo``…``hi`` (no upper
+    bound: None) as one range of copy ids. A fan-out run again after a crash thus also sends
+    the copies its first run queued and never dispatched, even to a subscription its caller's
+    condition skips now (a missing-child copy is not queued for an address the alert's own
+    fan-out took since, but the one queued before stands)."""
+    rows = MessageDelivery.objects.filter(
+        message_id=message_id, subscription_id__gte=lo, state=DeliveryState.PENDING
+    )
+    if hi is not None:
+        rows = rows.filter(subscription_id__lte=hi)
+    span = rows.aggregate(first=Min("pk"), last=Max("pk"))
+    if span["first"] is not None:
+        dispatch(span["first"], span["last"])
 
 
 # --- digests ---------------------------------------------------------------------------------
@@ -256,10 +303,13 @@ class Notice:
     tag: str
     urgent: bool = False
     final: bool = False  # the url carries the copy's reference already
+    tracked: bool = True  # the url is Qurb's message page, which counts the copy opened
 
 
 def _link(notice: Notice, delivery_id: int) -> str:
-    return notice.url if notice.final else _with_reference(notice.url, delivery_id)
+    if notice.final or not notice.tracked:
+        return notice.url
+    return _with_reference(notice.url, delivery_id)
 
 
 def opened_reference(delivery_id: int) -> str:
@@ -279,18 +329,27 @@ def message_url(message_id: int) -> str:
 
 
 def _message_notice(message: DistrictMessage, language: str) -> Notice:
+    urgent = message.kind == MessageKind.MISSING_CHILD
     with translation.override(language):
         kind = str(MessageKind(message.kind).label)
-        title = f"{kind}: {message.title_in(language)}"
+        # A missing-child alert's title says what it is ("Missing child: …", "Alert ended").
+        title = message.title_in(language) if urgent else f"{kind}: {message.title_in(language)}"
         text = message.body_in(language)
         if message.ends_on:
             text += "\n" + _("Until %(date)s.") % {"date": message.ends_on.isoformat()}
+    if message.link:
+        # Copies opening the same page share a push Topic: the push service replaces one not
+        # yet delivered by the next (an alert's end replaces the alert on a phone left off).
+        tag = "page-" + hashlib.sha256(message.link.encode()).hexdigest()[:24]
+        return Notice(
+            title=title, text=text, url=message.link, tag=tag, urgent=urgent, tracked=False
+        )
     return Notice(
         title=title,
         text=text,
         url=message_url(message.pk),
         tag=f"message-{message.pk}",
-        urgent=message.kind == MessageKind.MISSING_CHILD,
+        urgent=urgent,
     )
 
 
@@ -384,7 +443,17 @@ def quiet_until(subscription: Mapping[str, Any], now: datetime) -> datetime | No
 
 
 def _claim(row: Mapping[str, Any], now: datetime) -> bool:
-    return copies.claim(MessageDelivery.objects.all(), row, now, lease())
+    """Take one copy (``qurb.core.copies.claim``), a message's only while it is published and
+    before its ``send_until``: a copy read before a withdrawal, or before a missing-child
+    alert ended, is never taken after it."""
+    rows = MessageDelivery.objects.filter(
+        Q(message__isnull=True)
+        | (
+            Q(message__status=MessageStatus.PUBLISHED)
+            & (Q(message__send_until__isnull=True) | Q(message__send_until__gt=now))
+        )
+    )
+    return copies.claim(rows, row, now, lease())
 
 
 def _settle(delivery_id: int, attempts: int, **fields: Any) -> bool:
@@ -453,8 +522,18 @@ def _send_sms(row: Mapping[str, Any], notice: Notice, area_id: int | None) -> tu
     with translation.override(row["subscription__language"]):
         stop = _("STOP to leave")
     text = f"{notice.title}\n{notice.text}"[:300] + f"\n{notice.url.split('?')[0]}\n{stop}"
+    purpose = "messages"
+    if row["message__kind"] == MessageKind.MISSING_CHILD:
+        # Found again by it when the alert ends (not sent yet: never) and is purged (erased),
+        # and before it is sent: one SMS of the alert per number, even when a worker died
+        # between handing it over and recording it.
+        purpose = sms.missing_child_purpose(row["message_id"])
+        if sms.already_queued(number=row["subscription__number"], purpose=purpose):
+            return "sent", ""
     try:
-        sent = sms.send(number=row["subscription__number"], text=text, area_id=area_id)
+        sent = sms.send(
+            number=row["subscription__number"], text=text, area_id=area_id, purpose=purpose
+        )
     except ValidationError as exc:  # the number is no longer usable
         return "failed", f"refused: {exc.messages[0]}"[:200]
     if sent is None:
@@ -473,6 +552,7 @@ _FIELDS = (
     "message__kind",
     "message__status",
     "message__area_id",
+    "message__send_until",
     "subscription_id",
     "subscription__channel",
     "subscription__email",
@@ -528,10 +608,23 @@ def deliver_range(first: int, last: int) -> RangeResult:
                 why_not = "unsubscribed"
             elif row["message_id"] and row["message__status"] != MessageStatus.PUBLISHED:
                 why_not = "withdrawn"
+            elif row["message__send_until"] is not None and row["message__send_until"] <= now:
+                why_not = "ended"
             if why_not:
                 stats.failed += same.update(state=DeliveryState.FAILED, error=why_not)
                 continue
             urgent = row["message__kind"] == MessageKind.MISSING_CHILD
+            if (
+                urgent
+                and row["state"] == DeliveryState.SENDING
+                and row["subscription__channel"] == Channel.EMAIL
+            ):
+                # Its worker died while sending: the e-mail may have left. An alert's e-mail
+                # is not sent twice (as the alert's own copies).
+                stats.failed += same.update(
+                    state=DeliveryState.FAILED, error="interrupted while sending"
+                )
+                continue
             quiet = None if urgent else quiet_until(row, now)
             if quiet is not None:
                 stats.held += same.update(
@@ -588,27 +681,32 @@ def deliver_range(first: int, last: int) -> RangeResult:
 
 
 def due_ranges(
-    *, now: datetime | None = None, size: int | None = None
+    *,
+    now: datetime | None = None,
+    size: int | None = None,
+    message_ids: list[int] | None = None,
 ) -> Iterator[tuple[int, int]]:
-    """Ranges of delivery ids covering every copy due: pending and due, or left ``sending``
-    by a worker whose lease ran out."""
+    """Ranges of delivery ids covering every copy due (of ``message_ids`` only, if given):
+    pending and due, or left ``sending`` by a worker whose lease ran out."""
     moment = now or timezone.now()
     size = size or settings.MESSAGE_DELIVERY_CHUNK
     due = MessageDelivery.objects.filter(
         Q(state=DeliveryState.PENDING, next_attempt_at__lte=moment)
         | Q(state=DeliveryState.SENDING, lease_until__lt=moment)
     )
+    if message_ids is not None:
+        due = due.filter(message_id__in=message_ids)
     ids = list(due.order_by("pk").values_list("pk", flat=True))
-    for i in range(0, len(ids), size):
-        part = ids[i : i + size]
-        yield part[0], part[-1]
+    yield from copies.spans(ids, size)
 
 
 def deliver() -> Stats:
     """Everything due, here and now, without a broker (``qurb messages deliver``, tests):
     the fan-out of every published message not yet fanned out, then every due copy."""
     stats = Stats()
-    waiting = DistrictMessage.objects.filter(status="published", fanned_out_at__isnull=True)
+    waiting = DistrictMessage.objects.filter(
+        status="published", fanned_out_at__isnull=True
+    ).exclude(kind=MessageKind.MISSING_CHILD)  # qurb.alerts queues those
     for pk in list(waiting.order_by("pk").values_list("pk", flat=True)):
         fan_out(pk, lambda *_range: None)
     for first, last in list(due_ranges()):

@@ -13,6 +13,7 @@ from datetime import time
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from qurb.areas.models import Area
@@ -98,6 +99,11 @@ class AreaSubscription(models.Model):
                 | models.Q(quiet_start__isnull=False, quiet_end__isnull=False),
                 name="messaging_quiet_both",
             ),
+        ]
+        indexes = [
+            # The address as a missing-child alert's subscriptions are matched against it: one
+            # copy of an alert per person across both kinds of subscription (alerts.residents).
+            models.Index(Lower("email"), name="messaging_email_lower"),
         ]
 
     def __str__(self) -> str:
@@ -215,6 +221,11 @@ class DistrictMessage(models.Model):
     # The fan-out (qurb.messaging.delivery): started, and every chunk queued and dispatched.
     fanout_started_at = models.DateTimeField(null=True, blank=True)
     fanned_out_at = models.DateTimeField(null=True, blank=True)
+    # A missing-child alert's copy (written by qurb.alerts): the page its copies open instead
+    # of the message's own (the alert's page, which ends with the alert), and the moment after
+    # which no copy is taken any more (the alert's expiry).
+    link = models.URLField(max_length=300, blank=True)
+    send_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-published_at", "-pk"]

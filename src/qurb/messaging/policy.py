@@ -20,7 +20,7 @@ from qurb.accounts.access import Actor, Capability, grant, require
 from qurb.areas.models import Area
 from qurb.areas.selectors import descendants_of
 from qurb.core.errors import NotFound, Refused
-from qurb.messaging.models import DistrictMessage
+from qurb.messaging.models import DistrictMessage, MessageKind
 
 C = Capability
 
@@ -61,7 +61,8 @@ def may_review(user: Actor, message: DistrictMessage) -> bool:
 
 
 def messages_for_staff(user: Actor) -> QuerySet[DistrictMessage]:
-    """The messages ``user`` writes or reviews (by area)."""
+    """The messages ``user`` writes or reviews (by area). Not a missing-child alert's: staff
+    follow an alert on its case page, under the alerts' own access rule."""
     writes, reviews = grant(user, C.MESSAGE_WRITE), grant(user, C.MESSAGE_REVIEW)
     if not writes and not reviews:
         return DistrictMessage.objects.none()
@@ -70,7 +71,7 @@ def messages_for_staff(user: Actor) -> QuerySet[DistrictMessage]:
         condition |= writes.q("area_id")
     if reviews:
         condition |= reviews.q("area_id")
-    return DistrictMessage.objects.filter(condition)
+    return DistrictMessage.objects.filter(condition).exclude(kind=MessageKind.MISSING_CHILD)
 
 
 def staff_message(user: Actor, message_id: int) -> DistrictMessage:

@@ -1,7 +1,8 @@
 """What messaging hears from the apps below it (signals), connected in ``MessagingConfig``:
 STOP texted to the SMS gateway, and the automatic items (a public meeting planned, a priority
-set or closed with its before/after figure), each written once as a published message of the
-area, in Arabic, French and English."""
+set or closed with its before/after figure, an article made public, a yearly report
+published), each written once as a published message of the area, in Arabic, French and
+English."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib.humanize.templatetags.humanize import intcomma
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
+from qurb.areas.models import Area
+from qurb.areas.selectors import areas_in_active_generation
+from qurb.communication import signals as communication
+from qurb.communication.models import Article, ArticleStatus
+from qurb.core.bidi import isolate
+from qurb.core.links import absolute
 from qurb.core.text import FIELD_LANGUAGES, pick_translation
 from qurb.engagement import signals as engagement
 from qurb.engagement.models import Meeting, Priority
@@ -128,10 +137,91 @@ def _priority_closed(sender: Any, priority_id: int = 0, **kwargs: Any) -> None:
     _priority(priority_id, closed=True)
 
 
+# An article's summary (or the start of its text) in its item; the link leads to the rest.
+ARTICLE_EXCERPT = 600
+
+
+@_never_fails
+def _article_published(sender: Any, article_id: int = 0, **kwargs: Any) -> None:
+    """An article made public becomes a news item of its area, in each language it is
+    written in; a national article, one of each top-level area (its subscribers are everyone
+    inside)."""
+    from qurb.messaging.services import message_automatic
+
+    article = Article.objects.select_related("area").filter(pk=article_id).first()
+    if article is None or article.status != ArticleStatus.PUBLISHED:
+        return
+    link = absolute(reverse("communication:article", args=[article.slug]))
+    titles, bodies = {}, {}
+    for code in FIELD_LANGUAGES:
+        title = " ".join(getattr(article, f"title_{code}").split())
+        if title:
+            text = getattr(article, f"summary_{code}") or getattr(article, f"body_{code}")
+            excerpt = text.strip()[:ARTICLE_EXCERPT]
+            titles[code] = title if len(title) <= 140 else title[:139] + "…"
+            bodies[code] = f"{excerpt}\n{link}" if excerpt else link
+    if article.area is not None:
+        addressed = [(article.area, f"article:{article.pk}")]
+    else:
+        tops = areas_in_active_generation().filter(parent__isnull=True).order_by("pk")
+        addressed = [(top, f"article:{article.pk}:{top.pk}") for top in tops]
+    for area, source in addressed:
+        message_automatic(
+            source=source, area=area, kind=MessageKind.NEWS, titles=titles, bodies=bodies
+        )
+
+
+@_never_fails
+def _yearly_report_published(sender: Any, area_id: int = 0, year: int = 0, **kwargs: Any) -> None:
+    """A yearly report published: a figures item of its area with its main counts."""
+    from qurb.insights.yearly import yearly_report
+    from qurb.messaging.services import message_automatic
+
+    area = Area.objects.select_related("type").filter(pk=area_id).first()
+    if area is None or not year:
+        return
+    report = yearly_report(area, year)
+    link = absolute(reverse("insights:yearly", args=[area.pk, year]))
+    titles, bodies = {}, {}
+    for code in FIELD_LANGUAGES:
+        with translation.override(code):
+            name = isolate(area.localized("name", code))
+            title = _("Yearly report %(year)s: %(area)s") % {"year": year, "area": name}
+            titles[code] = title[:140]
+            bodies[code] = (
+                _(
+                    "The police's yearly report for %(area)s is published. Public meetings "
+                    "held: %(meetings)s. Priorities followed: %(priorities)s. Pupils reached by "
+                    "awareness sessions: %(pupils)s."
+                )
+                % {
+                    "area": name,
+                    "meetings": intcomma(report.meetings_held),
+                    "priorities": intcomma(len(report.priorities)),
+                    "pupils": intcomma(report.pupils),
+                }
+                + "\n"
+                + link
+            )
+    message_automatic(
+        source=f"yearly:{area.pk}:{year}",
+        area=area,
+        kind=MessageKind.FIGURES,
+        titles=titles,
+        bodies=bodies,
+    )
+
+
 def connect() -> None:
     sms_stopped.connect(_stopped, dispatch_uid="qurb.messaging.sms_stopped")
     engagement.meeting_planned.connect(_meeting_planned, dispatch_uid="qurb.messaging.meeting")
     engagement.priority_set.connect(_priority_set, dispatch_uid="qurb.messaging.priority_set")
     engagement.priority_closed.connect(
         _priority_closed, dispatch_uid="qurb.messaging.priority_closed"
+    )
+    communication.article_published.connect(
+        _article_published, dispatch_uid="qurb.messaging.article_published"
+    )
+    communication.yearly_report_published.connect(
+        _yearly_report_published, dispatch_uid="qurb.messaging.yearly_report_published"
     )

@@ -22,17 +22,25 @@ from qurb.messaging.models import (
     DeliveryState,
     DistrictMessage,
     MessageDelivery,
+    MessageKind,
     MessageStatus,
 )
+
+
+def _public() -> QuerySet[DistrictMessage]:
+    """Published messages a page may show. A missing-child alert's message is never one: the
+    alert's own page is its public face, read live at every request and gone when it ends (the
+    neighbourhood page lists the live alerts from there)."""
+    return DistrictMessage.objects.filter(status=MessageStatus.PUBLISHED).exclude(
+        kind=MessageKind.MISSING_CHILD
+    )
 
 
 def area_messages(area: Area, *, current: bool = True, limit: int = 20) -> list[DistrictMessage]:
     """Published messages for the area: addressed to it, to an area around it or inside it.
     ``current``: without those whose end date is past."""
     related = descendants_of({area.pk}) | {a.pk for a in area_and_ancestors(area)}
-    found = DistrictMessage.objects.filter(
-        status=MessageStatus.PUBLISHED, area_id__in=related
-    ).select_related("area")
+    found = _public().filter(area_id__in=related).select_related("area")
     if current:
         found = found.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=timezone.localdate()))
     return list(found.order_by("-published_at", "-pk")[:limit])
@@ -40,16 +48,11 @@ def area_messages(area: Area, *, current: bool = True, limit: int = 20) -> list[
 
 def public_messages() -> list[DistrictMessage]:
     """Every published message (for the sitemap), newest first."""
-    found = DistrictMessage.objects.filter(status=MessageStatus.PUBLISHED)
-    return list(found.order_by("-published_at", "-pk"))
+    return list(_public().order_by("-published_at", "-pk"))
 
 
 def published_message(message_id: int) -> DistrictMessage | None:
-    return (
-        DistrictMessage.objects.filter(pk=message_id, status=MessageStatus.PUBLISHED)
-        .select_related("area", "area__type")
-        .first()
-    )
+    return _public().filter(pk=message_id).select_related("area", "area__type").first()
 
 
 def message_area(area_id: int) -> Area | None:
@@ -138,4 +141,18 @@ def message_counts(message: DistrictMessage) -> Counts:
         failed=direct["failed"] + bundled["failed"],
         opened=direct["opened"] + bundled["opened"],
         waiting=direct["waiting"] + bundled["waiting"],
+    )
+
+
+def missing_child_reached(sources: list[str]) -> int:
+    """Subscriptions a copy of these missing-child messages reached (an alert's figure)."""
+    return (
+        MessageDelivery.objects.filter(
+            message__kind=MessageKind.MISSING_CHILD,
+            message__source__in=sources,
+            state=DeliveryState.SENT,
+        )
+        .values("subscription_id")
+        .distinct()
+        .count()
     )

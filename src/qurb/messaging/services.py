@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Mapping
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -34,6 +35,7 @@ from qurb.messaging.models import (
     DeliveryState,
     DistrictMessage,
     MessageDelivery,
+    MessageKind,
     MessageStatus,
     Rhythm,
     SubscriptionArea,
@@ -514,3 +516,83 @@ def delivery_opened(reference: str) -> bool:
             opened_at=timezone.now()
         )
     )
+
+
+# --- missing-child alerts (written by qurb.alerts) ---------------------------------------------
+
+
+def missing_child_publish(
+    *,
+    source: str,
+    area: Area,
+    titles: Mapping[str, str],
+    bodies: Mapping[str, str],
+    link: str,
+    send_until: datetime | None,
+) -> DistrictMessage:
+    """A missing-child alert's message (one per CAP message, ``source``) for the
+    neighbourhood subscribers who chose the missing-child topic: published at once, in the
+    caller's transaction, and written once (the existing one is returned). It is not on the
+    pages, feeds or staff lists (the alert's own page, ``link``, is its public face, and ends
+    with it); ``qurb.alerts`` queues its copies (``delivery.fan_out_to``), which go at once
+    whatever the rhythm and the quiet hours, and none after ``send_until``."""
+    existing = DistrictMessage.objects.filter(source=source).first()
+    if existing is not None:
+        return existing
+    now = timezone.now()
+    message = DistrictMessage(
+        area=area,
+        kind=MessageKind.MISSING_CHILD,
+        source=source[:60],
+        link=link,
+        send_until=send_until,
+        needs_review=False,
+        status=MessageStatus.PUBLISHED,
+        published_at=now,
+        **_clean_texts(titles, bodies),
+    )
+    message.full_clean()
+    message.save()
+    return message
+
+
+def _missing_child(sources: Iterable[str]) -> QuerySet[DistrictMessage]:
+    return DistrictMessage.objects.filter(kind=MessageKind.MISSING_CHILD, source__in=sources)
+
+
+def missing_child_end(*, sources: Iterable[str]) -> int:
+    """The alert ended: its messages are withdrawn, and their copies not sent yet (queued, or
+    handed to the SMS gateway and waiting there) are never sent. Returns how many copies
+    were stopped."""
+    messages = _missing_child(sources)
+    ids = list(messages.values_list("pk", flat=True))
+    with transaction.atomic():
+        messages.filter(status=MessageStatus.PUBLISHED).update(
+            status=MessageStatus.WITHDRAWN, withdrawn_at=timezone.now()
+        )
+        stopped = MessageDelivery.objects.filter(
+            message_id__in=ids,
+            state__in=[DeliveryState.WAITING, DeliveryState.PENDING],
+        ).update(state=DeliveryState.FAILED, error="the alert ended first")
+        stopped += sms.withdraw(ids)
+    return stopped
+
+
+def missing_child_erase(*, sources: Iterable[str]) -> int:
+    """The alert purged: the child's details leave its messages (titles, texts, link), the
+    copies are deleted and the texts of the SMS sent are erased; what stays is anonymous
+    (kind, area, dates). Returns how many messages were erased."""
+    messages = _missing_child(sources)
+    ids = list(messages.values_list("pk", flat=True))
+    if not ids:
+        return 0
+    now = timezone.now()
+    with transaction.atomic():
+        sms.withdraw(ids, erase=True)
+        MessageDelivery.objects.filter(message_id__in=ids).delete()
+        messages.filter(withdrawn_at__isnull=True).update(withdrawn_at=now)
+        return messages.update(
+            status=MessageStatus.WITHDRAWN,
+            link="",
+            **{f"{part}_{code}": "" for part in ("title", "body") for code in FIELD_LANGUAGES},
+        )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from qurb.core.links import absolute
 from qurb.messaging.delivery import build_digests, deliver_range, fan_out
-from qurb.messaging.models import AreaSubscription, DistrictMessage
+from qurb.messaging.models import AreaSubscription, DistrictMessage, MessageKind
 
 
 def _dispatch(first: int, last: int) -> None:
@@ -64,7 +64,7 @@ def sweep() -> int:
         status="published",
         fanned_out_at__isnull=True,
         published_at__lt=moment - timedelta(seconds=30),
-    )
+    ).exclude(kind=MessageKind.MISSING_CHILD)  # qurb.alerts queues and sweeps those
     for pk in waiting.values_list("pk", flat=True):
         taken = (
             DistrictMessage.objects.filter(pk=pk, fanned_out_at__isnull=True)

@@ -15,14 +15,16 @@ channel answering on itself.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -38,7 +40,10 @@ from qurb.sms.models import (
     MessageChannel,
     PhoneNumber,
     ReportPhone,
+    SmsIncoming,
 )
+
+log = logging.getLogger(__name__)
 
 # The longest text read from one incoming SMS (a concatenated SMS is at most a few hundred
 # characters; anything longer is cut, never refused with an error).
@@ -126,6 +131,7 @@ class Outcome:
     language: str = "fr"
     report_code: str = ""
     purpose: str = "reply"  # "stop" for the STOP confirmation, sent after the opt-out
+    duplicate: bool = False  # the gateway delivered this very message before: nothing done
 
 
 def clean_text(text: str) -> str:
@@ -289,6 +295,45 @@ def incoming_handle(*, number: str, text: str, channel: str = MessageChannel.SMS
                 language=outcome.language,
             )
     return outcome
+
+
+# Kannel's id of a message (``%I``) is a UUID; another gateway's id, a short plain token.
+_GATEWAY_ID = re.compile(r"[A-Za-z0-9._:\-]{1,64}")
+
+
+def gateway_message_id(raw: str) -> str:
+    """Kannel's id for an incoming SMS in one form (a UUID in lower case), "" when there is
+    none or it is not one Qurb can keep (the SMS is then answered without the check)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        pass
+    if _GATEWAY_ID.fullmatch(raw):
+        return raw
+    log.warning("incoming SMS: an unusable gateway message id, answered without the check")
+    return ""
+
+
+def gateway_incoming_handle(*, number: str, text: str, message_id: str = "") -> Outcome:
+    """One SMS from Kannel, answered once per Kannel message id: smsbox calls again, with the
+    same id, when Qurb's answer did not reach it (a timeout, a 503). The id is kept in the
+    same transaction as the answer, so a second delivery (even at the same instant: it waits
+    for the first one's commit) does nothing and returns ``Outcome(duplicate=True)``. Without
+    an id, as ``incoming_handle``."""
+    key = gateway_message_id(message_id)
+    if not key:
+        return incoming_handle(number=number, text=text)
+    services.phone_normalise(number)  # a number Qurb cannot answer: refused, nothing kept
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                SmsIncoming.objects.create(message_id=key)
+        except IntegrityError:
+            return Outcome(duplicate=True)
+        return incoming_handle(number=number, text=text)
 
 
 def _reset(conversation: Conversation) -> None:

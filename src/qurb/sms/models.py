@@ -8,6 +8,7 @@ matches numbers by hash. A report texted by SMS is linked to its number only thr
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 
@@ -122,7 +123,9 @@ class OutgoingSms(models.Model):
     state = models.CharField(max_length=16, choices=SmsState.choices, default=SmsState.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     lease_until = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When a pending message is due (now when queued; later after a failed try): the claim
+    # every delivery shares (qurb.core.copies.claim) takes only due copies.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)  # its task, last put in the queue
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -151,6 +154,38 @@ class WhatsAppIncoming(models.Model):
 
     def __str__(self) -> str:
         return self.message_id[:40]
+
+
+class SmsIncoming(models.Model):
+    """The id Kannel gave an incoming SMS already answered (``%I`` in the get-url): smsbox
+    calls again when it got no answer in time, with the same id."""
+
+    message_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class WhatsAppPendingStatus(models.Model):
+    """A status of a WhatsApp message whose ``wamid`` was not recorded yet: Meta may report
+    "sent" (even "read") before the task that sent the message records the id. Applied, in
+    the order received, as soon as the id is recorded (``whatsapp.pending_statuses_apply``)."""
+
+    message_id = models.CharField(max_length=200)
+    status = models.CharField(max_length=16)
+    error = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message_id", "status"], name="sms_whatsapp_pending_status_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id[:40]} {self.status}"
 
 
 class Verification(models.Model):

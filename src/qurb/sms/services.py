@@ -30,9 +30,11 @@ from qurb.sms.models import (
     MessageChannel,
     OutgoingSms,
     PhoneNumber,
+    SmsIncoming,
     SmsState,
     Verification,
     WhatsAppIncoming,
+    WhatsAppPendingStatus,
 )
 from qurb.sms.signals import sms_stopped
 
@@ -206,6 +208,7 @@ def message_send(
         if cap_reached(phone_id=phone.pk, area_id=area_id, channel=channel):
             log.warning("%s cap reached: purpose %s, area %s", channel, purpose, area_id)
             return None
+        now = timezone.now()
         sms = OutgoingSms.objects.create(
             phone=phone,
             channel=channel,
@@ -213,7 +216,8 @@ def message_send(
             text=text[:1000],
             purpose=purpose,
             area_id=area_id,
-            enqueued_at=timezone.now(),
+            next_attempt_at=now,  # due at once
+            enqueued_at=now,
         )
         sms_id = sms.pk
         transaction.on_commit(lambda: _enqueue(sms_id))
@@ -377,6 +381,27 @@ def numbers_purge() -> int:
         Verification.objects.filter(number_hash=phone.number_hash).delete()
         phone.delete()
         deleted += 1
-    # The ids of answered WhatsApp messages are only needed while Meta may send them again.
-    WhatsAppIncoming.objects.filter(created_at__lt=timezone.now() - timedelta(days=7)).delete()
+    # The ids of answered messages are only needed while Kannel or Meta may send them again;
+    # a status held for a message id never recorded (another sender's message) is dropped.
+    week_ago = timezone.now() - timedelta(days=7)
+    WhatsAppIncoming.objects.filter(created_at__lt=week_ago).delete()
+    SmsIncoming.objects.filter(created_at__lt=week_ago).delete()
+    WhatsAppPendingStatus.objects.filter(created_at__lt=week_ago).delete()
     return deleted
+
+
+def outgoing_withdraw(*, purposes: list[str], erase: bool = False) -> int:
+    """Outgoing messages sent for ``purposes`` that have not left yet never leave (a
+    missing-child alert ended); ``erase``: the texts of every one of them are erased too (the
+    alert purged: the rows stay for the caps and the counts). Returns how many were stopped
+    or erased."""
+    if not purposes:
+        return 0
+    now = timezone.now()
+    mine = OutgoingSms.objects.filter(purpose__in=purposes)
+    stopped = mine.filter(state=SmsState.PENDING).update(
+        state=SmsState.FAILED, settled_at=now, error="withdrawn"
+    )
+    if not erase:
+        return stopped
+    return mine.exclude(text="").update(text="")

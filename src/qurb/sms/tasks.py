@@ -40,7 +40,7 @@ def deliver(sms_id: int) -> str:
     now = timezone.now()
     row = (
         OutgoingSms.objects.filter(pk=sms_id)
-        .values("state", "attempts", "lease_until", "next_attempt_at")
+        .values("id", "state", "attempts", "lease_until", "next_attempt_at")
         .first()
     )
     if row is None:
@@ -50,17 +50,15 @@ def deliver(sms_id: int) -> str:
         return "busy"  # another worker holds it; the sweep comes back after its lease
     if state not in (SmsState.PENDING, SmsState.SENDING):
         return "done"
-    if state == SmsState.PENDING and row["next_attempt_at"] and row["next_attempt_at"] > now:
+    if state == SmsState.PENDING and row["next_attempt_at"] > now:
         return "later"
     if row["attempts"] >= settings.SMS_DELIVERY_ATTEMPTS:
         OutgoingSms.objects.filter(pk=sms_id, state=state, attempts=row["attempts"]).update(
             state=SmsState.FAILED, lease_until=None, settled_at=now, error="too many attempts"
         )
         return "failed"
-    taken = OutgoingSms.objects.filter(pk=sms_id, state=state, attempts=row["attempts"]).update(
-        state=SmsState.SENDING, lease_until=now + lease(), attempts=row["attempts"] + 1
-    )
-    if not taken:
+    # The claim every delivery shares: one committed conditional update, due copies only.
+    if not copies.claim(OutgoingSms.objects.all(), row, now, lease()):
         return "taken"
     sms = OutgoingSms.objects.select_related("phone").get(pk=sms_id)
     on_whatsapp = sms.channel == MessageChannel.WHATSAPP
@@ -97,7 +95,12 @@ def deliver(sms_id: int) -> str:
         )
     done = timezone.now()
     if outcome == "sent":
-        _settle(sms_id, sms.attempts, state=SmsState.SENT, sent_at=done, error="", **recorded)
+        settled = _settle(
+            sms_id, sms.attempts, state=SmsState.SENT, sent_at=done, error="", **recorded
+        )
+        if settled and recorded.get("external_id"):
+            # Meta may have reported on the message before its id was recorded here.
+            whatsapp.pending_statuses_apply(recorded["external_id"])
         return "sent"
     if outcome == "retry" and sms.attempts < settings.SMS_DELIVERY_ATTEMPTS:
         come_back = done + backoff(sms.attempts)
@@ -121,8 +124,7 @@ def sweep() -> int:
     now = timezone.now()
     stale = now - timedelta(minutes=1)
     due = OutgoingSms.objects.filter(
-        models.Q(state=SmsState.PENDING)
-        & (models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now))
+        models.Q(state=SmsState.PENDING, next_attempt_at__lte=now)
         | models.Q(state=SmsState.SENDING, lease_until__lt=now)
     ).filter(models.Q(enqueued_at__isnull=True) | models.Q(enqueued_at__lt=stale))
     queued = 0

@@ -4,7 +4,7 @@ Incoming: Meta's webhook notifications (``object: whatsapp_business_account``), 
 ``X-Hub-Signature-256`` (HMAC-SHA256 of the raw body, keyed with the app secret). Each text
 message goes through ``conversation.incoming_handle`` on the ``whatsapp`` channel, once per
 message id; the ``statuses`` of Qurb's own messages (sent, delivered, read, failed) are recorded
-on their ``OutgoingSms`` row.
+on their ``OutgoingSms`` row, or held until the task that sent the message records its id.
 
 Outgoing: ``POST {base}/{version}/{phone number id}/messages`` with the bearer token. A free
 text only inside the 24-hour customer service window (the resident's last WhatsApp message less
@@ -14,6 +14,7 @@ parameter. Each message is its own row and task (``tasks.deliver``), as SMS are.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -38,6 +39,7 @@ from qurb.sms.models import (
     PhoneNumber,
     SmsState,
     WhatsAppIncoming,
+    WhatsAppPendingStatus,
 )
 
 log = logging.getLogger(__name__)
@@ -106,7 +108,7 @@ def webhook_handle(payload: Any) -> dict[str, int]:
     not know are ignored (Meta expects a 200 for them). Returns counts, for the tests and logs.
     Raises ``OperationalError`` when the database is busy (the view answers 503: Meta sends the
     notification again; messages already answered are recognised by their id)."""
-    counts = {"messages": 0, "duplicates": 0, "statuses": 0, "ignored": 0}
+    counts = {"messages": 0, "duplicates": 0, "statuses": 0, "held": 0, "ignored": 0}
     if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
         counts["ignored"] += 1
         return counts
@@ -135,7 +137,7 @@ def webhook_handle(payload: Any) -> dict[str, int]:
                 seen += 1
                 if seen > ITEMS_MAX:
                     return counts
-                counts["statuses" if status_record(status) else "ignored"] += 1
+                counts[status_record(status)] += 1
     return counts
 
 
@@ -198,15 +200,56 @@ def _ask_for_text(phone: PhoneNumber) -> None:
     )
 
 
-def status_record(status: Any) -> bool:
-    """Record one status of a message Qurb sent (sent, delivered, read, failed). A status never
-    goes back (Meta does not promise their order): read stays read, failed stays failed.
-    Returns False for a message Qurb does not know."""
+STATUSES = ("sent", "delivered", "read", "failed")
+
+
+def status_record(status: Any) -> str:
+    """Record one status of a message Qurb sent (sent, delivered, read, failed): "statuses".
+
+    A status never goes back (Meta does not promise their order): read stays read, failed
+    stays failed. A status for a ``wamid`` not recorded yet is held (``WhatsAppPendingStatus``):
+    Meta may answer before the task that sent the message has recorded the id the API gave it.
+    Held, committed, then tried again; the task, once it has recorded the id, applies what is
+    held (``pending_statuses_apply``). Each side writes before it reads, so whichever comes
+    second sees the other, and applying a status twice changes nothing: "held" until then.
+    "ignored" for a malformed status. Runs in autocommit (the webhook), not in a transaction."""
     if not isinstance(status, dict):
-        return False
+        return "ignored"
     message_id, state = status.get("id"), status.get("status")
     if not isinstance(message_id, str) or not message_id or len(message_id) > ID_MAX:
-        return False
+        return "ignored"
+    if state not in STATUSES:
+        return "ignored"
+    error = _why(status) if state == "failed" else ""
+    if _status_apply(message_id, state, error):
+        return "statuses"
+    with contextlib.suppress(IntegrityError):  # the same status, held twice at the same instant
+        WhatsAppPendingStatus.objects.get_or_create(
+            message_id=message_id, status=state, defaults={"error": error}
+        )
+    if _status_apply(message_id, state, error):
+        WhatsAppPendingStatus.objects.filter(message_id=message_id, status=state).delete()
+        return "statuses"
+    return "held"
+
+
+def pending_statuses_apply(message_id: str) -> int:
+    """Apply the statuses held for ``message_id`` (in the order they came), once the task
+    has recorded it; returns how many. Called after that record is committed."""
+    held = list(
+        WhatsAppPendingStatus.objects.filter(message_id=message_id)
+        .order_by("pk")
+        .values_list("pk", "status", "error")
+    )
+    for _pk, state, error in held:
+        _status_apply(message_id, state, error)
+    WhatsAppPendingStatus.objects.filter(pk__in=[pk for pk, _state, _error in held]).delete()
+    return len(held)
+
+
+def _status_apply(message_id: str, state: str, error: str) -> bool:
+    """Move the message forward to ``state`` (never back); False when no message of Qurb's
+    has this id (yet)."""
     rows = OutgoingSms.objects.filter(channel=MessageChannel.WHATSAPP, external_id=message_id)
     if not rows.exists():
         return False
@@ -223,10 +266,8 @@ def status_record(status: Any) -> bool:
         )
     elif state == "failed":
         rows.filter(state__in=[SmsState.SENDING, SmsState.SENT]).update(
-            state=SmsState.FAILED, settled_at=now, lease_until=None, error=_why(status)
+            state=SmsState.FAILED, settled_at=now, lease_until=None, error=error
         )
-    else:
-        return False
     rows.filter(sent_at__isnull=True).exclude(state=SmsState.FAILED).update(sent_at=now)
     return True
 

@@ -63,6 +63,7 @@ TOOLS: tuple[Tool, ...] = (
     Tool("alerts:staff_list", _("Alert cases"), (C.ALERT_MANAGE, C.ALERT_VALIDATE)),
     Tool("communication:staff_events", _("Events and gates"), (C.EVENT_GATE,)),
     Tool("communication:staff_news", _("News"), (C.ARTICLE_MANAGE,)),
+    Tool("communication:staff_newsletter", _("Newsletters"), (C.NEWSLETTER_SEND,)),
     Tool(
         "messaging:staff_list",
         _("Neighbourhood messages"),

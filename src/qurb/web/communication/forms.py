@@ -1,7 +1,12 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qurb.areas.models import Area
 from qurb.communication.models import EventKind, Topic, VisitorKind
+from qurb.communication.selectors import edition_area_choices, edition_areas_chosen
+from qurb.communication.services import MAX_EDITIONS
 from qurb.web.common.forms import DirectedForm, TextsForm, text_fields
 
 
@@ -63,5 +68,39 @@ class SessionForm(DirectedForm):
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea({"rows": 2}))
 
 
-class NewsletterForm(forms.Form):
+def _edition_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The prefectures, each with its districts, as option groups."""
+    return [
+        (top.name, [(str(top.pk), top.name), *((str(a.pk), a.name) for a in inside)])
+        for top, inside in edition_area_choices()
+    ]
+
+
+class EditionAreasForm(forms.Form):
+    """Which areas' newsletters to receive: prefectures or districts, none for the national
+    edition."""
+
+    areas = forms.MultipleChoiceField(
+        label=_("Areas"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["areas"].choices = _edition_choices()  # type: ignore[attr-defined]
+
+    def clean_areas(self) -> list[Area]:
+        chosen = self.cleaned_data.get("areas") or []
+        if len(chosen) > MAX_EDITIONS:
+            raise forms.ValidationError(
+                _("Choose at most %(n)s areas.") % {"n": MAX_EDITIONS}, code="too_many"
+            )
+        areas = edition_areas_chosen(chosen)
+        if areas is None:  # an area gone between the page and the answer
+            raise forms.ValidationError(_("Choose a prefecture or a district."), code="invalid")
+        return areas
+
+
+class NewsletterForm(EditionAreasForm):
     email = forms.EmailField(label=_("E-mail address"))
+
+    field_order = ["email", "areas"]

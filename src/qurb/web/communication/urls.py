@@ -16,6 +16,7 @@ urlpatterns = [
     path("news/<slug:slug>/", views.article, name="article"),
     path("newsletter/", views.newsletter, name="newsletter"),
     path("newsletter/<str:token>/confirm/", views.newsletter_confirm, name="newsletter_confirm"),
+    path("newsletter/<str:token>/", views.newsletter_preferences, name="newsletter_preferences"),
     path(
         "newsletter/<str:token>/unsubscribe/",
         views.newsletter_unsubscribe,
@@ -30,4 +31,10 @@ urlpatterns = [
     path("staff/news/", views.staff_news, name="staff_news"),
     path("staff/news/<int:article_id>/move/", views.staff_article_move, name="staff_article_move"),
     path("staff/newsletter/", views.staff_newsletter, name="staff_newsletter"),
+    path("staff/newsletter/<int:newsletter_id>/", views.staff_edition, name="staff_edition"),
+    path(
+        "staff/areas/<int:area_id>/report/<int:year>/publish/",
+        views.yearly_publish,
+        name="yearly_publish",
+    ),
 ]

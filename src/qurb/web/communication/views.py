@@ -1,10 +1,12 @@
 """Public communication on the web: events and open days (programme, tickets with QR codes,
-offline programme), news and its Atom feed, the newsletter; and the communication cells'
-pages (events, the gate, figures, school sessions, news workflow, newsletter)."""
+offline programme), news and its Atom feed, the newsletter (subscribing with its areas, the
+preferences); and the communication cells' pages (events, the gate, figures, school sessions,
+news workflow, the editions of the newsletter, publishing the yearly report)."""
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,12 +32,21 @@ from icalendar import Event as CalendarEvent
 
 from qurb.accounts.access import Capability, has, require_any
 from qurb.areas.models import Area
-from qurb.areas.selectors import area_boundary, areas_at
+from qurb.areas.selectors import area_boundary, area_public, areas_at
 from qurb.communication import pagecache, policy, selectors, services
-from qurb.communication.models import Article, ArticleStatus, Event, Venue
+from qurb.communication.models import (
+    Article,
+    ArticleStatus,
+    Event,
+    ItemKind,
+    NewsletterItem,
+    Venue,
+)
 from qurb.core.charts import bars, site_map
 from qurb.core.links import uid_domain
+from qurb.core.params import id_param, id_params, int_param
 from qurb.core.qr import qr_svg
+from qurb.messaging.editions import edition_draft
 from qurb.reports.limits import Limit
 from qurb.web.common import responses
 from qurb.web.common.actions import run_service
@@ -43,6 +54,7 @@ from qurb.web.common.actors import acting
 from qurb.web.common.feeds import StandardAtom, tag_uri
 from qurb.web.common.forms import add_service_errors, errors_as_messages
 from qurb.web.communication.forms import (
+    EditionAreasForm,
     EventForm,
     NewsletterForm,
     ProgrammeForm,
@@ -294,9 +306,28 @@ class NewsFeed(StandardAtom, Feed[Article, None]):
         return max(d for d in (item.updated_at, item.publish_at) if d is not None)
 
 
+def _area_groups(chosen: set[int]) -> list[tuple[Area, bool, list[tuple[Area, bool]]]]:
+    """The prefectures and their districts, each with whether it is chosen (a pick-list that
+    keeps what was ticked when the form comes back with an error)."""
+    return [
+        (top, top.pk in chosen, [(a, a.pk in chosen) for a in inside])
+        for top, inside in selectors.edition_area_choices()
+    ]
+
+
+def _ticked(form: Any, initial: list[Area]) -> set[int]:
+    if form.is_bound:
+        return set(id_params(form.data.getlist("areas")))
+    return {a.pk for a in initial}
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def newsletter(request: HttpRequest) -> HttpResponse:
+    """Subscribe, choosing areas (a neighbourhood's page links here with ``?area=``, which
+    ticks its district); none chosen: the national edition."""
+    start = selectors.edition_area_for(request.GET.get("area"))
+    initial = [start] if start is not None else []
     form = NewsletterForm(request.POST or None)
     if request.method == "POST":
         if limit_hit("newsletter", client_address(request), NEWSLETTER_LIMIT):
@@ -304,7 +335,9 @@ def newsletter(request: HttpRequest) -> HttpResponse:
         elif form.is_valid():
             try:
                 services.newsletter_subscribe(
-                    email=form.cleaned_data["email"], language=get_language() or "ar"
+                    email=form.cleaned_data["email"],
+                    language=get_language() or "ar",
+                    areas=form.cleaned_data["areas"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -314,8 +347,42 @@ def newsletter(request: HttpRequest) -> HttpResponse:
                 )
                 return redirect("communication:news")
     return render(
-        request, "communication/newsletter.html", {"form": form}, status=400 if form.errors else 200
+        request,
+        "communication/newsletter.html",
+        {"form": form, "groups": _area_groups(_ticked(form, initial))},
+        status=400 if form.errors else 200,
     )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def newsletter_preferences(request: HttpRequest, token: str) -> HttpResponse:
+    """The areas whose newsletter a subscriber receives, by the link in every newsletter."""
+    subscriber = selectors.subscriber_for_token(token)
+    if subscriber is None:
+        raise Http404
+    # Bound on every POST: unticking every area (the national edition) sends no field.
+    form = EditionAreasForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.newsletter_preferences_set(token=token, areas=form.cleaned_data["areas"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Your choice is saved."))
+            return redirect("communication:newsletter_preferences", token=token)
+    response = render(
+        request,
+        "communication/newsletter_preferences.html",
+        {
+            "form": form,
+            "token": token,
+            "groups": _area_groups(_ticked(form, selectors.subscriber_areas(subscriber))),
+        },
+        status=400 if form.errors else 200,
+    )
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @never_cache
@@ -324,7 +391,9 @@ def newsletter_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST":
         if services.newsletter_confirm(token) is None:
             raise Http404
-        return render(request, "communication/newsletter_state.html", {"state": "confirmed"})
+        return render(
+            request, "communication/newsletter_state.html", {"state": "confirmed", "token": token}
+        )
     return render(request, "communication/newsletter_state.html", {"state": "confirm"})
 
 
@@ -596,7 +665,7 @@ def staff_sessions(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def staff_news(request: HttpRequest) -> HttpResponse:
     """A cell writes its area's articles (the outermost area it works in); national
-    communication writes the force's and sends the newsletter."""
+    communication writes the force's. The newsletters have their own page."""
     require_any(request.user, Capability.ARTICLE_MANAGE)
     articles = _visible_articles(request)
     if request.method == "POST":
@@ -634,8 +703,7 @@ def staff_news(request: HttpRequest) -> HttpResponse:
             "articles": articles[:50],
             "editing": editing,
             "statuses": ArticleStatus.choices,
-            "national": policy.is_national(request.user, Capability.NEWSLETTER_SEND),
-            "published": selectors.published_articles(20),
+            "newsletters": has(request.user, Capability.NEWSLETTER_SEND),
         },
     )
 
@@ -680,17 +748,197 @@ def staff_article_move(request: HttpRequest, article_id: int) -> HttpResponse:
     )
 
 
+# --- the newsletter: editions by area ------------------------------------------------------
+
+
+def _newsletter_staff(request: HttpRequest) -> None:
+    if not has(request.user, Capability.NEWSLETTER_SEND):
+        raise Http404
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_newsletter(request: HttpRequest) -> HttpResponse:
+    """The editions the user composes, and a new draft for one of their areas (the national
+    edition for national communication): made from what the area published since its last
+    edition, then edited on its own page. Also last year's reports of the user's areas, each
+    published from its page."""
+    _newsletter_staff(request)
+    national = policy.may_newsletter(request.user, None)
+    areas = selectors.newsletter_areas_for(request.user)
+    if request.method == "POST":
+        raw = request.POST.get("area", "")
+        area = None
+        if raw:
+            area = next((a for a in areas if a.pk == id_param(raw)), None)
+            if area is None:
+                raise Http404  # not one of theirs: as if it did not exist
+        try:
+            draft = edition_draft(actor=acting(request), area=area)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+            return redirect("communication:staff_newsletter")
+        messages.success(request, _("A draft is ready: check it, change it, then send it."))
+        return redirect("communication:staff_edition", newsletter_id=draft.pk)
+    return render(
+        request,
+        "communication/staff_newsletter.html",
+        {
+            "national": national,
+            "areas": areas,
+            "editions": selectors.staff_newsletters(request.user),
+            "yearly_year": timezone.localdate().year - 1,
+            "yearly": selectors.yearly_reports_for(request.user, timezone.localdate().year - 1),
+        },
+    )
+
+
+def _posted_texts(request: HttpRequest, stem: str, suffix: str = "") -> dict[str, str]:
+    return {lang: request.POST.get(f"{stem}_{lang}{suffix}", "") for lang in ("ar", "fr", "en")}
+
+
+def _posted_subject(request: HttpRequest) -> dict[str, str]:
+    return {lang: request.POST.get(f"subject_{lang}", "") for lang in ("ar", "fr", "en")}
+
+
+def _posted_note(request: HttpRequest) -> dict[str, dict[str, str]]:
+    return {
+        "title": {lang: request.POST.get(f"note_title_{lang}", "") for lang in ("ar", "fr", "en")},
+        "body": {lang: request.POST.get(f"note_body_{lang}", "") for lang in ("ar", "fr", "en")},
+    }
+
+
+def _item_changes(request: HttpRequest, items: list[Any]) -> list[services.ItemChange]:
+    """The items as the page sent them back (an item the page did not carry is left as it
+    is); a place that is not a small number keeps the item's place."""
+    changes = []
+    for item in items:
+        key = f"-{item.pk}"
+        if f"position{key}" not in request.POST:
+            continue
+        changes.append(
+            services.ItemChange(
+                item_id=item.pk,
+                position=int_param(request.POST.get(f"position{key}"), maximum=10_000)
+                or item.position,
+                titles=_posted_texts(request, "title", key),
+                bodies=_posted_texts(request, "body", key),
+                remove=request.POST.get(f"remove{key}") == "1",
+            )
+        )
+    return changes
+
+
+@dataclass
+class _ItemShown:
+    """An item on its edition's page: as stored, or as typed when the page comes back with
+    an error (nothing typed is lost)."""
+
+    item: NewsletterItem
+    position: str
+    removing: bool
+    titles: dict[str, str]
+    bodies: dict[str, str]
+
+
+def _edition_page(
+    request: HttpRequest, newsletter: Any, *, posted: bool = False, status: int = 200
+) -> HttpResponse:
+    items = []
+    for item in selectors.edition_items(newsletter):
+        shown = _ItemShown(
+            item, str(item.position), False, item.translations("title"), item.translations("body")
+        )
+        key = f"-{item.pk}"
+        if posted and f"position{key}" in request.POST:  # what was typed comes back
+            shown.position = request.POST.get(f"position{key}", "")
+            shown.removing = request.POST.get(f"remove{key}") == "1"
+            shown.titles = _posted_texts(request, "title", key)
+            shown.bodies = _posted_texts(request, "body", key)
+        items.append(shown)
+    return render(
+        request,
+        "communication/staff_edition.html",
+        {
+            "edition": newsletter,
+            "items": items,
+            "subject": _posted_subject(request) if posted else newsletter.translations("subject"),
+            "note": _posted_note(request) if posted else None,
+            "readers": selectors.edition_readers(newsletter.area).count()
+            if newsletter.is_draft
+            else None,
+            "copies": None if newsletter.is_draft else selectors.edition_copies(newsletter),
+            "kinds": dict(ItemKind.choices),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def staff_edition(request: HttpRequest, newsletter_id: int) -> HttpResponse:
+    """A draft edition: its subject, its items (texts in three languages, their order, removed
+    or kept) and a note of one's own; then send it or discard it. A sent edition shows its
+    copies."""
+    _newsletter_staff(request)
+    newsletter = policy.access_newsletter(request.user, newsletter_id)
+    if request.method != "POST":
+        return _edition_page(request, newsletter)
+    what = request.POST.get("what", "save")
+    back = redirect("communication:staff_edition", newsletter_id=newsletter.pk)
+    if what == "send":
+        return run_service(
+            request,
+            lambda: services.newsletter_edition_send(actor=acting(request), newsletter=newsletter),
+            done=_("The newsletter is being sent to the confirmed subscribers."),
+            back=back,
+        )
+    if what == "discard":
+        return run_service(
+            request,
+            lambda: services.newsletter_discard(actor=acting(request), newsletter=newsletter),
+            done=_("The draft is discarded."),
+            back=redirect("communication:staff_newsletter"),
+        )
+    if what != "save":
+        raise Http404
+    posted_note = _posted_note(request)
+    note = services.ItemDraft(kind="note", titles=posted_note["title"], bodies=posted_note["body"])
+    try:
+        services.newsletter_edit(
+            actor=acting(request),
+            newsletter=newsletter,
+            subject=_posted_subject(request),
+            changes=_item_changes(request, selectors.edition_items(newsletter)),
+            note=note,
+        )
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for message in dict.fromkeys(exc.messages):
+            messages.error(request, message)
+        return _edition_page(request, newsletter, posted=True, status=400)
+    messages.success(request, _("Draft saved."))
+    return back
+
+
+# --- the yearly report --------------------------------------------------------------------------
+
+
 @login_required
 @require_POST
-def staff_newsletter(request: HttpRequest) -> HttpResponse:
-    if not policy.is_national(request.user, Capability.NEWSLETTER_SEND):
+def yearly_publish(request: HttpRequest, area_id: int, year: int) -> HttpResponse:
+    """Publish an area's yearly report (its communication cell): its residents who chose
+    figures are told."""
+    area = area_public(area_id)
+    if area is None:
         raise Http404
-    chosen = selectors.articles_chosen(request.POST.getlist("articles"))
     return run_service(
         request,
-        lambda: services.newsletter_send(
-            actor=acting(request), subject=request.POST.get("subject", ""), articles=chosen
-        ),
-        done=_("The newsletter is being sent to the confirmed subscribers."),
-        back=redirect("communication:staff_news"),
+        lambda: services.yearly_report_publish(actor=acting(request), area=area, year=year),
+        done=_("The yearly report is published; the residents who asked for figures are told."),
+        back=redirect("insights:yearly", area_id=area.pk, year=year),
     )

@@ -22,6 +22,8 @@ from django.views.decorators.http import require_safe
 from qurb.accounts.selectors import descendants_of
 from qurb.areas.models import Area
 from qurb.areas.selectors import active_geometries, area_public, areas_within, outer_rings
+from qurb.communication import selectors as communication
+from qurb.communication.policy import may_article
 from qurb.core import charts
 from qurb.core.bidi import isolate
 from qurb.insights import exports, hexes, opendata
@@ -405,7 +407,24 @@ def open_data_file(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def yearly(request: HttpRequest, area_id: int, year: int) -> HttpResponse:
+    """The yearly report, public; once its year is over the area's communication cell
+    publishes it from here (its residents who chose figures are told)."""
     area = area_public(area_id)
     if area is None or not 2000 <= year <= today().year:
         raise Http404
-    return render(request, "insights/yearly.html", {"report": yearly_report(area, year)})
+    publication = communication.yearly_publication(area, year)
+    may_publish = (
+        publication is None
+        and year < today().year
+        and may_article(request.user, area.pk)
+        and communication.is_edition_area(area)
+    )
+    return render(
+        request,
+        "insights/yearly.html",
+        {
+            "report": yearly_report(area, year),
+            "publication": publication,
+            "may_publish": may_publish,
+        },
+    )

@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from qurb.core.params import int_param
-from qurb.sms.conversation import TEXT_MAX, incoming_handle
+from qurb.sms.conversation import TEXT_MAX, gateway_incoming_handle
 from qurb.sms.services import delivery_report_record
 from qurb.web.guards.intake import client_address
 
@@ -70,7 +70,9 @@ def _text(params: dict[str, bytes]) -> str:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def incoming(request: HttpRequest) -> HttpResponse:
-    """One SMS from a resident: ``?secret=…&from=%p&text=%a&charset=%C`` (get-url)."""
+    """One SMS from a resident: ``?secret=…&id=%I&from=%p&text=%a&charset=%C`` (get-url).
+    ``id`` is Kannel's id for the message: a second delivery of it (smsbox asks again when
+    the answer did not reach it) changes nothing and is answered the same way."""
     _from_gateway(request)
     secret = settings.SMS_INCOMING_SECRET
     params = _params(request)
@@ -78,14 +80,17 @@ def incoming(request: HttpRequest) -> HttpResponse:
     if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
         raise Http404
     sender = params.get("from", b"").decode("utf-8", "replace")
+    message_id = params.get("id", b"")[:200].decode("ascii", "replace")
     try:
-        incoming_handle(number=sender, text=_text(params))
+        outcome = gateway_incoming_handle(number=sender, text=_text(params), message_id=message_id)
     except ValidationError:
         # A sender Qurb cannot answer (a short code, a name): nothing to do, nothing to retry.
         return _plain("ignored\n")
     except OperationalError:
         log.warning("incoming SMS: database busy, Kannel will retry")
         return _busy()
+    if outcome.duplicate:
+        log.info("incoming SMS: delivered again by the gateway, already answered")
     return _plain("")
 
 

@@ -1,4 +1,5 @@
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.management import call_command
@@ -33,17 +34,24 @@ class Command(BaseCommand):
         call_command("runserver", f"{host}:{port}", use_reloader=False)
 
 
-def serve_with_worker(host: str, port: int) -> int:
+def serve_with_worker(host: str, port: int, extra: Sequence[Program] = ()) -> int:
     """The server and the worker as two processes under one supervisor (see
-    qurb.core.supervisor): the server is essential, the worker is restarted if it stops."""
+    qurb.core.supervisor): the server is essential, the worker is restarted if it stops.
+    ``extra`` programs (the demo's SMS gateway) run beside them, started after them."""
     qurb = [sys.executable, "-m", "qurb.cli"]
     supervisor = Supervisor(
         [
             Program("server", [*qurb, "serve", "--host", host, "--port", str(port)]),
             Program("worker", [*qurb, "worker"], restart=True),
+            *extra,
         ]
     )
     # Each child's lines reach the terminal as they are written, in order.
     supervisor.env.setdefault("PYTHONUNBUFFERED", "1")
-    sys.stderr.write("Starting the server and the background worker (Ctrl-C stops both).\n")
+    if extra:
+        names = ["the server", "the background worker", *(f"the {p.name}" for p in extra)]
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        sys.stderr.write(f"Starting {listed} (Ctrl-C stops them all).\n")
+    else:
+        sys.stderr.write("Starting the server and the background worker (Ctrl-C stops both).\n")
     return supervisor.run()

@@ -1,3 +1,4 @@
+import os
 import sys
 from typing import Any
 
@@ -5,11 +6,17 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qurb.core.links import link_to_served_site
+from qurb.core.links import link_to_served_site, served_site_url
+from qurb.core.management.commands.serve import serve_with_worker
+from qurb.core.supervisor import Program
 from qurb.demo.reports import demo_api_key
 from qurb.demo.services import DEMO_PASSWORD, demo_load
 from qurb.reports.models import Report
 from qurb.reports.synthetic import generate_reports
+from qurb.sms import kannel
+
+HOST = "127.0.0.1"
+TRY_SMS = 'qurb sms --from 0612345678 "kayn chi wa7ed kaybi3 l7chich 9dam lmdrassa"'
 
 
 class Command(BaseCommand):
@@ -34,7 +41,7 @@ class Command(BaseCommand):
             )
         if not options["no_serve"]:
             # What the demo queues while loading links to the port it is about to serve.
-            link_to_served_site("127.0.0.1", options["port"])
+            link_to_served_site(HOST, options["port"])
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("Loading the demo geography (Fès and Meknès)…")
 
@@ -74,4 +81,32 @@ class Command(BaseCommand):
         self.stdout.write("Demo partner key for the JSON API (X-Api-Key) and Open311 (api_key):")
         self.stdout.write(f"  {demo_api_key()}")
         if not options["no_serve"]:
-            call_command("serve", port=options["port"], worker=True)
+            gateway = self.sms_gateway(options["port"])
+            status = serve_with_worker(HOST, options["port"], extra=gateway)
+            if status:
+                sys.exit(status)
+
+    def sms_gateway(self, port: int) -> list[Program]:
+        """Kannel for real when it is installed: bearerbox and smsbox, configured to call this
+        server, and fakesmsc playing the phones (``qurb sms --from`` from another terminal),
+        supervised with the server and the worker. Otherwise the console prints the SMS."""
+        if os.environ.get("QURB_KANNEL_SENDSMS_URL"):
+            self.stdout.write("\nSMS: through the Kannel of QURB_KANNEL_SENDSMS_URL.")
+            return []
+        if not kannel.installed():
+            self.stdout.write(
+                "\nSMS: Kannel is not installed (apt-get install kannel kannel-extras), so the"
+                " SMS Qurb sends are printed here, and `qurb sms --from` answers directly."
+            )
+            return []
+        setup = kannel.Setup.create(
+            kannel.local_directory(settings.DATA_DIR), served_site_url(HOST, port)
+        )
+        setup.write()
+        os.environ.update(setup.environment())  # the server and the worker started below
+        self.stdout.write(
+            "\nSMS: through Kannel (bearerbox and smsbox; fakesmsc plays the phones, and the SMS"
+            f" they receive are printed here). Its logs: {setup.directory}"
+        )
+        self.stdout.write(f"Text Qurb from another terminal: .venv/bin/{TRY_SMS}")
+        return setup.programs()
