@@ -259,3 +259,25 @@ def test_a_digest_whose_messages_were_all_withdrawn_sends_nothing() -> None:
     assert mail.outbox == []
     assert stats.failed == 1
     assert message_counts(message).sent == 0
+
+
+def test_a_fan_out_given_again_after_the_message_went_out_reaches_nobody_new(
+    push_server: PushServer,
+) -> None:
+    """A broker may deliver a fan-out task again, or an old one wait in a backlog: those who
+    subscribed after the message went out do not get it; its pending copies still go."""
+    early = Device("/early")
+    push_subscriber(push_server, early, MEDINA)
+    message = published(title="Réunion au Batha", body="Jeudi à 18 h.")
+    assert deliver().sent == 1
+    late = Device("/late")
+    push_subscriber(push_server, late, MEDINA)
+    dispatched: list[tuple[int, int]] = []
+    assert fan_out(message.pk, lambda lo, hi: dispatched.append((lo, hi))).queued == 0
+    assert MessageDelivery.objects.filter(message=message).count() == 1
+    assert deliver().sent == 0
+    assert push_server.to("/late") == []
+    # A copy queued by the first run and never sent is dispatched by the second.
+    MessageDelivery.objects.filter(message=message).update(state=DeliveryState.PENDING)
+    fan_out(message.pk, lambda lo, hi: dispatched.append((lo, hi)))
+    assert len(dispatched) == 1

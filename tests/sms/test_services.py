@@ -414,3 +414,32 @@ def test_a_retried_sms_is_due_only_after_its_backoff(sendsms: Any) -> None:
         next_attempt_at=timezone.now(), enqueued_at=timezone.now() - timedelta(minutes=2)
     )
     assert tasks.sweep() == 1
+
+
+def test_a_task_waiting_behind_a_long_queue_is_not_queued_again_every_minute() -> None:
+    """A task still waiting in the queue looks lost to the sweep; each time the sweep puts it
+    back, it waits twice as long before doing so again (1, 2, 4 … 60 minutes)."""
+    sms_id = services.sms_send(number="0612345678", text="Bonjour", purpose="t")
+    assert sms_id is not None
+    row = OutgoingSms.objects.filter(pk=sms_id)
+    row.update(next_attempt_at=timezone.now() - timedelta(days=2))
+    queued_at: list[int] = []
+    last = 0  # the minute its task was last put in the queue
+    for minute in range(1, 24 * 60 + 1):  # one sweep a minute for a day, the task never run
+        # The clock moved on ``minute - last`` minutes since the task was last queued.
+        row.update(enqueued_at=timezone.now() - timedelta(minutes=minute - last, seconds=1))
+        if tasks.sweep():
+            queued_at.append(minute)
+            last = minute
+    assert queued_at[:7] == [1, 3, 7, 15, 31, 63, 123]
+    assert len(queued_at) == 7 + (24 * 60 - 123) // 60  # then once an hour
+    assert row.get().sweeps == len(queued_at)
+
+
+def test_a_retry_starts_the_sweep_waits_again(sendsms: Any) -> None:
+    sms_id = services.sms_send(number="0612345678", text="Bonjour", purpose="t")
+    assert sms_id is not None
+    OutgoingSms.objects.filter(pk=sms_id).update(sweeps=5)
+    sendsms.status[0] = 503
+    assert tasks.deliver(sms_id) == "retry"
+    assert OutgoingSms.objects.get(pk=sms_id).sweeps == 0

@@ -194,6 +194,12 @@ def fan_out_to(
     message_id = message.pk
     if message.status != MessageStatus.PUBLISHED:
         return done
+    if message.fanned_out_at is not None:
+        # A fan-out task given again after the message went out (a broker's redelivery, an
+        # old task in a backlog): its audience was fixed then. Those who subscribed since do
+        # not get an old message; copies already queued and never sent still go.
+        _dispatch_pending(message_id, 0, None, dispatch)
+        return done
     DistrictMessage.objects.filter(pk=message_id).update(fanout_started_at=timezone.now())
     after = 0
     while True:

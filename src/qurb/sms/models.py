@@ -127,6 +127,10 @@ class OutgoingSms(models.Model):
     # every delivery shares (qurb.core.copies.claim) takes only due copies.
     next_attempt_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True)  # its task, last put in the queue
+    # How many times the sweep put it back in the queue since its task was last queued: each
+    # time the sweep waits twice as long, so a long queue (tasks waiting, not lost) is not
+    # flooded with copies of the same task.
+    sweeps = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     settled_at = models.DateTimeField(null=True, blank=True)

@@ -104,7 +104,7 @@ def deliver(sms_id: int) -> str:
         return "sent"
     if outcome == "retry" and sms.attempts < settings.SMS_DELIVERY_ATTEMPTS:
         come_back = done + backoff(sms.attempts)
-        waiting = {"next_attempt_at": come_back, "enqueued_at": done, "error": why}
+        waiting = {"next_attempt_at": come_back, "enqueued_at": done, "sweeps": 0, "error": why}
         if _settle(sms_id, sms.attempts, state=SmsState.PENDING, **waiting):
             services._enqueue(sms_id, run_after=come_back)
         return "retry"
@@ -117,19 +117,36 @@ def sms_deliver(sms_id: int) -> str:
     return deliver(sms_id)
 
 
+SWEEP_WAITS = (1, 2, 4, 8, 16, 32, 60)  # minutes before the sweep counts a task as lost
+
+
+def _forgotten(now: Any) -> models.Q:
+    """Queued long enough ago that its task counts as lost. The wait doubles with each time
+    the sweep already put the SMS back (1, 2, 4 … 60 minutes): a task that is only waiting its
+    turn behind a long queue is queued again a few times, not once a minute."""
+    condition = models.Q(enqueued_at__isnull=True)
+    last = len(SWEEP_WAITS) - 1
+    for n, minutes in enumerate(SWEEP_WAITS):
+        sweeps = models.Q(sweeps__gte=n) if n == last else models.Q(sweeps=n)
+        condition |= sweeps & models.Q(enqueued_at__lt=now - timedelta(minutes=minutes))
+    return condition
+
+
 def sweep() -> int:
     """Part of the workers' safety net (``qurb.core.sweeper``): SMS whose task was lost
-    (pending and due, queued more than a minute ago) and SMS left ``sending`` by a dead worker
-    (lease over) are queued again, each taken with a conditional update. Returns how many."""
+    (pending and due, queued long enough ago: see ``_forgotten``) and SMS left ``sending`` by a
+    dead worker (lease over) are queued again, each taken with a conditional update. Returns
+    how many."""
     now = timezone.now()
-    stale = now - timedelta(minutes=1)
     due = OutgoingSms.objects.filter(
         models.Q(state=SmsState.PENDING, next_attempt_at__lte=now)
         | models.Q(state=SmsState.SENDING, lease_until__lt=now)
-    ).filter(models.Q(enqueued_at__isnull=True) | models.Q(enqueued_at__lt=stale))
+    ).filter(_forgotten(now))
     queued = 0
     for pk, enqueued_at in due.values_list("pk", "enqueued_at")[:1000]:
-        taken = OutgoingSms.objects.filter(pk=pk, enqueued_at=enqueued_at).update(enqueued_at=now)
+        taken = OutgoingSms.objects.filter(pk=pk, enqueued_at=enqueued_at).update(
+            enqueued_at=now, sweeps=models.F("sweeps") + 1
+        )
         if taken:
             sms_deliver.enqueue(pk)
             queued += 1
