@@ -23,11 +23,11 @@ pytestmark = pytest.mark.browser
 ROLES = {
     "chief.medina": 8,
     "officer.medina": 7,
-    "cell.fes": 7,
+    "cell.fes": 8,
     "unit.fes": 2,
     "analyst": 4,
     "inspector": 2,
-    "admin": 10,
+    "admin": 11,
 }
 
 
