@@ -4,7 +4,9 @@ each copy sent once; and the workers' sweep that makes scheduled articles public
 
 from __future__ import annotations
 
+import functools
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
@@ -117,6 +119,8 @@ def send_newsletter_chunk(newsletter_id: int, first: int, last: int) -> int:
     if newsletter is None:
         return 0
     items = list(newsletter.items.all())
+    # The edition's text is the same for every reader of a language: built once per chunk.
+    bodies = functools.cache(lambda language: _body(items, language))
     sent, again = 0, 0
     pending = list(
         NewsletterDelivery.objects.filter(
@@ -128,7 +132,7 @@ def send_newsletter_chunk(newsletter_id: int, first: int, last: int) -> int:
     try:
         for pk in pending:
             try:
-                sent += _send_copy(newsletter, items, pk)
+                sent += _send_copy(newsletter, bodies, pk)
             except smtplib.SMTPRecipientsRefused as exc:
                 NewsletterDelivery.objects.filter(pk=pk).update(
                     error=f"refused: {exc.recipients}"[:200]
@@ -159,7 +163,7 @@ def _body(items: list[NewsletterItem], language: str) -> str:
     return "\n".join(parts)
 
 
-def _send_copy(newsletter: Newsletter, items: list[NewsletterItem], pk: int) -> int:
+def _send_copy(newsletter: Newsletter, bodies: Callable[[str], str], pk: int) -> int:
     with transaction.atomic():
         delivery = (
             NewsletterDelivery.objects.select_for_update()
@@ -174,7 +178,7 @@ def _send_copy(newsletter: Newsletter, items: list[NewsletterItem], pk: int) -> 
         areas = absolute(reverse("communication:newsletter_preferences", args=[subscriber.token]))
         with translation.override(subscriber.language):
             body = (
-                _body(items, subscriber.language)
+                bodies(subscriber.language)
                 + "\n"
                 + _("Choose the areas whose newsletter you receive: %(link)s") % {"link": areas}
                 + "\n"
